@@ -1,0 +1,169 @@
+"""Config: round trip, 0600 atomic writes, profile resolution, and errors naming file/line/key."""
+
+from __future__ import annotations
+
+import os
+import stat
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tui.config import ConfigError, load
+from tui.paths import config_path
+
+KEY = "sk-live-0123456789abcdefghijklmnopqrstuv"
+
+
+def write(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    path.chmod(mode)
+    return path
+
+
+def test_missing_file_means_demo(tmp_path: Path) -> None:
+    config = load(tmp_path / "nope.toml")
+    assert not config.exists
+    profile = config.profile()
+    assert profile.demo and profile.name == "demo"
+
+
+def test_openai_env_makes_an_implicit_profile(tmp_path: Path) -> None:
+    config = load(tmp_path / "nope.toml")
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": "https://gw.example/v1"}
+    profile = config.profile(environ=env)
+    assert profile.name == "env"
+    assert profile.base_url == "https://gw.example/v1"
+    assert profile.key() is not None and profile.key().reveal() == KEY  # type: ignore[union-attr]
+
+
+def test_default_path_follows_xdg_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert config_path() == tmp_path / "xdg" / "tokendeck" / "config.toml"
+    monkeypatch.setenv("TOKENDECK_CONFIG", str(tmp_path / "env.toml"))
+    assert config_path() == tmp_path / "env.toml"
+    assert config_path(tmp_path / "flag.toml") == tmp_path / "flag.toml"
+
+
+def test_round_trip_keeps_unknown_keys_and_writes_0600(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "c.toml",
+        f"""
+default_profile = "oc"
+future_setting = 3
+
+[profiles.oc]
+base_url = "https://opencodex.hk/api/v1/"
+api_key = "{KEY}"
+default_model = "deepseek-chat"
+temperature = 0.7
+stop = "END"
+low_balance = 500
+something_new = "kept"
+""",
+    )
+    config = load(path)
+    profile = config.profile()
+    assert profile.name == "oc"
+    assert profile.base_url == "https://opencodex.hk/api/v1"
+    assert profile.stop == ("END",)
+    assert profile.low_balance == Decimal(500)
+    assert KEY not in repr(profile)
+    config.put_profile("hk", {"base_url": "https://www.openai-hk.com/v1", "api_key_env": "HK"})
+    config.set("theme", "tokendeck-dark")
+    config.save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = load(path)
+    assert again.data["future_setting"] == 3
+    assert again.data["profiles"]["oc"]["something_new"] == "kept"
+    assert again.theme == "tokendeck-dark"
+    assert set(again.profiles) == {"oc", "hk"}
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".config-")]
+
+
+def test_new_file_and_directory_are_private(tmp_path: Path) -> None:
+    config = load(tmp_path / "new" / "dir" / "config.toml")
+    config.put_profile("x", {"base_url": "https://gw.example/v1", "api_key": KEY})
+    config.save()
+    assert stat.S_IMODE(config.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.path.parent.stat().st_mode) == 0o700
+
+
+def test_broken_toml_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", 'default_profile = "a"\n[profiles.a]\nbase_url = \n')
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.line == 3
+    assert str(path) in str(caught.value)
+    assert "line" not in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "line"),
+    [
+        ('[profiles.a]\nbase_url = "https://x/v1"\ntemperature = "hot"\n', "profiles.a.temperature", 3),
+        ('[profiles.a]\nbase_url = "https://x/v1"\ntemperature = 7\n', "profiles.a.temperature", 3),
+        ('[profiles.a]\napi_key = "k"\n', "profiles.a.base_url", None),
+        ('[profiles.a]\nbase_url = "ftp://x"\n', "profiles.a.base_url", 2),
+        ('[profiles.a]\nbase_url = "https://x/v1"\nbalance = "martian"\n', "profiles.a.balance", 3),
+        ('language = 5\n', "language", 1),
+        ('profiles = "no"\n', "profiles", 1),
+        ('[profiles]\na = 3\n', "profiles.a", 2),
+    ],
+)
+def test_wrong_values_name_the_key(tmp_path: Path, body: str, key: str, line: int | None) -> None:
+    path = write(tmp_path / "c.toml", body)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.key == key
+    assert caught.value.line == line
+    assert str(path) in str(caught.value)
+
+
+def test_undefined_default_profile_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", 'default_profile = "ghost"\n[profiles.a]\nbase_url = "https://x/v1"\n')
+    with pytest.raises(ConfigError, match="ghost"):
+        load(path).profile()
+
+
+def test_unknown_profile_lists_known_ones(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", '[profiles.a]\nbase_url = "https://x/v1"\n')
+    with pytest.raises(ConfigError, match="profiles: a"):
+        load(path).profile("b")
+
+
+def test_world_readable_file_with_key_warns(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", f'[profiles.a]\nbase_url = "https://x/v1"\napi_key = "{KEY}"\n', 0o644)
+    warnings = load(path).warnings
+    assert warnings and "chmod 600" in warnings[0]
+    assert KEY not in warnings[0]
+
+
+def test_api_key_env_and_cmd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(
+        tmp_path / "c.toml",
+        '[profiles.e]\nbase_url = "https://x/v1"\napi_key_env = "MY_KEY"\n'
+        '[profiles.c]\nbase_url = "https://x/v1"\napi_key_cmd = "echo hk-fromcommand"\n'
+        '[profiles.f]\nbase_url = "https://x/v1"\napi_key_cmd = "false"\n',
+    )
+    config = load(path)
+    with pytest.raises(ConfigError, match="MY_KEY"):
+        config.profile("e").key()
+    monkeypatch.setenv("MY_KEY", "hk-fromenv")
+    assert config.profile("e").key().reveal() == "hk-fromenv"  # type: ignore[union-attr]
+    assert config.profile("c").key().reveal() == "hk-fromcommand"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="key command failed"):
+        config.profile("f").key()
+
+
+def test_unreadable_or_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xff\xfe bad")
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load(path)
+    if os.geteuid() != 0:  # root reads everything
+        path.write_text("x = 1")
+        path.chmod(0)
+        with pytest.raises(ConfigError, match="cannot be read"):
+            load(path)

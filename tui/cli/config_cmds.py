@@ -1,0 +1,135 @@
+"""`tokendeck config init|show|path`: add a profile (prompts or flags), show it with keys masked."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from ..config import Config, load
+from ..gateway.errors import ExitCode
+from ..gateway.secret import Secret
+from ..i18n import _
+from ..presets import PRESETS, key_mismatch
+from .output import dump_json, err, out
+from .run import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    action = args.config_command
+    if action == "path":
+        out(str(config.path))
+        return ExitCode.OK
+    if action == "show":
+        return show(config, args.json)
+    return init(config, args)
+
+
+def masked(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the config table with every api_key masked."""
+    copy: dict[str, Any] = {k: v for k, v in data.items() if k != "profiles"}
+    profiles = {}
+    for name, table in (data.get("profiles") or {}).items():
+        table = dict(table)
+        if table.get("api_key"):
+            table["api_key"] = Secret(str(table["api_key"])).masked()
+        profiles[name] = table
+    if profiles:
+        copy["profiles"] = profiles
+    return copy
+
+
+def show(config: Config, as_json: bool) -> int:
+    data = masked(config.data)
+    active = config.profile().name
+    if as_json:
+        dump_json(
+            {
+                "path": str(config.path),
+                "exists": config.exists,
+                "active_profile": active,
+                "config": data,
+            }
+        )
+        return ExitCode.OK
+    import tomli_w
+
+    out(
+        _("# {path}{missing}").format(
+            path=config.path, missing="" if config.exists else _(" (not created yet)")
+        )
+    )
+    out(_("# active profile: {name}").format(name=active))
+    text = tomli_w.dumps(data).strip()
+    if text:
+        out(text)
+    return ExitCode.OK
+
+
+def _ask(label: str, default: str | None = None, secret: bool = False) -> str:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(_("{what} is needed; pass it as a flag (see --help)").format(what=label))
+    prompt = f"{label}{f' [{default}]' if default else ''}: "
+    value = getpass.getpass(prompt) if secret else input(prompt)
+    return value.strip() or (default or "")
+
+
+def init(config: Config, args: argparse.Namespace) -> int:
+    preset_name = args.preset
+    if preset_name is None:
+        choices = ", ".join(PRESETS)
+        preset_name = _ask(_("Preset ({choices})").format(choices=choices), "opencodex")
+    preset = PRESETS.get(preset_name)
+    if preset is None:
+        raise UsageError(
+            _("unknown preset '{name}' (choose {choices})").format(
+                name=preset_name, choices=", ".join(PRESETS)
+            )
+        )
+    name = (
+        args.name
+        or (preset.name if preset.name != "custom" else None)
+        or _ask(_("Profile name"), "custom")
+    )
+    if name in config.profiles and not args.force:
+        raise UsageError(
+            _(
+                "a profile named '{name}' exists; use --force to replace it or "
+                "--name to pick another"
+            ).format(name=name)
+        )
+    base_url = args.base_url or preset.base_url or _ask(_("Base URL (e.g. https://host/v1)"))
+    key_source: dict[str, str] = {}
+    if args.api_key_env:
+        key_source["api_key_env"] = args.api_key_env
+    elif args.api_key_cmd:
+        key_source["api_key_cmd"] = args.api_key_cmd
+    else:
+        key = args.api_key or _ask(_("API key (input hidden)"), secret=True)
+        if not key:
+            raise UsageError(_("an API key is needed (--api-key, --api-key-env or --api-key-cmd)"))
+        other = key_mismatch(preset, key)
+        if other is not None:
+            err(
+                _(
+                    "warning: this key looks like a {other} key ({prefix}…), not {preset}; "
+                    "check the preset"
+                ).format(other=other.name, prefix=other.key_prefix, preset=preset.name)
+            )
+        key_source["api_key"] = key
+    table: dict[str, Any] = {
+        "base_url": base_url,
+        **key_source,
+        "balance": preset.balance if preset.balance != "auto" else None,
+        "logs_url": args.logs_url or preset.logs_url,
+        "create_url": preset.create_url,
+        "default_model": args.model or preset.default_model,
+    }
+    config.put_profile(name, table)
+    if args.default or not config.default_profile:
+        config.set("default_profile", name)
+    config.save()
+    out(_("Saved profile '{name}' to {path} (mode 0600).").format(name=name, path=config.path))
+    return ExitCode.OK

@@ -1,0 +1,357 @@
+"""CLI commands that talk to a gateway: models, balance, logs, chat, key create."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+from decimal import Decimal, InvalidOperation
+from fnmatch import fnmatchcase
+from typing import Any
+
+from ..config import Profile, load
+from ..gateway import (
+    ChatAccumulator,
+    ChatParams,
+    ContentDelta,
+    ExitCode,
+    Gateway,
+    Message,
+    ReasoningDelta,
+)
+from ..gateway.types import Balance, LogRow
+from ..i18n import _
+from ..runtime import demo_for, spec_for
+from ..textfmt import number, plain, table
+from .output import dump_json, err, out
+from .run import UsageError
+from .times import local, parse_when
+
+Command = Callable[[Gateway, argparse.Namespace, Profile], Awaitable[int]]
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    for warning in config.warnings:
+        err(warning)
+    profile = config.profile(args.profile)
+    command = _COMMANDS[args.command]
+    with demo_for(profile) as demo:
+        spec = spec_for(profile, demo.url if demo else None)
+        return asyncio.run(_with_gateway(spec, command, args, profile))
+
+
+async def _with_gateway(
+    spec: Any, command: Command, args: argparse.Namespace, profile: Profile
+) -> int:
+    async with Gateway(spec) as gateway:
+        return await command(gateway, args, profile)
+
+
+# ---- models ------------------------------------------------------------------------------
+
+
+async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    found = await gw.models()
+    if args.json:
+        dump_json(
+            [
+                {
+                    "id": m.id,
+                    "owned_by": m.owned_by,
+                    "created": m.created,
+                    "context_length": m.context_length,
+                    "pricing": {"prompt": m.prompt_price, "completion": m.completion_price},
+                }
+                for m in found
+            ]
+        )
+        return ExitCode.OK
+    rows = [
+        [
+            m.id,
+            m.owned_by,
+            number(m.context_length) if m.context_length else "",
+            plain(m.prompt_price) if m.prompt_price is not None else "",
+            plain(m.completion_price) if m.completion_price is not None else "",
+        ]
+        for m in found
+    ]
+    out(
+        table(
+            [_("model"), _("owner"), _("context"), _("prompt/token"), _("completion/token")],
+            rows,
+            right=[False, False, True, True, True],
+        )
+    )
+    return ExitCode.OK
+
+
+# ---- balance -----------------------------------------------------------------------------
+
+
+async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    result = await gw.balance()
+    threshold = _threshold(args.threshold, profile)
+    low = (
+        threshold is not None
+        and not result.unlimited
+        and result.remaining is not None
+        and result.remaining < threshold
+    )
+    if args.json:
+        dump_json(
+            {
+                "profile": profile.name,
+                "dialect": result.dialect,
+                "remaining": result.remaining,
+                "used": result.used,
+                "total": result.total,
+                "unlimited": result.unlimited,
+                "unit": profile.unit or result.unit,
+                "currency": result.currency,
+                "threshold": threshold,
+                "low": low,
+                "fetched_at": result.fetched_at,
+            }
+        )
+    else:
+        out(describe_balance(result, profile.unit))
+    if args.check and low:
+        err(
+            _("balance {remaining} is below the threshold {threshold}").format(
+                remaining=number(result.remaining), threshold=number(threshold)
+            )
+        )
+        return ExitCode.LOW_BALANCE
+    return ExitCode.OK
+
+
+def describe_balance(result: Balance, unit: str | None = None) -> str:
+    unit_name = unit or result.unit
+    if result.unlimited:
+        text = _("Balance: unlimited")
+    elif result.remaining is None:
+        text = _("Balance: unknown")
+    else:
+        text = _("Balance: {amount} {unit}").format(
+            amount=number(result.remaining), unit=_(unit_name)
+        )
+    if result.used is not None:
+        text += "  " + _("(used {amount})").format(amount=number(result.used))
+    return text
+
+
+def _threshold(given: str | None, profile: Profile) -> Decimal | None:
+    if given is None:
+        return profile.low_balance
+    try:
+        return Decimal(given)
+    except InvalidOperation:
+        raise UsageError(
+            _("--threshold must be a number, not '{value}'").format(value=given)
+        ) from None
+
+
+# ---- logs --------------------------------------------------------------------------------
+
+
+async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    since = parse_when(args.since, "--since") if args.since else None
+    until = parse_when(args.until, "--until") if args.until else None
+    limit = args.limit if args.limit is not None else (0 if since else 100)
+    if limit < 0:
+        raise UsageError(_("--limit must be 0 or more"))
+    fmt = args.format or ("json" if args.json else "table")
+    rows: list[LogRow] = []
+    done = False
+    async for page in gw.iter_usage_logs(page_size=min(300, limit) if limit else 300):
+        for row in page:
+            if since and row.ctime < since:
+                done = True
+                break
+            if until and row.ctime >= until:
+                continue
+            if args.model and not fnmatchcase(row.model.lower(), args.model.lower()):
+                continue
+            rows.append(row)
+            if limit and len(rows) >= limit:
+                done = True
+                break
+        if done:
+            break
+    _print_rows(rows, fmt)
+    return ExitCode.OK
+
+
+LOG_FIELDS = (
+    "id",
+    "time",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "credits",
+    "balance_after",
+    "request_id",
+    "ip",
+    "note",
+)
+
+
+def _record(row: LogRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "time": local(row.ctime).isoformat(),
+        "model": row.model,
+        "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens,
+        "credits": row.fen,
+        "balance_after": row.yufen,
+        "request_id": row.reqid,
+        "ip": row.ip,
+        "note": row.note,
+    }
+
+
+def _print_rows(rows: list[LogRow], fmt: str) -> None:
+    if fmt == "json":
+        dump_json([_record(r) for r in rows])
+        return
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(LOG_FIELDS)
+        for r in rows:
+            record = _record(r)
+            writer.writerow(
+                [plain(v) if isinstance(v, Decimal) else v for v in (record[f] for f in LOG_FIELDS)]
+            )
+        return
+    cells = [
+        [
+            local(r.ctime).strftime("%Y-%m-%d %H:%M"),
+            r.model,
+            number(r.prompt_tokens),
+            number(r.completion_tokens),
+            number(r.fen),
+            number(r.yufen),
+            r.reqid,
+        ]
+        for r in rows
+    ]
+    out(
+        table(
+            [
+                _("time"),
+                _("model"),
+                _("prompt"),
+                _("completion"),
+                _("credits"),
+                _("balance"),
+                _("request id"),
+            ],
+            cells,
+            right=[False, False, True, True, True, True, False],
+        )
+    )
+    total = sum((r.fen for r in rows), Decimal(0))
+    tokens = sum(r.prompt_tokens + r.completion_tokens for r in rows)
+    out(
+        _("{count} rows · {tokens} tokens · {credits} credits").format(
+            count=number(len(rows)), tokens=number(tokens), credits=number(total)
+        )
+    )
+
+
+# ---- chat --------------------------------------------------------------------------------
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    words = args.prompt
+    if not words or words == ["-"]:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError(_("no prompt: pass it as an argument or pipe it on stdin"))
+        text = sys.stdin.read()
+    else:
+        text = " ".join(words)
+    if not text.strip():
+        raise UsageError(_("the prompt is empty"))
+    return text
+
+
+async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    prompt = _prompt(args)
+    model = args.model or profile.default_model
+    if not model:
+        raise UsageError(
+            _(
+                "no model: pass -m MODEL or set default_model in the profile "
+                "(see `tokendeck models`)"
+            )
+        )
+    messages = []
+    system = args.system if args.system is not None else profile.system_prompt
+    if system:
+        messages.append(Message("system", system))
+    messages.append(Message("user", prompt))
+    params = ChatParams(
+        model=model,
+        temperature=args.temperature if args.temperature is not None else profile.temperature,
+        top_p=args.top_p if args.top_p is not None else profile.top_p,
+        max_tokens=args.max_tokens if args.max_tokens is not None else profile.max_tokens,
+        stop=tuple(args.stop) or profile.stop,
+    )
+    if args.no_stream:
+        result = await gw.chat(messages, params)
+        if args.show_reasoning and result.reasoning:
+            sys.stderr.write(result.reasoning + "\n")
+        out(result.content)
+        return ExitCode.OK
+    acc = ChatAccumulator()
+    ends_with_newline = True
+    async with aclosing(gw.stream_chat(messages, params)) as events:
+        async for event in events:
+            acc.add(event)
+            if isinstance(event, ContentDelta):
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+                ends_with_newline = event.text.endswith("\n")
+            elif isinstance(event, ReasoningDelta) and args.show_reasoning:
+                sys.stderr.write(event.text)
+                sys.stderr.flush()
+    result = acc.finish()
+    if not ends_with_newline:
+        out()
+    for warning in result.warnings:
+        err(str(warning))
+    if result.error is not None:
+        err(_("error: {problem}").format(problem=result.error.detail))
+        return result.error.exit_code
+    if result.finish_reason not in (None, "stop"):
+        err(_("the answer ended early: finish_reason {reason}").format(reason=result.finish_reason))
+    return ExitCode.OK
+
+
+# ---- keys --------------------------------------------------------------------------------
+
+
+async def key(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    new_key = await gw.create_key()
+    if args.json:
+        dump_json({"api_key": new_key})
+    else:
+        out(new_key)
+    err(_("This key is shown once: store it now (for example in a password manager)."))
+    return ExitCode.OK
+
+
+_COMMANDS: dict[str, Command] = {
+    "models": models,
+    "balance": balance,
+    "logs": logs,
+    "chat": chat,
+    "key": key,
+}

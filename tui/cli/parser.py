@@ -1,0 +1,144 @@
+"""The argument parser: every command, its options, and an example in each --help."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from ..i18n import _
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _sub(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str, example: str
+) -> argparse.ArgumentParser:
+    return subs.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog=_("example:\n  {example}").format(example=example),
+        formatter_class=_Formatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tokendeck",
+        description=_(
+            "Chat, models, usage logs and balance for OpenAI-compatible gateways. "
+            "With no command, opens the app."
+        ),
+        epilog=_(
+            "Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 out of credits, "
+            "6 rate limited, 7 network, 8 server, 9 protocol, 10 bad request, "
+            "11 balance below threshold, 130 interrupted."
+        ),
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tokendeck {__version__}")
+    parser.add_argument("--profile", "-p", help=_("profile to use (default: default_profile)"))
+    parser.add_argument(
+        "--config",
+        help=_("config file (default: $TOKENDECK_CONFIG or ~/.config/tokendeck/config.toml)"),
+    )
+    parser.add_argument("--json", action="store_true", help=_("machine-readable JSON output"))
+    subs = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+
+    _sub(subs, "models", _("list the gateway's models"), "tokendeck models --json | jq '.[].id'")
+
+    p = _sub(subs, "balance", _("show the credit left"), "tokendeck balance --check || notify")
+    p.add_argument(
+        "--check", action="store_true", help=_("exit 11 when the balance is below the threshold")
+    )
+    p.add_argument(
+        "--threshold", help=_("low-balance threshold (default: the profile's low_balance)")
+    )
+
+    p = _sub(
+        subs,
+        "logs",
+        _("show usage-log rows, newest first"),
+        "tokendeck logs --since 7d --model 'gpt-4o*' --format csv > usage.csv",
+    )
+    p.add_argument("--since", help=_("only rows at or after this time (2026-11-01, 7d, 12h)"))
+    p.add_argument("--until", help=_("only rows before this time (same forms as --since)"))
+    p.add_argument("--model", help=_("only this model (wildcards * and ? allowed)"))
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help=_("at most N rows (default 100, or all rows with --since; 0 = no limit)"),
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default=None,
+        help=_("output format (default: table, or json with --json)"),
+    )
+
+    p = _sub(
+        subs,
+        "chat",
+        _("ask a model; the answer streams to stdout"),
+        "git diff | tokendeck chat -s 'Review this diff' -m deepseek-chat",
+    )
+    p.add_argument("prompt", nargs="*", help=_("the prompt (default or '-': read stdin)"))
+    p.add_argument("-m", "--model", help=_("model id (default: the profile's default_model)"))
+    p.add_argument("-s", "--system", help=_("system prompt"))
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--top-p", type=float, dest="top_p")
+    p.add_argument("--max-tokens", type=int, dest="max_tokens")
+    p.add_argument("--stop", action="append", default=[], help=_("stop sequence (repeatable)"))
+    p.add_argument("--no-stream", action="store_true", help=_("wait for the whole answer"))
+    p.add_argument(
+        "--show-reasoning", action="store_true", help=_("print the model's reasoning to stderr")
+    )
+
+    p = _sub(subs, "key", _("manage API keys"), "tokendeck key create")
+    keys = p.add_subparsers(dest="key_command", metavar=_("ACTION"), required=True)
+    keys.add_parser("create", help=_("create a new key (openai-hk; shown once)"))
+
+    p = _sub(
+        subs,
+        "config",
+        _("create or show the configuration"),
+        "tokendeck config init --preset opencodex --api-key-env OPENCODEX_KEY",
+    )
+    actions = p.add_subparsers(dest="config_command", metavar=_("ACTION"), required=True)
+    init = actions.add_parser("init", help=_("add a profile (prompts for what flags omit)"))
+    init.add_argument("--preset", choices=("opencodex", "openai-hk", "custom"))
+    init.add_argument("--name", help=_("profile name (default: the preset's name)"))
+    init.add_argument("--base-url")
+    init.add_argument("--api-key", help=_("the key itself (prefer --api-key-env)"))
+    init.add_argument("--api-key-env", help=_("read the key from this environment variable"))
+    init.add_argument("--api-key-cmd", help=_("read the key from this command's output"))
+    init.add_argument("--logs-url")
+    init.add_argument("--model", help=_("default model"))
+    init.add_argument("--default", action="store_true", help=_("make it the default profile"))
+    init.add_argument("--force", action="store_true", help=_("replace a profile of that name"))
+    actions.add_parser("show", help=_("print the configuration with keys masked"))
+    actions.add_parser("path", help=_("print the config file's path"))
+
+    p = _sub(
+        subs,
+        "demo-server",
+        _("run the built-in demo gateway on 127.0.0.1"),
+        "tokendeck demo-server --port 8765",
+    )
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--token-rate",
+        type=float,
+        default=None,
+        help=_("tokens per second to stream (default: as fast as possible)"),
+    )
+    p.add_argument(
+        "--page-latency",
+        type=float,
+        default=0.0,
+        help=_("seconds to wait before each usage-log page"),
+    )
+    return parser

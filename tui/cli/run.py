@@ -1,0 +1,88 @@
+"""Dispatch of CLI commands, with every failure turned into one stderr line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..config import ConfigError
+from ..gateway.errors import ExitCode, GatewayError
+from ..i18n import _, set_language
+from .output import err
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as given (exit 2)."""
+
+
+def _early_language(argv: list[str]) -> None:
+    """Set the language before --help is built: config `language`, else the environment."""
+    path = None
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            path = argv[i + 1]
+        elif arg.startswith("--config="):
+            path = arg.split("=", 1)[1]
+    language = None
+    try:
+        from ..config import load
+
+        language = load(path).language
+    except (ConfigError, OSError):
+        pass
+    set_language(language)
+
+
+def run(argv: list[str]) -> int:
+    _early_language(argv)
+    from .parser import build_parser
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        err(_("error: {problem}").format(problem=exc))
+        return ExitCode.USAGE
+    except ConfigError as exc:
+        err(_("config error: {problem}").format(problem=exc))
+        return ExitCode.CONFIG
+    except GatewayError as exc:
+        err(_("error: {problem}").format(problem=exc.detail))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err(_("interrupted"))
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.OK
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe went away (`| head`), keep Python from complaining at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        from ..app_entry import run_app
+
+        return run_app(args)
+    if command == "demo-server":
+        from ..demo import serve_forever
+
+        serve_forever(args.port, token_rate=args.token_rate, page_latency=args.page_latency)
+        return ExitCode.OK
+    if command == "config":
+        from . import config_cmds
+
+        return config_cmds.run(args)
+    from . import gateway_cmds
+
+    return gateway_cmds.run(args)

@@ -1,0 +1,38 @@
+"""Times on the command line: `2026-11-01`, `2026-11-01T12:00`, `7d`, `12h`, `30m`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from ..i18n import _
+
+_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
+    """An aware datetime for `text`: ISO date/time in local time, or a span back from now."""
+    from .run import UsageError
+
+    now = now or datetime.now(UTC)
+    text = text.strip()
+    match = _RELATIVE.match(text)
+    if match:
+        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            _(
+                "{option} wants a date like 2026-11-01, a time like 2026-11-01T08:30, or a span "
+                "like 7d or 12h; got '{value}'"
+            ).format(option=option, value=text)
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # local time
+    return when
+
+
+def local(when: datetime) -> datetime:
+    return when.astimezone()

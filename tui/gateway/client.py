@@ -1,0 +1,417 @@
+"""The gateway client: one pooled AsyncClient per profile, retries, deadlines, typed results."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2
+
+from .. import __version__
+from ..i18n import _
+from . import balance as dialects
+from .errors import GatewayError, GatewayTimeout, NetworkError, OutOfCredits, ProtocolError
+from .logs import check_page, parse_rows, unwrap
+from .responses import error_fields, error_for, parse_json, request_id
+from .secret import redact
+from .stream import ChunkDecoder, events_from_response
+from .types import (
+    Balance,
+    ChatAccumulator,
+    ChatEvent,
+    ChatParams,
+    ChatResult,
+    GatewaySpec,
+    LogRow,
+    Message,
+    Model,
+    Opened,
+    StreamFailed,
+)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Gateway:
+    """Talks to one gateway profile. Use as `async with Gateway(spec) as gw:`."""
+
+    def __init__(
+        self,
+        spec: GatewaySpec,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.spec = spec
+        url = httpx2.URL(spec.base_url)
+        self.origin = f"{url.scheme}://{url.netloc.decode()}"
+        self.where = spec.label or url.netloc.decode() or spec.base_url
+        self.logs_url = spec.logs_url or _default_hk_url(url, self.origin, "log")
+        self.create_url = spec.create_url or (
+            self.logs_url.rsplit("/", 1)[0] + "/create" if self.logs_url else None
+        )
+        self.detected_dialect: str | None = None
+        self.retries = 0  # retries made so far (for the UI and tests)
+        self._sleep = sleep
+        self._jitter = jitter
+        t = spec.timeouts
+        headers = {"User-Agent": f"tokendeck/{__version__}", "Accept": "application/json"}
+        if spec.api_key:
+            headers["Authorization"] = f"Bearer {spec.api_key.reveal()}"
+        self._client = httpx2.AsyncClient(
+            headers=headers,
+            timeout=httpx2.Timeout(t.read_idle, connect=t.connect, pool=t.connect),
+            limits=httpx2.Limits(max_connections=16, max_keepalive_connections=8),
+            transport=transport,
+            follow_redirects=True,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Gateway:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def __repr__(self) -> str:
+        return f"Gateway({self.spec.name!r}, {self.spec.base_url!r})"
+
+    # ---- requests with retries ----------------------------------------------------------
+
+    def url(self, path: str, *, at_origin: bool = False) -> str:
+        root = self.origin if at_origin else self.spec.base_url.rstrip("/")
+        return root + path
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        idempotent: bool = True,
+        stream: bool = False,
+    ) -> httpx2.Response:
+        """A 2xx response (open, if `stream`), after bounded retries; else a GatewayError."""
+        policy = self.spec.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            request = self._client.build_request(method, url, json=json)
+            try:
+                response = await self._client.send(request, stream=stream)
+            except httpx2.TransportError as exc:
+                error = self._transport_error(exc)
+                nothing_sent = isinstance(
+                    exc, httpx2.ConnectError | httpx2.ConnectTimeout | httpx2.PoolTimeout
+                )
+                if attempt >= policy.attempts or not (nothing_sent or idempotent):
+                    raise error from None
+                await self._backoff(attempt, None)
+                continue
+            if response.is_success:
+                return response
+            body = await self._drain(response)
+            error = self._redacted(
+                error_for(response.status_code, response.headers, body, self.where)
+            )
+            retry_after = getattr(error, "retry_after", None)
+            if (
+                response.status_code not in RETRY_STATUSES
+                or isinstance(error, OutOfCredits)
+                or attempt >= policy.attempts
+                or (retry_after is not None and retry_after > policy.max_retry_after)
+            ):
+                raise error
+            await self._backoff(attempt, retry_after)
+
+    async def _drain(self, response: httpx2.Response) -> bytes:
+        try:
+            return await response.aread()
+        except httpx2.TransportError:
+            return b""
+        finally:
+            await response.aclose()
+
+    async def _backoff(self, attempt: int, retry_after: float | None) -> None:
+        policy = self.spec.retry
+        if retry_after is None:
+            delay = min(policy.max_delay, policy.backoff * 2 ** (attempt - 1))
+            delay *= 0.5 + self._jitter()  # full jitter around the nominal delay
+        else:
+            delay = retry_after + 0.05 * self._jitter()
+        self.retries += 1
+        await self._sleep(delay)
+
+    def _transport_error(self, exc: httpx2.TransportError) -> GatewayError:
+        where = self.where
+        if isinstance(exc, httpx2.ConnectTimeout | httpx2.ConnectError):
+            return NetworkError(
+                _("Cannot reach {where} — check your network and the base URL.").format(where=where)
+            )
+        if isinstance(exc, httpx2.TimeoutException):
+            return GatewayTimeout(
+                _("{where} did not answer in time — retry later.").format(where=where)
+            )
+        return NetworkError(
+            _("The connection to {where} failed — retry later.").format(where=where)
+        )
+
+    def _redacted(self, error: GatewayError) -> GatewayError:
+        secrets = [self.spec.api_key]
+        error.message = redact(error.message, secrets)
+        error.args = (error.message,)
+        if error.gateway_message:
+            error.gateway_message = redact(error.gateway_message, secrets)
+        return error
+
+    async def _json(
+        self, method: str, url: str, *, json: Any = None, idempotent: bool = True
+    ) -> Any:
+        """The decoded JSON of a whole request, under the request deadline."""
+        try:
+            async with asyncio.timeout(self.spec.timeouts.request):
+                response = await self._send(method, url, json=json, idempotent=idempotent)
+                body = response.content
+        except TimeoutError:
+            raise GatewayTimeout(
+                _("{where} did not answer within {seconds:.0f} s.").format(
+                    where=self.where, seconds=self.spec.timeouts.request
+                )
+            ) from None
+        payload = parse_json(
+            body, response.headers.get("content-type", ""), self.where, response.status_code
+        )
+        message, kind = error_fields(payload)
+        if message is not None:  # an error object with HTTP 2xx
+            status = 402 if "quota" in kind else 400 if "invalid" in kind else 502
+            raise self._redacted(error_for(status, response.headers, body, self.where))
+        return payload
+
+    # ---- chat ---------------------------------------------------------------------------
+
+    def _chat_body(
+        self, messages: Sequence[Message], params: ChatParams, *, stream: bool
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": params.model,
+            "messages": [m.wire() for m in messages],
+            "stream": stream,
+        }
+        if params.temperature is not None:
+            body["temperature"] = params.temperature
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.max_tokens is not None:
+            body["max_tokens"] = params.max_tokens
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if stream:
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    async def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatResult:
+        """A whole (non-streamed) answer; raises GatewayError."""
+        payload = await self._json(
+            "POST",
+            self.url("/chat/completions"),
+            json=self._chat_body(messages, params, stream=False),
+            idempotent=False,
+        )
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get("choices"), list)
+            or not payload["choices"]
+        ):
+            raise ProtocolError(_("{where} answered without any choices.").format(where=self.where))
+        decoder = ChunkDecoder(self.where)
+        acc = ChatAccumulator()
+        for event in decoder.feed_chunk(payload):
+            acc.add(event)
+        result = acc.finish()
+        result.request_id = result.request_id or decoder.request_id
+        result.finished = True
+        if result.error is not None:
+            raise result.error
+        return result
+
+    async def stream_chat(
+        self, messages: Sequence[Message], params: ChatParams
+    ) -> AsyncGenerator[ChatEvent, None]:
+        """Chat events as the answer streams. Never raises a GatewayError: failures are events.
+
+        Use with `contextlib.aclosing` so that stopping early closes the connection at once.
+        A request is retried only before the gateway answered (it may charge once it has).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.spec.timeouts.stream
+        body = self._chat_body(messages, params, stream=True)
+        try:
+            async with asyncio.timeout_at(deadline):
+                response = await self._send(
+                    "POST", self.url("/chat/completions"), json=body, idempotent=False, stream=True
+                )
+        except GatewayError as exc:
+            yield StreamFailed(exc)
+            return
+        except TimeoutError:
+            yield StreamFailed(
+                GatewayTimeout(
+                    _("{where} did not start answering in time.").format(where=self.where)
+                )
+            )
+            return
+        try:
+            header_id = request_id(response.headers)
+            if header_id:
+                yield Opened(header_id)
+            async for event in events_from_response(
+                response, self.where, deadline, announced=bool(header_id)
+            ):
+                if isinstance(event, StreamFailed):
+                    event = StreamFailed(self._redacted(event.error), event.cut)
+                yield event
+        finally:
+            await response.aclose()
+
+    # ---- models, balance, logs, keys ----------------------------------------------------
+
+    async def models(self) -> list[Model]:
+        from .models import parse_models
+
+        payload = await self._json("GET", self.url("/models"))
+        return parse_models(payload, self.where)
+
+    async def balance(self, dialect: str | None = None) -> Balance:
+        """Credit left, detecting the gateway's balance dialect unless one is given."""
+        name = dialect or self.spec.balance_dialect
+        if name and name != "auto":
+            result = await self._balance_as(name)
+            if result is None:
+                raise ProtocolError(
+                    _("{where} did not answer in the '{dialect}' balance shape.").format(
+                        where=self.where, dialect=name
+                    )
+                )
+            return result
+        if self.detected_dialect:
+            result = await self._balance_as(self.detected_dialect)
+            if result is not None:
+                return result
+        host = httpx2.URL(self.spec.base_url).host
+        last: GatewayError | None = None
+        for candidate in dialects.candidates(host, self.logs_url is not None):
+            try:
+                result = await self._balance_as(candidate)
+            except (ProtocolError, GatewayTimeout) as exc:
+                last = exc
+                continue
+            except GatewayError as exc:
+                if exc.status in (404, 405, 400, 500, 501, 502, 503) or exc.status is None:
+                    last = exc
+                    continue
+                raise
+            if result is not None:
+                self.detected_dialect = candidate
+                return result
+        raise ProtocolError(
+            _("{where} does not offer any known balance endpoint.").format(where=self.where),
+            gateway_message=last.detail if last else None,
+        )
+
+    async def _balance_as(self, name: str) -> Balance | None:
+        now = datetime.now(UTC)
+        if name == dialects.LOG_DIALECT:
+            rows = await self.usage_logs(0, 1)
+            yufen = rows[0].yufen if rows else None
+            result: Balance | None = dialects.balance_from_rows(yufen)
+        else:
+            dialect = dialects.DIALECTS.get(name)
+            if dialect is None:
+                raise ValueError(_("unknown balance dialect '{name}'").format(name=name))
+            payloads = [
+                await self._json(c.method, self.url(c.path, at_origin=c.at_origin), json=c.json)
+                for c in dialect.calls
+            ]
+            result = dialect.parse(payloads)
+        if result is None:
+            return None
+        return _with_time(result, now)
+
+    def _logs_url(self) -> str:
+        if not self.logs_url:
+            raise ProtocolError(
+                _("{where} has no usage-log endpoint configured (logs_url).").format(
+                    where=self.where
+                )
+            )
+        return self.logs_url
+
+    async def usage_logs(self, start: int = 0, limit: int = 300) -> list[LogRow]:
+        """One page of usage logs, newest first (openai-hk `POST /openai/sk/log`)."""
+        check_page(start, limit)
+        payload = await self._json("POST", self._logs_url(), json={"start": start, "limit": limit})
+        return parse_rows(unwrap(payload, self.where), self.where)
+
+    async def iter_usage_logs(
+        self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
+    ) -> AsyncIterator[list[LogRow]]:
+        """Every usage-log row, newest first, in pages; pages are fetched concurrently (bounded)
+        and deduplicated by id. Stops at the first row whose id is <= `stop_at_id`."""
+        check_page(0, page_size)
+        seen: set[int] = set()
+        start, window = 0, 1
+        while True:
+            starts = [start + i * page_size for i in range(window)]
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self.usage_logs(s, page_size)) for s in starts]
+            for task in tasks:
+                page = task.result()
+                fresh: list[LogRow] = []
+                for row in page:
+                    if stop_at_id is not None and row.id <= stop_at_id:
+                        if fresh:
+                            yield fresh
+                        return
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        fresh.append(row)
+                if fresh:
+                    yield fresh
+                if len(page) < page_size:
+                    return
+            start += window * page_size
+            window = min(concurrency, window * 2)
+
+    async def create_key(self) -> str:
+        """A new API key from openai-hk `GET /openai/sk/create` (the caller shows it once)."""
+        url = self.create_url
+        if not url:
+            raise ProtocolError(
+                _("{where} has no key-creation endpoint configured.").format(where=self.where)
+            )
+        data = unwrap(await self._json("GET", url, idempotent=False), self.where)
+        key = data.get("apikey") if isinstance(data, dict) else None
+        if not isinstance(key, str) or not key:
+            raise ProtocolError(_("{where} did not return a new key.").format(where=self.where))
+        return key
+
+
+def _default_hk_url(url: httpx2.URL, origin: str, action: str) -> str | None:
+    host = url.host
+    if host == "openai-hk.com" or host.endswith(".openai-hk.com"):
+        return f"{origin}/openai/sk/{action}"
+    return None
+
+
+def _with_time(result: Balance, now: datetime) -> Balance:
+    from dataclasses import replace
+
+    return replace(result, fetched_at=now)

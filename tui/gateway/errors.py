@@ -1,0 +1,177 @@
+"""One small exception hierarchy, each with a sentence a user can act on, and CLI exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from ..i18n import _
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes of the `tokendeck` CLI."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    CONFIG = 3
+    AUTH = 4
+    OUT_OF_CREDITS = 5
+    RATE_LIMITED = 6
+    NETWORK = 7
+    SERVER = 8
+    PROTOCOL = 9
+    BAD_REQUEST = 10
+    LOW_BALANCE = 11
+    INTERRUPTED = 130
+
+
+class GatewayError(Exception):
+    """A failure talking to a gateway; `str(err)` is a complete sentence for the user."""
+
+    exit_code = ExitCode.ERROR
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        gateway_message: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.gateway_message = gateway_message
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
+
+    @property
+    def detail(self) -> str:
+        """The message plus what the gateway itself said, as it said it."""
+        if self.gateway_message and self.gateway_message not in self.message:
+            return _("{message} Gateway said: {said}").format(
+                message=self.message, said=self.gateway_message
+            )
+        return self.message
+
+
+class BadRequest(GatewayError):
+    exit_code = ExitCode.BAD_REQUEST
+
+
+class NotFound(BadRequest):
+    pass
+
+
+class AuthError(GatewayError):
+    exit_code = ExitCode.AUTH
+
+
+class OutOfCredits(GatewayError):
+    exit_code = ExitCode.OUT_OF_CREDITS
+
+
+class RateLimited(GatewayError):
+    exit_code = ExitCode.RATE_LIMITED
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(GatewayError):
+    exit_code = ExitCode.SERVER
+    retryable = True
+
+
+class NetworkError(GatewayError):
+    exit_code = ExitCode.NETWORK
+    retryable = True
+
+
+class GatewayTimeout(NetworkError):
+    pass
+
+
+class ProtocolError(GatewayError):
+    """The gateway answered something that is not the protocol (bad JSON, HTML, wrong shape)."""
+
+    exit_code = ExitCode.PROTOCOL
+
+
+def status_error(
+    status: int,
+    where: str,
+    gateway_message: str | None,
+    *,
+    kind: str = "",
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> GatewayError:
+    """The error for an HTTP failure `status` from `where` (a host name), classified by `kind`."""
+    kw: dict[str, Any] = {
+        "status": status,
+        "gateway_message": gateway_message,
+        "request_id": request_id,
+    }
+    said = gateway_message or ""
+    lowered = f"{kind} {said}".lower()
+    if "insufficient_quota" in lowered or "insufficient_user_quota" in lowered or status == 402:
+        return OutOfCredits(
+            _(
+                "Out of credits on {where} (HTTP {status}) — top up at your gateway, then retry."
+            ).format(where=where, status=status),
+            **kw,
+        )
+    if status in (401, 403):
+        return AuthError(
+            _(
+                "{where} rejected the API key (HTTP {status}) — check the key in your profile."
+            ).format(where=where, status=status),
+            **kw,
+        )
+    if status == 404:
+        return NotFound(
+            _("{where} has no such endpoint (HTTP 404) — check the base URL.").format(where=where),
+            **kw,
+        )
+    if status == 429:
+        if retry_after is not None:
+            text = _("Rate limited by {where} (HTTP 429) — retry in {seconds} s.").format(
+                where=where, seconds=_seconds(retry_after)
+            )
+        else:
+            text = _("Rate limited by {where} (HTTP 429) — wait a moment, then retry.").format(
+                where=where
+            )
+        return RateLimited(text, retry_after=retry_after, **kw)
+    if 400 <= status < 500:
+        return BadRequest(
+            _("{where} refused the request (HTTP {status}): {said}").format(
+                where=where, status=status, said=said or _("no reason given")
+            ),
+            **kw,
+        )
+    if status >= 500:
+        return ServerError(
+            _("{where} had a server error (HTTP {status}) — retry later.").format(
+                where=where, status=status
+            ),
+            **kw,
+        )
+    return ProtocolError(
+        _("{where} answered with unexpected HTTP {status}.").format(where=where, status=status),
+        **kw,
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")

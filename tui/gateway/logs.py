@@ -1,0 +1,104 @@
+"""openai-hk usage logs: the `{data, error, error_des}` envelope and string-typed rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..i18n import _
+from .balance import dec
+from .errors import AuthError, GatewayError, OutOfCredits, ProtocolError, ServerError
+from .types import LogRow
+
+MAX_PAGE = 300
+_AUTH_WORDS = ("apikey", "api key", "key", "令牌", "密钥", "token", "unauthorized")
+_CREDIT_WORDS = ("余额", "insufficient", "quota", "credit")
+
+
+def check_page(start: int, limit: int) -> None:
+    """Reject a page request the gateway would refuse: start >= 0 and 0 < limit <= 300."""
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise ValueError(_("start must be a whole number >= 0 (got {value})").format(value=start))
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_PAGE:
+        raise ValueError(
+            _("limit must be between 1 and {max} (got {value})").format(max=MAX_PAGE, value=limit)
+        )
+
+
+def unwrap(payload: Any, where: str, status: int = 200) -> Any:
+    """The `data` of an openai-hk envelope; a non-zero `error` is a failure even on HTTP 200."""
+    if not isinstance(payload, dict) or "error" not in payload:
+        raise ProtocolError(
+            _("{where} answered without the expected {{data, error}} envelope.").format(where=where)
+        )
+    code = payload.get("error")
+    if code in (0, "0", None, False):
+        return payload.get("data")
+    said = str(payload.get("error_des") or code)
+    lowered = said.lower()
+    kw: dict[str, Any] = {"status": status, "gateway_message": said}
+    if any(word in lowered for word in _CREDIT_WORDS):
+        return _raise(
+            OutOfCredits(
+                _("Out of credits on {where} — top up at your gateway, then retry.").format(
+                    where=where
+                ),
+                **kw,
+            )
+        )
+    if str(code) in ("401", "403") or any(word in lowered for word in _AUTH_WORDS):
+        return _raise(
+            AuthError(
+                _("{where} rejected the API key — check the key in your profile.").format(
+                    where=where
+                ),
+                **kw,
+            )
+        )
+    return _raise(
+        ServerError(_("{where} reported error {code}.").format(where=where, code=code), **kw)
+    )
+
+
+def _raise(error: GatewayError) -> Any:
+    raise error
+
+
+def parse_rows(data: Any, where: str) -> list[LogRow]:
+    logs = data.get("logs") if isinstance(data, dict) else data
+    if logs is None:
+        return []
+    if not isinstance(logs, list):
+        raise ProtocolError(_("{where} sent usage logs that are not a list.").format(where=where))
+    try:
+        return [parse_row(row) for row in logs]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(
+            _("{where} sent a usage-log row that cannot be read ({problem}).").format(
+                where=where, problem=exc
+            )
+        ) from None
+
+
+def parse_row(row: dict[str, Any]) -> LogRow:
+    return LogRow(
+        id=int(row["id"]),
+        user_id=str(row.get("user_id", "")),
+        ctime=datetime.fromtimestamp(int(float(row["ctime"])), UTC),
+        prompt_tokens=int(row.get("prompt_tokens") or 0),
+        completion_tokens=int(row.get("completion_tokens") or 0),
+        fen=_money(row.get("fen")),
+        model=str(row.get("model", "")),
+        yufen=_money(row.get("yufen")),
+        reqid=str(row.get("reqid") or ""),
+        ip=str(row.get("ip") or ""),
+        note=str(row.get("note") or ""),
+    )
+
+
+def _money(value: Any) -> Decimal:
+    result = dec(value if value not in ("", None) else 0)
+    if result is None:
+        raise ValueError(f"not a number: {value!r}")
+    return result

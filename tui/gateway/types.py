@@ -1,0 +1,207 @@
+"""Typed values the gateway layer hands out: specs, chat events, models, balances, log rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .errors import GatewayError
+from .secret import Secret
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 10.0
+    read_idle: float = 60.0  # longest silence between two reads
+    request: float = 60.0  # whole non-streamed request
+    stream: float = 600.0  # whole streamed answer; keep-alives do not extend it
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 3  # first try included
+    backoff: float = 0.5  # first delay; doubles each time, with jitter
+    max_delay: float = 8.0
+    max_retry_after: float = 30.0  # a longer Retry-After is reported, not slept through
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySpec:
+    """Where a gateway is and how to talk to it: what the gateway layer needs from a profile."""
+
+    name: str
+    base_url: str
+    api_key: Secret | None = None
+    logs_url: str | None = None
+    create_url: str | None = None
+    balance_dialect: str = "auto"
+    label: str | None = None  # how messages name the gateway; its host when None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: str
+    content: str
+
+    def wire(self) -> dict[str, str]:
+        """The message as sent: role and content only (never reasoning)."""
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True, slots=True)
+class ChatParams:
+    model: str
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+# ---- streamed chat events -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The gateway accepted the request; the request id if it told us one."""
+
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageInfo:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The gateway finished the answer; `reason` is its finish_reason (None after a bare [DONE])."""
+
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A chunk that could not be read was skipped; the stream goes on."""
+
+    error: GatewayError
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFailed:
+    """The stream ended badly (error chunk, cut, timeout, dropped); text so far stays valid."""
+
+    error: GatewayError
+    cut: bool = False
+
+
+ChatEvent = Opened | ContentDelta | ReasoningDelta | UsageInfo | Finish | Malformed | StreamFailed
+
+
+@dataclass(slots=True)
+class ChatResult:
+    content: str = ""
+    reasoning: str = ""
+    usage: UsageInfo | None = None
+    finish_reason: str | None = None
+    finished: bool = False
+    request_id: str | None = None
+    error: GatewayError | None = None
+    cut: bool = False
+    warnings: list[GatewayError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.finished and self.error is None
+
+
+class ChatAccumulator:
+    """Folds chat events into a ChatResult (used by the CLI, the app and storage alike)."""
+
+    def __init__(self) -> None:
+        self.result = ChatResult()
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+
+    def add(self, event: ChatEvent) -> None:
+        result = self.result
+        match event:
+            case ContentDelta(text):
+                self._content.append(text)
+            case ReasoningDelta(text):
+                self._reasoning.append(text)
+            case UsageInfo():
+                result.usage = event
+            case Finish(reason):
+                result.finish_reason = reason
+                result.finished = True
+            case Opened(request_id):
+                result.request_id = request_id
+            case Malformed(error):
+                result.warnings.append(error)
+            case StreamFailed(error, cut):
+                result.error = error
+                result.cut = cut
+
+    def finish(self) -> ChatResult:
+        self.result.content = "".join(self._content)
+        self.result.reasoning = "".join(self._reasoning)
+        return self.result
+
+
+# ---- models, balance, logs ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    id: str
+    owned_by: str = ""
+    created: datetime | None = None
+    context_length: int | None = None
+    prompt_price: Decimal | None = None  # per token, in the gateway's unit
+    completion_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Credit left, in the gateway's own unit; None where the dialect does not say."""
+
+    dialect: str
+    remaining: Decimal | None
+    used: Decimal | None = None
+    total: Decimal | None = None
+    unlimited: bool = False
+    unit: str = "credits"
+    currency: str | None = None
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One openai-hk usage-log row, with its string fields made into numbers and times."""
+
+    id: int
+    user_id: str
+    ctime: datetime
+    prompt_tokens: int
+    completion_tokens: int
+    fen: Decimal  # credits spent
+    model: str
+    yufen: Decimal  # credits left after this request
+    reqid: str
+    ip: str
+    note: str
