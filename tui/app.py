@@ -1,0 +1,186 @@
+"""The Textual app: wiring only — config, gateway, themes, keymap, shared state, the main screen."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path, PurePath
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+
+from .clock import Clock
+from .config import Config, ConfigError, Profile
+from .gateway import Balance, Gateway, GatewayError, GatewaySpec
+from .i18n import _, set_language
+from .themes import VARIABLE_DEFAULTS, load_themes
+
+DEFAULT_THEME = "tokendeck-dark"
+_HERE = Path(__file__).parent
+# Each screen's and widget's .tcss sits beside its module; the app loads them all.
+_STYLES: list[str | PurePath] = [
+    "app.tcss",
+    *sorted(str(p.relative_to(_HERE)) for p in _HERE.glob("*/**/*.tcss")),
+]
+
+
+class TokenDeck(App[int]):
+    """tokendeck: chat, models, usage and balance for one gateway profile."""
+
+    CSS_PATH = _STYLES
+    TITLE = "tokendeck"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f2", "panel('chat')", _("Chat"), id="panel.chat", show=False, priority=True),
+        Binding("f3", "panel('models')", _("Models"), id="panel.models", show=False, priority=True),
+        Binding("f4", "panel('usage')", _("Usage"), id="panel.usage", show=False, priority=True),
+        Binding(
+            "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
+        ),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+    ]
+
+    balance: var[Balance | None] = var(None)
+    balance_error: var[str | None] = var(None)
+    balance_loading: var[bool] = var(False)
+    model: var[str] = var("")
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        profile: Profile,
+        spec: GatewaySpec,
+        demo: bool = False,
+        clock: Clock | None = None,
+        gateway: Gateway | None = None,
+    ) -> None:
+        self.config = config
+        self.profile = profile
+        self.spec = spec
+        self.demo = demo
+        self.clock = clock or Clock()
+        self._gateway = gateway
+        super().__init__()
+        self.model = profile.default_model or ""
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = Gateway(self.spec)
+        return self._gateway
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        from .screens.main import MainScreen
+
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        if problems:
+            self.notify(
+                "\n".join(str(p) for p in problems),
+                title=_("Theme files skipped"),
+                severity="warning",
+            )
+        wanted = self.config.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        for warning in self.config.warnings:
+            self.notify(warning, title=_("Config"), severity="warning", timeout=10)
+        self.refresh_balance()
+        self.set_interval(60, self.refresh_balance)
+
+    async def on_unmount(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.aclose()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
+
+    def _save_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if not name or name == self.config.theme:
+            return
+        self.config.set("theme", name)
+        try:
+            self.config.save()
+        except OSError as exc:
+            self.notify(
+                _("Could not save the theme choice: {error}").format(error=exc.strerror),
+                severity="warning",
+            )
+
+    # ---- shared state ----------------------------------------------------------------
+
+    @work(exclusive=True, group="balance", exit_on_error=False)
+    async def refresh_balance(self, announce: bool = False) -> None:
+        self.balance_loading = True
+        try:
+            self.balance = await self.gateway.balance()
+            self.balance_error = None
+            if announce:
+                self.notify(_("Balance refreshed."), timeout=2)
+        except GatewayError as exc:
+            first = self.balance_error != exc.detail
+            self.balance_error = exc.detail
+            if first or announce:
+                self.notify(exc.detail, title=_("Balance"), severity="error", timeout=8)
+        finally:
+            self.balance_loading = False
+
+    @property
+    def low_threshold(self) -> Decimal | None:
+        return self.profile.low_balance
+
+    def is_low(self, balance: Balance | None) -> bool:
+        threshold = self.low_threshold
+        if balance is None or threshold is None or balance.unlimited:
+            return False
+        return balance.remaining is not None and balance.remaining < threshold
+
+    def use_model(self, model: str) -> None:
+        self.model = model
+        self.notify(_("Chatting with {model}.").format(model=model), timeout=3)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_panel(self, name: str) -> None:
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.show_panel(name)
+
+    def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
+        from .commands import system_commands
+
+        return [*super().get_system_commands(screen), *system_commands(self)]
+
+
+def run(config_path: str | None = None, profile: str | None = None) -> int:
+    """Open the app for `profile` (the demo gateway when nothing is configured)."""
+    from .config import load
+    from .runtime import demo_for, spec_for
+
+    set_language(None)
+    try:
+        config = load(config_path)
+        set_language(config.language)
+        chosen = config.profile(profile)
+        with demo_for(chosen) as demo:
+            spec = spec_for(chosen, demo.url if demo else None)
+            app = TokenDeck(config=config, profile=chosen, spec=spec, demo=chosen.demo)
+            return app.run() or 0
+    except ConfigError as exc:
+        sys.stderr.write(_("tokendeck: config error: {problem}").format(problem=exc) + "\n")
+        return 3

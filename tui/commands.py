@@ -1,0 +1,82 @@
+"""Command-palette entries: short, namespaced, one for each action reachable by key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+from .i18n import _
+
+if TYPE_CHECKING:
+    from .app import TokenDeck
+
+
+def system_commands(app: TokenDeck) -> list[SystemCommand]:
+    def panel(name: str) -> SystemCommand:
+        titles = {
+            "chat": _("Chat"),
+            "models": _("Models"),
+            "usage": _("Usage"),
+            "balance": _("Balance"),
+        }
+        return SystemCommand(
+            _("panel: {name}").format(name=titles[name]),
+            _("Show the {name} panel").format(name=titles[name]),
+            lambda: app.action_panel(name),
+        )
+
+    return [
+        panel("chat"),
+        panel("models"),
+        panel("usage"),
+        panel("balance"),
+        SystemCommand(
+            _("chat: new conversation"),
+            _("Start an empty conversation"),
+            lambda: _on_chat(app, "new_chat"),
+        ),
+        SystemCommand(
+            _("chat: parameters"),
+            _("System prompt, model, temperature, top_p, max_tokens, stop"),
+            lambda: _on_chat(app, "params"),
+        ),
+        SystemCommand(
+            _("chat: copy last answer"),
+            _("Copy the last answer (OSC 52)"),
+            lambda: _on_chat(app, "copy_answer"),
+        ),
+        SystemCommand(
+            _("chat: copy last code block"),
+            _("Copy the last code block (OSC 52)"),
+            lambda: _on_chat(app, "copy_code"),
+        ),
+        SystemCommand(
+            _("model: refresh list"),
+            _("Load the gateway's models again"),
+            lambda: _on_panel(app, "models", "refresh"),
+        ),
+        SystemCommand(
+            _("usage: reload logs"),
+            _("Load every usage-log page again"),
+            lambda: _on_panel(app, "usage", "refresh"),
+        ),
+        SystemCommand(
+            _("balance: refresh"),
+            _("Ask the gateway for the balance now"),
+            lambda: app.refresh_balance(announce=True),
+        ),
+    ]
+
+
+def _on_chat(app: TokenDeck, action: str) -> None:
+    _on_panel(app, "chat", action)
+
+
+def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
+    from .screens.main import MainScreen
+
+    screen = app.screen
+    if isinstance(screen, MainScreen):
+        screen.show_panel(panel)
+        app.call_later(screen.panel(panel).run_action, action)

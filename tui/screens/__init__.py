@@ -1,0 +1,1 @@
+"""Screens: the main four-panel screen and the modal dialogs."""

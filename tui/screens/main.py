@@ -1,0 +1,67 @@
+"""The main screen: status line, the four panels as tabs, and the footer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from ..i18n import _
+from ..messages import AnswerFinished, ModelChosen
+from ..widgets.balance import BalancePanel
+from ..widgets.chat import ChatPanel
+from ..widgets.models import ModelsPanel
+from ..widgets.status import StatusBar
+from ..widgets.usage import UsagePanel
+
+PANELS = ("chat", "models", "usage", "balance")
+
+
+class MainScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with TabbedContent(initial="chat", id="panels"):
+            with TabPane(_("Chat (F2)"), id="chat"):
+                yield ChatPanel(id="chat-panel")
+            with TabPane(_("Models (F3)"), id="models"):
+                yield ModelsPanel(id="models-panel")
+            with TabPane(_("Usage (F4)"), id="usage"):
+                yield UsagePanel(id="usage-panel")
+            with TabPane(_("Balance (F5)"), id="balance"):
+                yield BalancePanel(id="balance-panel")
+        yield Footer()
+
+    def panel(self, name: str) -> Widget:
+        return self.query_one(f"#{name}-panel")
+
+    def show_panel(self, name: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != name:
+            tabs.active = name
+        else:
+            self._focus_panel(name)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        name = event.pane.id or "chat"
+        self._focus_panel(name)
+
+    def _focus_panel(self, name: str) -> None:
+        panel = self.panel(name)
+        activate = getattr(panel, "activate", None)
+        if activate is not None:
+            activate()
+
+    def on_model_chosen(self, message: ModelChosen) -> None:
+        message.stop()
+        self.app.use_model(message.model)  # type: ignore[attr-defined]
+        self.show_panel("chat")
+
+    def on_answer_finished(self, message: AnswerFinished) -> None:
+        message.stop()
+        if message.charged:
+            self.app.refresh_balance()  # type: ignore[attr-defined]
+            usage = self.query_one("#usage-panel")
+            mark = getattr(usage, "mark_stale", None)
+            if mark is not None:
+                mark()

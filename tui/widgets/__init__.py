@@ -1,0 +1,1 @@
+"""Panels and reusable widgets of the app."""

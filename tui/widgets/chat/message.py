@@ -1,0 +1,101 @@
+"""One message of the transcript: who, reasoning apart (collapsible), Markdown body, meta line."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Markdown, Static
+
+from ...conversation import Status, Turn
+from ...i18n import _
+from ...textfmt import number
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def literal(text: str) -> str:
+    """Model output made safe for the terminal: control characters and escapes shown, not run."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(
+        lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421",
+        text.replace("\r\n", "\n"),
+    )
+
+
+class MessageView(Vertical):
+    """A user or assistant message; assistant bodies stream in through `Markdown.get_stream`."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(classes=f"message {turn.role}")
+        self.turn = turn
+        self._reasoning: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        turn = self.turn
+        if turn.role == "user":
+            yield Static(_("You"), classes="who", markup=False)
+            yield Static(literal(turn.content), classes="body user-body", markup=False)
+            return
+        yield Static(turn.model or _("Assistant"), classes="who", markup=False)
+        with Collapsible(title=_("Reasoning"), collapsed=not turn.reasoning, classes="reasoning"):
+            yield Static(literal(turn.reasoning), classes="reasoning-text", markup=False)
+        yield Markdown(literal(turn.content), classes="body")
+        yield Static("", classes="meta", markup=False)
+
+    def on_mount(self) -> None:
+        if self.turn.role == "assistant":
+            self.query_one(".reasoning").display = bool(self.turn.reasoning)
+            self.show_meta()
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    def add_reasoning(self, text: str) -> None:
+        self._reasoning.append(literal(text))
+        box = self.query_one(".reasoning", Collapsible)
+        if not box.display:
+            box.display = True
+            box.collapsed = False
+        self.query_one(".reasoning-text", Static).update("".join(self._reasoning))
+
+    def content_started(self) -> None:
+        """Fold the reasoning away once the answer itself begins."""
+        box = self.query_one(".reasoning", Collapsible)
+        if box.display and not box.collapsed:
+            box.collapsed = True
+
+    def show_meta(self, note: str | None = None) -> None:
+        turn = self.turn
+        parts: list[str] = []
+        if turn.status == Status.STREAMING:
+            parts.append(_("answering… (Esc stops)"))
+        if turn.usage is not None:
+            parts.append(
+                _("{prompt} → {completion} tokens").format(
+                    prompt=number(turn.usage.prompt_tokens),
+                    completion=number(turn.usage.completion_tokens),
+                )
+            )
+        if turn.elapsed is not None:
+            parts.append(_("{seconds:.1f} s").format(seconds=turn.elapsed))
+        status = {
+            Status.STOPPED: _("stopped by you — partial answer kept"),
+            Status.CUT: _("cut off — partial answer kept"),
+            Status.FAILED: _("failed"),
+        }.get(turn.status)
+        if status:
+            parts.append(status)
+        if turn.status == Status.DONE and turn.finish_reason not in (None, "stop"):
+            parts.append(_("ended early: {reason}").format(reason=turn.finish_reason))
+        if turn.error:
+            parts.append(turn.error)
+        if note:
+            parts.append(note)
+        meta = self.query_one(".meta", Static)
+        meta.update(" · ".join(parts))
+        for state in Status:
+            self.set_class(turn.status == state, f"-{state.value}")

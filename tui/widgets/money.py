@@ -1,0 +1,23 @@
+"""Credits as people read them: amounts in the gateway's own unit, unlimited said so."""
+
+from __future__ import annotations
+
+from ..gateway import Balance
+from ..i18n import _
+from ..textfmt import number
+
+
+def unit_name(balance: Balance, unit: str | None = None) -> str:
+    name = unit or balance.unit
+    return _("credits") if name == "credits" else name
+
+
+def balance_text(balance: Balance, unit: str | None = None) -> str:
+    if balance.unlimited:
+        return _("balance unlimited")
+    if balance.remaining is None:
+        return _("balance unknown")
+    return _("balance {amount} {unit}").format(
+        amount=number(balance.remaining, 2 if balance.unit in ("USD", "CNY") else None),
+        unit=unit_name(balance, unit),
+    )
