@@ -183,10 +183,7 @@ class UsagePanel(Vertical):
         prompt = sum(r.prompt_tokens for r in rows)
         completion = sum(r.completion_tokens for r in rows)
         self.query_one("#usage-totals", Static).update(
-            _(
-                "{count} of {total} rows · prompt {prompt} · completion {completion} tokens · "
-                "{credits} credits"
-            ).format(
+            _("{count}/{total} rows · {prompt} in · {completion} out · {credits} credits").format(
                 count=number(len(rows)),
                 total=number(len(self.rows)),
                 prompt=number(prompt),
