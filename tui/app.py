@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePath
 
@@ -126,7 +127,7 @@ class TokenDeck(App[int]):
     async def refresh_balance(self, announce: bool = False) -> None:
         self.balance_loading = True
         try:
-            self.balance = await self.gateway.balance()
+            self.balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
             self.balance_error = None
             if announce:
                 self.notify(_("Balance refreshed."), timeout=2)

@@ -125,6 +125,7 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "theme": ((str,), "a theme name"),
     "profiles": ((dict,), "a table of profiles"),
     "keymap": ((dict,), "a table of binding id = keys"),
+    "cursor_blink": ((bool,), "true or false"),
 }
 
 
@@ -152,6 +153,10 @@ class Config:
     def theme(self) -> str | None:
         value = self.data.get("theme")
         return value if isinstance(value, str) else None
+
+    @property
+    def cursor_blink(self) -> bool:
+        return self.data.get("cursor_blink") is not False
 
     @property
     def keymap(self) -> dict[str, str]:
@@ -271,7 +276,7 @@ def _check_table(
         if key not in spec:
             continue  # unknown keys are kept as they are (newer versions may use them)
         types, wanted = spec[key]
-        if isinstance(value, bool) or not isinstance(value, types):
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ConfigError(
                 file,
                 _("must be {wanted}, not {got}").format(wanted=_(wanted), got=type(value).__name__),

@@ -38,7 +38,9 @@ def test_openai_env_makes_an_implicit_profile(tmp_path: Path) -> None:
     assert profile.key() is not None and profile.key().reveal() == KEY  # type: ignore[union-attr]
 
 
-def test_default_path_follows_xdg_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_path_follows_xdg_and_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert config_path() == tmp_path / "xdg" / "tokendeck" / "config.toml"
     monkeypatch.setenv("TOKENDECK_CONFIG", str(tmp_path / "env.toml"))
@@ -102,14 +104,18 @@ def test_broken_toml_names_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "key", "line"),
     [
-        ('[profiles.a]\nbase_url = "https://x/v1"\ntemperature = "hot"\n', "profiles.a.temperature", 3),
+        (
+            '[profiles.a]\nbase_url = "https://x/v1"\ntemperature = "hot"\n',
+            "profiles.a.temperature",
+            3,
+        ),
         ('[profiles.a]\nbase_url = "https://x/v1"\ntemperature = 7\n', "profiles.a.temperature", 3),
         ('[profiles.a]\napi_key = "k"\n', "profiles.a.base_url", None),
         ('[profiles.a]\nbase_url = "ftp://x"\n', "profiles.a.base_url", 2),
         ('[profiles.a]\nbase_url = "https://x/v1"\nbalance = "martian"\n', "profiles.a.balance", 3),
-        ('language = 5\n', "language", 1),
+        ("language = 5\n", "language", 1),
         ('profiles = "no"\n', "profiles", 1),
-        ('[profiles]\na = 3\n', "profiles.a", 2),
+        ("[profiles]\na = 3\n", "profiles.a", 2),
     ],
 )
 def test_wrong_values_name_the_key(tmp_path: Path, body: str, key: str, line: int | None) -> None:
@@ -122,7 +128,9 @@ def test_wrong_values_name_the_key(tmp_path: Path, body: str, key: str, line: in
 
 
 def test_undefined_default_profile_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.toml", 'default_profile = "ghost"\n[profiles.a]\nbase_url = "https://x/v1"\n')
+    path = write(
+        tmp_path / "c.toml", 'default_profile = "ghost"\n[profiles.a]\nbase_url = "https://x/v1"\n'
+    )
     with pytest.raises(ConfigError, match="ghost"):
         load(path).profile()
 
@@ -134,7 +142,9 @@ def test_unknown_profile_lists_known_ones(tmp_path: Path) -> None:
 
 
 def test_world_readable_file_with_key_warns(tmp_path: Path) -> None:
-    path = write(tmp_path / "c.toml", f'[profiles.a]\nbase_url = "https://x/v1"\napi_key = "{KEY}"\n', 0o644)
+    path = write(
+        tmp_path / "c.toml", f'[profiles.a]\nbase_url = "https://x/v1"\napi_key = "{KEY}"\n', 0o644
+    )
     warnings = load(path).warnings
     assert warnings and "chmod 600" in warnings[0]
     assert KEY not in warnings[0]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
+from tui.gateway.errors import (
+    AuthError,
+    BadRequest,
+    NotFound,
+    OutOfCredits,
+    RateLimited,
+    ServerError,
+)
 from tui.gateway.responses import error_for, parse_duration, retry_after
-from tui.gateway.errors import AuthError, BadRequest, NotFound, OutOfCredits, RateLimited, ServerError
 from tui.gateway.secret import Secret, redact
 
 KEY = "sk-live-abcdefghijklmnopqrstuvwxyz123456"
@@ -44,7 +51,11 @@ def test_redact_replaces_every_occurrence() -> None:
     ],
 )
 def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> None:
-    assert retry_after(headers) == pytest.approx(expected) if expected else retry_after(headers) is None
+    assert (
+        retry_after(headers) == pytest.approx(expected)
+        if expected
+        else retry_after(headers) is None
+    )
 
 
 def test_retry_after_http_date() -> None:
@@ -55,7 +66,9 @@ def test_retry_after_http_date() -> None:
     assert retry_after({"retry-after": past}, now=now.timestamp()) == 0
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("1m30s", 90), ("0.5s", 0.5), ("2h", 7200), ("", None), ("x", None)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("1m30s", 90), ("0.5s", 0.5), ("2h", 7200), ("", None), ("x", None)]
+)
 def test_parse_duration(text: str, seconds: float | None) -> None:
     assert parse_duration(text) == seconds
 
@@ -70,7 +83,11 @@ def test_parse_duration(text: str, seconds: float | None) -> None:
         (402, b'{"error":{"message":"Insufficient credits"}}', OutOfCredits),
         (404, b"not found", NotFound),
         (429, b'{"error":{"message":"slow down","type":"rate_limit_exceeded"}}', RateLimited),
-        (429, b'{"error":{"message":"You exceeded your quota","type":"insufficient_quota"}}', OutOfCredits),
+        (
+            429,
+            b'{"error":{"message":"You exceeded your quota","type":"insufficient_quota"}}',
+            OutOfCredits,
+        ),
         (500, b'{"error":{"message":"boom"}}', ServerError),
         (502, b"<html><body>502 Bad Gateway</body></html>", ServerError),
     ],

@@ -1,0 +1,174 @@
+"""Each panel driven by keys, as a user would, against the demo gateway over loopback."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.widgets import DataTable, Label, Static
+
+from tests.helpers import make_app, wait_for
+from tui.conversation import Status
+from tui.demo import DemoGateway, Fault
+from tui.textfmt import number
+from tui.widgets.chat import ChatPanel
+from tui.widgets.chat.message import MessageView
+
+
+def chat_panel(app: object) -> ChatPanel:
+    return app.screen.query_one(ChatPanel)  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_send_a_message_and_see_the_streamed_answer(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"Explain generators")
+        await pilot.press("enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: not panel.streaming and len(panel.conversation.turns) == 2)
+        await app.workers.wait_for_complete()
+        answer = panel.conversation.turns[-1]
+        assert answer.status is Status.DONE
+        assert "generators" in answer.content.lower()
+        assert answer.usage is not None and answer.usage.completion_tokens > 0
+        assert answer.request_id == demo.logs[0]["reqid"]
+        views = app.screen.query(MessageView)
+        assert len(views) == 2
+        markdown_text = views.last().body.source
+        assert markdown_text == answer.content
+        meta = str(views.last().query_one(".meta", Static).render())
+        assert "tokens" in meta
+        assert panel.query_one("#prompt").text == ""
+
+
+async def test_newline_key_does_not_send(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "ctrl+j", "b")
+        prompt = chat_panel(app).query_one("#prompt")
+        assert prompt.text == "a\nb"
+        assert chat_panel(app).conversation.turns == []
+
+
+async def test_escape_stops_the_stream_and_keeps_the_partial_answer(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("drip", seconds=0.05))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hello", "enter")
+        panel = chat_panel(app)
+        await wait_for(
+            pilot,
+            lambda: (
+                len(panel.conversation.turns) == 2
+                and len(app.screen.query(MessageView).last().body.source) > 20
+            ),
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not panel.streaming)
+        answer = panel.conversation.turns[-1]
+        assert answer.status is Status.STOPPED
+        assert len(answer.content) > 20
+        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
+        assert "stopped" in meta
+
+
+async def test_pick_a_model_from_the_list_and_see_it_in_the_header(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        table = app.screen.query_one("#model-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.press(*"4o-mini")
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        assert app.model == "gpt-4o-mini"
+        header = str(app.screen.query_one("#model", Label).render())
+        assert "gpt-4o-mini" in header
+        assert app.screen.query_one("TabbedContent").active == "chat"
+        assert chat_panel(app).settings.model == "gpt-4o-mini"
+
+
+async def test_usage_loads_every_page_and_totals_match(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        panel = app.screen.query_one("#usage-panel")
+        await wait_for(pilot, lambda: panel.loaded)
+        table = app.screen.query_one("#usage-table", DataTable)
+        assert table.row_count == len(demo.logs) == 3000
+        expected = sum(Decimal(r["fen"]) for r in demo.logs)
+        totals = str(app.screen.query_one("#usage-totals", Static).render())
+        assert f"{expected:,}" in totals
+        assert "3,000/3,000 rows" in totals
+        # filter by text: only one model's rows
+        model = demo.logs[0]["model"]
+        await pilot.press("slash", *model)
+        expected_rows = [r for r in demo.logs if model in r["model"]]
+        await wait_for(pilot, lambda: table.row_count == len(expected_rows))
+        totals = str(app.screen.query_one("#usage-totals", Static).render())
+        assert f"{len(expected_rows):,}/3,000 rows" in totals
+
+
+async def test_balance_drops_after_a_chat(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        before = app.balance.remaining
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        charged = Decimal(demo.logs[0]["fen"])
+        await wait_for(pilot, lambda: app.balance.remaining == before - charged)
+        await pilot.press("f5")
+        amount = str(app.screen.query_one("#balance-amount", Static).render())
+        assert number(before - charged) in amount
+
+
+async def test_wrong_key_says_so(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path, key="sk-live-wrongwrongwrong")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        answer = panel.conversation.turns[-1]
+        assert answer.status is Status.FAILED
+        assert "rejected the API key" in (answer.error or "")
+        assert any("rejected the API key" in str(n.message) for n in app._notifications)
+        assert "wrongwrongwrong" not in (answer.error or "")
+
+
+async def test_out_of_credits_says_so(demo: DemoGateway, tmp_path: Path) -> None:
+    demo.balance = 0
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        assert "Out of credits" in (panel.conversation.turns[-1].error or "")
+
+
+async def test_rate_limit_shows_a_countdown_and_retry_works(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("status", status=429, headers={"retry-after": "45"}))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        failed = panel.conversation.turns[-1]
+        assert "Rate limited" in (failed.error or "")
+        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
+        assert "retry possible in 45 s" in meta
+        await pilot.press("ctrl+r")
+        await wait_for(
+            pilot, lambda: panel.conversation.turns[-1] is not failed and not panel.streaming
+        )
+        assert panel.conversation.turns[-1].status is Status.DONE
+        assert len(app.screen.query(MessageView)) == 2

@@ -1,0 +1,42 @@
+"""Shared test helpers: building the app against a demo gateway, waiting on conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app import TokenDeck
+from tui.clock import FrozenClock
+from tui.config import Config, demo_profile
+from tui.demo import DemoGateway
+from tui.gateway.secret import Secret
+from tui.runtime import spec_for
+
+FIXED_NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def make_app(demo: DemoGateway, tmp: Path, *, key: str | None = None) -> TokenDeck:
+    profile = demo_profile()
+    spec = spec_for(profile, demo.url)
+    if key is not None:
+        from dataclasses import replace
+
+        spec = replace(spec, api_key=Secret(key))
+    config = Config(path=tmp / "config.toml", data={"cursor_blink": False})
+    return TokenDeck(
+        config=config, profile=profile, spec=spec, demo=True, clock=FrozenClock(FIXED_NOW)
+    )
+
+
+async def wait_for(
+    pilot: Pilot[object], condition: Callable[[], bool], *, rounds: int = 400
+) -> None:
+    """Let the app run until `condition` holds (event-driven pauses, bounded)."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition not reached")
