@@ -308,7 +308,7 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
         result = await gw.chat(messages, params)
         if args.show_reasoning and result.reasoning:
             sys.stderr.write(result.reasoning + "\n")
-        out(result.content)
+        out(result.content, end="" if result.content.endswith("\n") else "\n")
         return ExitCode.OK
     acc = ChatAccumulator()
     ends_with_newline = True

@@ -12,6 +12,27 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+def _globals(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """Options accepted before or after the command (`tokendeck models --json`)."""
+    parser.add_argument(
+        "--profile", "-p", default=default, help=_("profile to use (default: default_profile)")
+    )
+    parser.add_argument(
+        "--config",
+        default=default,
+        help=_("config file (default: $TOKENDECK_CONFIG or ~/.config/tokendeck/config.toml)"),
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default, help=_("machine-readable JSON output")
+    )
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _globals(common)
+    return common
+
+
 def _sub(
     subs: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str, example: str
 ) -> argparse.ArgumentParser:
@@ -21,6 +42,7 @@ def _sub(
         description=help_,
         epilog=_("example:\n  {example}").format(example=example),
         formatter_class=_Formatter,
+        parents=[_common()],
     )
 
 
@@ -39,12 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"tokendeck {__version__}")
-    parser.add_argument("--profile", "-p", help=_("profile to use (default: default_profile)"))
-    parser.add_argument(
-        "--config",
-        help=_("config file (default: $TOKENDECK_CONFIG or ~/.config/tokendeck/config.toml)"),
-    )
-    parser.add_argument("--json", action="store_true", help=_("machine-readable JSON output"))
+    _globals(parser, default=None)
+    parser.set_defaults(json=False)
     subs = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
 
     _sub(subs, "models", _("list the gateway's models"), "tokendeck models --json | jq '.[].id'")
@@ -99,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(subs, "key", _("manage API keys"), "tokendeck key create")
     keys = p.add_subparsers(dest="key_command", metavar=_("ACTION"), required=True)
-    keys.add_parser("create", help=_("create a new key (openai-hk; shown once)"))
+    keys.add_parser(
+        "create", help=_("create a new key (openai-hk; shown once)"), parents=[_common()]
+    )
 
     p = _sub(
         subs,
@@ -108,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck config init --preset opencodex --api-key-env OPENCODEX_KEY",
     )
     actions = p.add_subparsers(dest="config_command", metavar=_("ACTION"), required=True)
-    init = actions.add_parser("init", help=_("add a profile (prompts for what flags omit)"))
+    init = actions.add_parser(
+        "init", help=_("add a profile (prompts for what flags omit)"), parents=[_common()]
+    )
     init.add_argument("--preset", choices=("opencodex", "openai-hk", "custom"))
     init.add_argument("--name", help=_("profile name (default: the preset's name)"))
     init.add_argument("--base-url")
@@ -119,8 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--model", help=_("default model"))
     init.add_argument("--default", action="store_true", help=_("make it the default profile"))
     init.add_argument("--force", action="store_true", help=_("replace a profile of that name"))
-    actions.add_parser("show", help=_("print the configuration with keys masked"))
-    actions.add_parser("path", help=_("print the config file's path"))
+    actions.add_parser(
+        "show", help=_("print the configuration with keys masked"), parents=[_common()]
+    )
+    actions.add_parser("path", help=_("print the config file's path"), parents=[_common()])
 
     p = _sub(
         subs,
