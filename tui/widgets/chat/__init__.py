@@ -161,12 +161,12 @@ class ChatPanel(Vertical):
 
     async def _answer(self) -> None:
         assert self.conversation is not None
+        self.streaming = True  # before the turn exists, so nobody sees a finished-looking state
         history = self.conversation.history()
         turn = Turn("assistant", model=self.settings.model, status=Status.STREAMING)
         self.conversation.turns.append(turn)
         view = MessageView(turn)
         await self._mount(view)
-        self.streaming = True
         self._stream(turn, view, history)
 
     @work(group="chat", exclusive=True, exit_on_error=False)

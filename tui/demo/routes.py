@@ -1,0 +1,31 @@
+"""Maps a request path to an endpoint family (chat, models, balance, logs, create)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dialects import balance_view
+
+API_PREFIXES = ("/api/v1", "/v1")  # opencodex and openai-hk chat bases
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str  # also the fault endpoint name
+    method: str
+    view: str = ""  # balance payload, for endpoint "balance"
+
+
+def resolve(path: str, dialect: str) -> Route | None:
+    if path == "/openai/sk/log":
+        return Route("logs", "POST")
+    if path == "/openai/sk/create":
+        return Route("create", "GET")
+    for prefix in API_PREFIXES:
+        rest = path[len(prefix):] if path.startswith(prefix + "/") else ""
+        if rest == "/chat/completions":
+            return Route("chat", "POST")
+        if rest in ("/models", "/models/"):
+            return Route("models", "GET")
+    view = balance_view(path, dialect)
+    return Route("balance", "GET", view) if view else None

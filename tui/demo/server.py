@@ -1,0 +1,244 @@
+"""The HTTP server and handler: reads requests, authenticates, serves each endpoint family."""
+
+from __future__ import annotations
+
+import json
+import socket
+import socketserver
+import sys
+from contextlib import suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from urllib.parse import urlsplit
+
+from .catalog import MODELS, model_entry
+from .chat import (
+    BadRequest,
+    ChatRequest,
+    Completion,
+    completion_body,
+    parse_chat_request,
+    plan_completion,
+)
+from .chatstream import ChunkFactory, StreamJob, run_stream
+from .dialects import balance_payload
+from .errors import envelope, not_found, openai_error, out_of_credits, unauthorized
+from .faults import SHAPE_KINDS, Fault, Stopped
+from .reply import Reply, dumps
+from .routes import Route, resolve
+from .sse import ChunkedWriter, EventEncoder
+
+if TYPE_CHECKING:
+    from .gateway import DemoGateway
+
+BAD_KEY_DES = "apikey无效"
+BIG_BATCH = 1 << 16
+DAY = 86_400
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class DemoServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its gateway and keeps quiet about dropped clients."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], gateway: DemoGateway) -> None:
+        self.gateway = gateway
+        super().__init__(address, DemoHandler)
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # skips HTTPServer's slow reverse DNS lookup
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError | Stopped):
+            super().handle_error(request, client_address)
+
+
+class DemoHandler(BaseHTTPRequestHandler):
+    """One connection; keep-alive, so it may serve many requests."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "tokendeck-demo/0.1"
+
+    @property
+    def gw(self) -> DemoGateway:
+        return cast(DemoServer, self.server).gateway
+
+    def setup(self) -> None:
+        super().setup()
+        with suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.gw.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.gw.untrack(self.connection)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: requests may carry keys and prompts."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        self.gw.record(self.command, path)
+        body = self._read_body()
+        reply = Reply(self, self.gw.stop_event)
+        route = resolve(path, self.gw.balance_dialect)
+        try:
+            if route is None:
+                reply.json(404, not_found())
+            elif route.method != self.command:
+                reply.json(405, openai_error("method not allowed", "invalid_request_error"))
+            else:
+                getattr(self, "_" + route.endpoint)(reply, route, body)
+        except (Stopped, OSError):
+            self.close_connection = True
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _authorized(self) -> bool:
+        scheme, _, key = self.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and self.gw.ledger.is_valid(key.strip())
+
+    # -- endpoint families -------------------------------------------------------------------
+
+    def _chat(self, reply: Reply, route: Route, body: bytes) -> None:
+        gw = self.gw
+        if not self._authorized():
+            reply.json(401, unauthorized())
+            return
+        try:
+            req = parse_chat_request(body)
+        except BadRequest as exc:
+            reply.json(400, exc.body())
+            return
+        fault = gw.faults.take("chat")
+        if reply.response_fault(fault, stream=req.stream):
+            return
+        if gw.ledger.balance <= 0:
+            reply.json(402, out_of_credits())
+            return
+        reqid = gw.ledger.new_reqid()
+        completion = plan_completion(req, fault)
+        if req.stream:
+            self._stream(reply, req, completion, reqid, fault)
+            return
+        gw.ledger.charge(req.model, req.prompt_tokens, completion.completion_tokens, reqid)
+        with_usage = not (fault and fault.kind == "no_usage")
+        payload = completion_body(completion, reqid, req.model.id, gw.ledger.clock(), with_usage)
+        reply.deliver(200, dumps(payload), {"X-Oneapi-Request-Id": reqid}, fault)
+
+    def _stream(
+        self, reply: Reply, req: ChatRequest, c: Completion, reqid: str, fault: Fault | None
+    ) -> None:
+        gw = self.gw
+        kind = fault.kind if fault else None
+        headers = {"Cache-Control": "no-cache", "X-Oneapi-Request-Id": reqid}
+        reply.chunked(200, "text/event-stream", {**headers, **(fault.headers if fault else {})})
+        shape = kind if kind in SHAPE_KINDS or kind == "utf8_split" else None
+        job = StreamJob(
+            writer=ChunkedWriter(self.wfile, BIG_BATCH if kind == "big" else 0),
+            encoder=EventEncoder(shape),
+            chunks=ChunkFactory("chatcmpl-" + reqid, gw.ledger.clock(), req.model.id),
+            completion=c,
+            include_usage=req.include_usage,
+            fault=fault,
+            pause=reply.pause,
+            piece_delay=self._piece_delay,
+            charge=lambda n: gw.ledger.charge(req.model, req.prompt_tokens, n, reqid),
+            reset=reply.reset,
+        )
+        try:
+            run_stream(job)
+        finally:
+            job.settle()
+
+    def _piece_delay(self) -> float:
+        rate = self.gw.token_rate
+        return 1.0 / rate if rate and rate > 0 else 0.0
+
+    def _models(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(401, unauthorized())
+            return
+        fault = self.gw.faults.take("models")
+        if not reply.response_fault(fault):
+            payload = {"object": "list", "data": [model_entry(m) for m in MODELS]}
+            reply.deliver(200, dumps(payload), {}, fault)
+
+    def _balance(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(401, unauthorized())
+            return
+        fault = self.gw.faults.take("balance")
+        if reply.response_fault(fault):
+            return
+        ledger = self.gw.ledger
+        now = ledger.clock()
+        windows = [ledger.used_since(now - days * DAY) for days in (1, 7, 30)]
+        payload = balance_payload(route.view, ledger.snapshot(), *windows)
+        reply.deliver(200, dumps(payload), {}, fault)
+
+    def _logs(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(200, envelope(None, 401, BAD_KEY_DES))
+            return
+        fault = self.gw.faults.take("logs")
+        if reply.response_fault(fault):
+            return
+        try:
+            params = json.loads(body or b"null")
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            reply.json(200, envelope(None, 1, "参数错误"))
+            return
+        start, limit = params.get("start"), params.get("limit")
+        if not _is_int(start) or start < 0:
+            reply.json(200, envelope(None, 1, "start必须大于等于0"))
+        elif not _is_int(limit) or not 1 <= limit <= 300:
+            reply.json(200, envelope(None, 1, "limit必须在1到300之间"))
+        else:
+            reply.pause(self.gw.page_latency)
+            page = envelope({"logs": self.gw.ledger.page(start, limit)})
+            reply.deliver(200, dumps(page), {}, fault)
+
+    def _create(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(200, envelope(None, 401, BAD_KEY_DES))
+            return
+        fault = self.gw.faults.take("create")
+        if not reply.response_fault(fault):
+            key = self.gw.ledger.create_key()
+            reply.deliver(200, dumps(envelope({"apikey": key})), {}, fault)
