@@ -220,18 +220,24 @@ class ChatPanel(Vertical):
         remaining = [max(1, round(seconds))]
 
         def tick() -> None:
+            if not view.is_attached:
+                self._stop_countdown()
+                return
             remaining[0] -= 1
             if remaining[0] <= 0:
                 view.show_meta(_("ready: press Ctrl+R to retry"))
-                if self._countdown is not None:
-                    self._countdown.stop()
+                self._stop_countdown()
                 return
             view.show_meta(_("retry possible in {seconds} s").format(seconds=remaining[0]))
 
         view.show_meta(_("retry possible in {seconds} s").format(seconds=remaining[0]))
+        self._stop_countdown()
+        self._countdown = self.set_interval(1, tick)
+
+    def _stop_countdown(self) -> None:
         if self._countdown is not None:
             self._countdown.stop()
-        self._countdown = self.set_interval(1, tick)
+            self._countdown = None
 
     # ---- actions -----------------------------------------------------------------------
 
@@ -242,6 +248,7 @@ class ChatPanel(Vertical):
     async def action_regenerate(self) -> None:
         if self.streaming or self.conversation is None:
             return
+        self._stop_countdown()
         turns = self.conversation.turns
         if not turns:
             self.notify(_("Nothing to retry yet."), severity="information")
