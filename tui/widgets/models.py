@@ -98,6 +98,8 @@ class ModelsPanel(Vertical):
         table.clear()
         words = self.filter_text.split()
         shown = [m for m in self.models if all(w in f"{m.id} {m.owned_by}".lower() for w in words)]
+        if words:
+            shown.sort(key=lambda m: (_rank(m.id.lower(), words[0]), m.id.lower()))
         table.add_rows(
             [
                 cell(m.id),
@@ -130,3 +132,15 @@ class ModelsPanel(Vertical):
         table = self.query_one("#model-table", DataTable)
         model_id = table.get_row_at(index)[0].plain
         self.post_message(ModelChosen(model_id))
+
+
+def _rank(model_id: str, word: str) -> int:
+    """0: the id starts with the word; 1: a part of it does (after - / _ . :); 2: elsewhere."""
+    if model_id.startswith(word):
+        return 0
+    at = model_id.find(word)
+    while at > 0:
+        if model_id[at - 1] in "-/_.: ":
+            return 1
+        at = model_id.find(word, at + 1)
+    return 2

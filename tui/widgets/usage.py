@@ -71,10 +71,10 @@ class UsagePanel(Vertical):
         titles = (
             _("Time"),
             _("Model"),
-            _("Prompt"),
-            _("Completion"),
+            _("In"),
+            _("Out"),
             _("Credits"),
-            _("Balance after"),
+            _("Left"),
             _("Request id"),
         )
         for key, title in zip(COLUMNS, titles, strict=True):
