@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from .clock import Clock
 from .config import Config, ConfigError, Profile
-from .gateway import Balance, Gateway, GatewayError, GatewaySpec
+from .gateway import Balance, Gateway, GatewayError, GatewaySpec, RateLimited
 from .i18n import _, set_language
 from .themes import VARIABLE_DEFAULTS, load_themes
 
@@ -72,7 +72,16 @@ class TokenDeck(App[int]):
     def gateway(self) -> Gateway:
         if self._gateway is None:
             self._gateway = Gateway(self.spec)
+            self._gateway.on_retry = self._retrying
         return self._gateway
+
+    def _retrying(self, error: GatewayError, delay: float) -> None:
+        seconds = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+        if isinstance(error, RateLimited):
+            text = _("Rate limited, retrying in {seconds} s.").format(seconds=seconds)
+        else:
+            text = _("{error} Retrying in {seconds} s.").format(error=error, seconds=seconds)
+        self.notify(text, severity="warning", timeout=max(2.0, delay + 1))
 
     # ---- lifecycle -------------------------------------------------------------------
 

@@ -172,3 +172,71 @@ async def test_rate_limit_shows_a_countdown_and_retry_works(
         )
         assert panel.conversation.turns[-1].status is Status.DONE
         assert len(app.screen.query(MessageView)) == 2
+
+
+async def test_automatic_retry_is_announced(demo: DemoGateway, tmp_path: Path) -> None:
+    demo.add_fault(Fault("status", status=429, headers={"retry-after-ms": "50"}))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        assert panel.conversation.turns[-1].status is Status.DONE
+        assert any("Rate limited, retrying in" in str(n.message) for n in app._notifications)
+
+
+async def test_parameters_dialog_changes_the_conversation(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.press("tab", *"Be brief.", "tab", *"0.3", "tab", "tab", *"64")
+        await pilot.press("ctrl+s")
+        settings = chat_panel(app).settings
+        assert settings.system == "Be brief."
+        assert settings.temperature == 0.3
+        assert settings.max_tokens == 64
+        line = str(chat_panel(app).query_one("#chat-settings", Static).render())
+        assert "temperature 0.3" in line and "max_tokens 64" in line
+        await pilot.press(*"hi", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        # max_tokens 64 cuts the demo's longer answer: the gateway said "length"
+        assert panel.conversation.turns[-1].finish_reason == "length"
+
+
+async def test_bad_parameter_is_explained_and_not_applied(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o", "tab", "tab", *"9", "ctrl+s")
+        error = str(app.screen.query_one("#params-error", Static).render())
+        assert "temperature must be from 0 to 2" in error
+        await pilot.press("escape")
+        assert chat_panel(app).settings.temperature is None
+
+
+async def test_copy_last_answer_and_code_block(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"show me code", "enter")
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        await pilot.press("ctrl+t")
+        assert app.clipboard == panel.conversation.turns[-1].content
+        await pilot.press("ctrl+g")
+        assert app.clipboard and app.clipboard in panel.conversation.turns[-1].content
+        assert "```" not in app.clipboard
+
+
+async def test_theme_switch_is_saved(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "tokendeck-dark"
+        app.theme = "tokendeck-light"
+        await pilot.pause()
+    from tui.config import load
+
+    assert load(tmp_path / "config.toml").theme == "tokendeck-light"
