@@ -312,14 +312,20 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
         return ExitCode.OK
     acc = ChatAccumulator()
     ends_with_newline = True
+    reasoning_open = False
     async with aclosing(gw.stream_chat(messages, params)) as events:
         async for event in events:
             acc.add(event)
             if isinstance(event, ContentDelta):
+                if reasoning_open:
+                    reasoning_open = False
+                    sys.stderr.write("\n\n")
+                    sys.stderr.flush()
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
                 ends_with_newline = event.text.endswith("\n")
             elif isinstance(event, ReasoningDelta) and args.show_reasoning:
+                reasoning_open = True
                 sys.stderr.write(event.text)
                 sys.stderr.flush()
     result = acc.finish()
