@@ -41,6 +41,8 @@ class TokenDeck(App[int]):
         Binding(
             "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
         ),
+        Binding("f1", "help", _("Help"), id="app.help", priority=True),
+        Binding("question_mark", "help", _("Help"), id="app.help_question", show=False),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
     ]
 
@@ -170,6 +172,16 @@ class TokenDeck(App[int]):
         screen = self.screen
         if isinstance(screen, MainScreen):
             screen.show_panel(name)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen, binding_rows
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        panel = screen.current_panel_title() if isinstance(screen, MainScreen) else ""
+        self.push_screen(HelpScreen(binding_rows(screen), panel))
 
     def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
         from .commands import system_commands

@@ -240,3 +240,19 @@ async def test_theme_switch_is_saved(demo: DemoGateway, tmp_path: Path) -> None:
     from tui.config import load
 
     assert load(tmp_path / "config.toml").theme == "tokendeck-light"
+
+
+async def test_help_lists_the_panel_keys_and_the_global_ones(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        table = app.screen.query_one("#help-table", DataTable)
+        rows = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+        actions = {r[1] for r in rows}
+        assert {"Send", "Retry", "Params", "Quit", "Help"} <= actions
+        ids = {r[3] for r in rows}
+        assert "chat.send" in ids and "app.quit" in ids
+        await pilot.press("escape")
+        assert not app.screen.query("#help-table")

@@ -35,6 +35,11 @@ class MainScreen(Screen[None]):
     def panel(self, name: str) -> Widget:
         return self.query_one(f"#{name}-panel")
 
+    def current_panel_title(self) -> str:
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.active_pane
+        return str(pane._title) if pane is not None else ""
+
     def show_panel(self, name: str) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active != name:

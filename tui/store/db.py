@@ -1,0 +1,211 @@
+"""Opening the history database safely: pragmas, migrations, read-only fallback, clear errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..i18n import _
+from ..paths import data_dir
+from . import schema
+from .errors import Problem, StoreError, corrupt, read_only, translate
+
+FILENAME = "tokendeck.db"
+_HEADER = b"SQLite format 3\x00"
+
+
+class Database:
+    """One connection to the history database; every store function takes one."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        read_only: bool = False,
+        fts: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.conn = conn
+        self.path = path
+        self.read_only = read_only
+        self.fts = fts  # search uses the FTS5 index; else LIKE
+        self.clock = clock  # wall time as a unix float; tests replace it
+        self.recovered = 0  # answers found mid-stream at open and marked interrupted
+
+    def now(self) -> float:
+        return self.clock()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; any failure rolls back and raises StoreError."""
+        if self.read_only:
+            raise read_only(self.path)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise translate(exc, self.path) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_db(
+    path: Path | None = None,
+    *,
+    read_only: bool = False,
+    busy_timeout: float = 2.0,
+    recover: bool = True,
+) -> Database:
+    """Open (creating and migrating if needed) the history database; StoreError if it cannot."""
+    path = path or data_dir() / FILENAME
+    if not read_only:
+        read_only = _prepare(path)
+    elif not path.exists():
+        message = _("There is no history database at {path} yet.")
+        raise StoreError(message.format(path=path), Problem.UNAVAILABLE)
+    _check_header(path)
+    conn = _connect(path, read_only, busy_timeout)
+    try:
+        db = Database(conn, path, read_only=read_only)
+        _configure(db)
+        if recover and not read_only:
+            from .writer import recover_interrupted
+
+            db.recovered = recover_interrupted(db)
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def _prepare(path: Path) -> bool:
+    """Create the data directory if needed; True when only read-only use is possible."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        if path.exists():
+            return True
+        message = _("Cannot create the data directory {dir} ({reason}); set TOKENDECK_DATA_DIR.")
+        raise StoreError(
+            message.format(dir=path.parent, reason=exc.strerror or exc), Problem.UNAVAILABLE
+        ) from exc
+    writable = os.access(path.parent, os.W_OK)  # the -wal and -shm files go beside it
+    if path.exists():
+        return not (writable and os.access(path, os.W_OK))
+    if not writable:
+        message = _(
+            "Cannot create the history database in {dir}: the directory is read-only. "
+            "Set TOKENDECK_DATA_DIR to a writable directory."
+        )
+        raise StoreError(message.format(dir=path.parent), Problem.READ_ONLY)
+    return False
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite may touch it (empty files are new)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        message = _("Cannot read the history database {path} ({reason}).")
+        raise StoreError(
+            message.format(path=path, reason=exc.strerror or exc), Problem.UNAVAILABLE
+        ) from exc
+    if head and head != _HEADER:
+        raise corrupt(path, _("not an SQLite file"))
+
+
+def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connection:
+    uri = "file:" + quote(str(path.absolute()))
+    modes = ["?mode=ro", "?mode=ro&immutable=1"] if read_only else ["?mode=rwc"]
+    for i, mode in enumerate(modes):
+        conn = sqlite3.connect(uri + mode, uri=True, timeout=busy_timeout, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads page 1
+            return conn
+        except sqlite3.Error as exc:
+            conn.close()
+            # A WAL database in a read-only directory can only be read as immutable.
+            if i + 1 < len(modes) and translate(exc, path).problem is Problem.READ_ONLY:
+                continue
+            raise translate(exc, path) from exc
+    raise AssertionError("unreachable")
+
+
+def _configure(db: Database) -> None:
+    conn, path = db.conn, db.path
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        target = schema.target_version()
+        if version > target:
+            message = _(
+                "The history database {path} was made by a newer tokendeck "
+                "(schema {found} > {supported}); upgrade tokendeck."
+            )
+            raise StoreError(
+                message.format(path=path, found=version, supported=target), Problem.NEWER
+            )
+        if version < target:
+            if db.read_only:
+                message = _("The history database {path} is read-only and needs an upgrade.")
+                raise StoreError(message.format(path=path), Problem.READ_ONLY)
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":  # never write into a damaged file
+                raise corrupt(path, check)
+        if not db.read_only:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        for step in range(version, target):  # each migration in its own transaction
+            with db.write():
+                schema.MIGRATIONS[step](conn)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+        present = schema.has_fts(conn)
+        if schema.fts5_available() and not present and not db.read_only:
+            with db.write():
+                schema.create_fts(conn)
+            present = True
+        if present and not schema.fts5_available():
+            message = _("The history database {path} needs an SQLite build with FTS5.")
+            raise StoreError(message.format(path=path), Problem.UNAVAILABLE)
+        db.fts = present
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc

@@ -1,0 +1,109 @@
+"""The history schema: ordered migrations (PRAGMA user_version) and the optional FTS5 index."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+FTS_TABLE = "messages_fts"
+
+_V1 = (
+    """CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        title_custom INTEGER NOT NULL DEFAULT 0,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        profile TEXT,
+        settings TEXT NOT NULL DEFAULT '{}',
+        parent_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+        fork_message_id INTEGER
+    )""",
+    "CREATE INDEX conversations_order ON conversations(pinned DESC, updated DESC)",
+    """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL DEFAULT '',
+        reasoning TEXT NOT NULL DEFAULT '',
+        model TEXT,
+        params TEXT,
+        created REAL NOT NULL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        credits TEXT,
+        credits_estimated INTEGER NOT NULL DEFAULT 0,
+        request_id TEXT,
+        finish_reason TEXT,
+        status TEXT NOT NULL DEFAULT 'done' CHECK (status IN
+            ('streaming', 'done', 'stopped', 'cut', 'failed', 'interrupted')),
+        error TEXT
+    )""",
+    "CREATE UNIQUE INDEX messages_order ON messages(conversation_id, position)",
+    "CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming'",
+    """CREATE TABLE drafts (
+        key TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        updated REAL NOT NULL
+    )""",
+)
+
+# External-content FTS5 index over messages.content, kept in sync by triggers.
+_FTS = (
+    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+        content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    f"""CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, content) VALUES (new.id, new.content);
+    END""",
+    f"""CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content);
+    END""",
+    f"""CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO {FTS_TABLE}(rowid, content) VALUES (new.id, new.content);
+    END""",
+)
+
+
+def _run(statements: tuple[str, ...]) -> Migration:
+    def migrate(conn: sqlite3.Connection) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    return migrate
+
+
+# Append only: entry i takes a database from user_version i to i + 1.
+MIGRATIONS: list[Migration] = [_run(_V1)]
+
+
+def target_version() -> int:
+    return len(MIGRATIONS)
+
+
+@functools.cache
+def fts5_available() -> bool:
+    """Whether this SQLite build has FTS5 (checked once per process)."""
+    try:
+        with sqlite3.connect(":memory:") as conn:
+            conn.execute("CREATE VIRTUAL TABLE probe USING fts5(x)")
+        return True
+    except sqlite3.Error:
+        return False
+
+
+def has_fts(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone()
+    return row is not None
+
+
+def create_fts(conn: sqlite3.Connection) -> None:
+    """Add the search index to a database that lacks it and index what is already there."""
+    _run(_FTS)(conn)
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
