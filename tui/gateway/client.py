@@ -57,6 +57,8 @@ class Gateway:
         )
         self.detected_dialect: str | None = None
         self.retries = 0  # retries made so far (for the UI and tests)
+        # told before each automatic retry: what failed and how long until the next try
+        self.on_retry: Callable[[GatewayError, float], None] | None = None
         self._sleep = sleep
         self._jitter = jitter
         t = spec.timeouts
@@ -107,6 +109,12 @@ class Gateway:
             request = self._client.build_request(method, url, json=json)
             try:
                 response = await self._client.send(request, stream=stream)
+            except httpx2.DecodingError:  # a body in a Content-Encoding it does not follow
+                raise ProtocolError(
+                    _("{where} answered with a body that cannot be decoded.").format(
+                        where=self.where
+                    )
+                ) from None
             except httpx2.TransportError as exc:
                 error = self._transport_error(exc)
                 nothing_sent = isinstance(
@@ -114,7 +122,7 @@ class Gateway:
                 )
                 if attempt >= policy.attempts or not (nothing_sent or idempotent):
                     raise error from None
-                await self._backoff(attempt, None)
+                await self._backoff(attempt, None, error)
                 continue
             if response.is_success:
                 return response
@@ -130,17 +138,17 @@ class Gateway:
                 or (retry_after is not None and retry_after > policy.max_retry_after)
             ):
                 raise error
-            await self._backoff(attempt, retry_after)
+            await self._backoff(attempt, retry_after, error)
 
     async def _drain(self, response: httpx2.Response) -> bytes:
         try:
             return await response.aread()
-        except httpx2.TransportError:
+        except (httpx2.TransportError, httpx2.DecodingError):
             return b""
         finally:
             await response.aclose()
 
-    async def _backoff(self, attempt: int, retry_after: float | None) -> None:
+    async def _backoff(self, attempt: int, retry_after: float | None, error: GatewayError) -> None:
         policy = self.spec.retry
         if retry_after is None:
             delay = min(policy.max_delay, policy.backoff * 2 ** (attempt - 1))
@@ -148,6 +156,8 @@ class Gateway:
         else:
             delay = retry_after + 0.05 * self._jitter()
         self.retries += 1
+        if self.on_retry is not None:
+            self.on_retry(error, delay)
         await self._sleep(delay)
 
     def _transport_error(self, exc: httpx2.TransportError) -> GatewayError:
@@ -171,6 +181,13 @@ class Gateway:
         if error.gateway_message:
             error.gateway_message = redact(error.gateway_message, secrets)
         return error
+
+    def _unwrap(self, payload: Any) -> Any:
+        """The data of an openai-hk envelope; its error, which may echo the key, redacted."""
+        try:
+            return unwrap(payload, self.where)
+        except GatewayError as exc:
+            raise self._redacted(exc) from None
 
     async def _json(
         self, method: str, url: str, *, json: Any = None, idempotent: bool = True
@@ -358,7 +375,7 @@ class Gateway:
         """One page of usage logs, newest first (openai-hk `POST /openai/sk/log`)."""
         check_page(start, limit)
         payload = await self._json("POST", self._logs_url(), json={"start": start, "limit": limit})
-        return parse_rows(unwrap(payload, self.where), self.where)
+        return parse_rows(self._unwrap(payload), self.where)
 
     async def iter_usage_logs(
         self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
@@ -370,8 +387,11 @@ class Gateway:
         start, window = 0, 1
         while True:
             starts = [start + i * page_size for i in range(window)]
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self.usage_logs(s, page_size)) for s in starts]
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(self.usage_logs(s, page_size)) for s in starts]
+            except ExceptionGroup as failed:  # callers expect a GatewayError, not a group
+                raise failed.exceptions[0] from None
             for task in tasks:
                 page = task.result()
                 fresh: list[LogRow] = []
@@ -397,7 +417,7 @@ class Gateway:
             raise ProtocolError(
                 _("{where} has no key-creation endpoint configured.").format(where=self.where)
             )
-        data = unwrap(await self._json("GET", url, idempotent=False), self.where)
+        data = self._unwrap(await self._json("GET", url, idempotent=False))
         key = data.get("apikey") if isinstance(data, dict) else None
         if not isinstance(key, str) or not key:
             raise ProtocolError(_("{where} did not return a new key.").format(where=self.where))

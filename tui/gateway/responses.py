@@ -134,7 +134,7 @@ def error_for(
 def loads_or_none(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
 
 
@@ -144,7 +144,7 @@ def parse_json(body: bytes, content_type: str, where: str, status: int = 200) ->
     if described is None:
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             described = _("malformed JSON")
     raise ProtocolError(
         _("{where} answered with {what} (HTTP {status}).").format(

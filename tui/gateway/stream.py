@@ -60,7 +60,7 @@ class ChunkDecoder:
             return
         try:
             chunk = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             yield Malformed(
                 ProtocolError(
                     _(
@@ -146,7 +146,7 @@ class ChunkDecoder:
     def _error_from(self, data: str) -> GatewayError:
         try:
             payload = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             payload = None
         message, _kind = error_fields(payload)
         if message is None:
@@ -172,7 +172,7 @@ def usage_info(usage: dict[str, Any]) -> UsageInfo:
 def _int(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 parses as inf
         return 0
 
 
@@ -199,6 +199,8 @@ async def events_from_response(
         except StopAsyncIteration:
             break
         except Exception as exc:  # noqa: BLE001 - every transport failure becomes an event
+            if decoder.finished:  # the answer is whole; only [DONE] or usage went missing
+                break
             yield StreamFailed(_transport_error(exc, where), cut=True)
             return
         for event in decoder.feed(sse.event, sse.data):
@@ -219,11 +221,18 @@ async def _whole_body(
         return
     if body.lstrip().startswith((b"data:", b":", b"event:")):  # SSE labelled as JSON
         sse_response = httpx2.Response(
-            200, headers={"content-type": "text/event-stream"}, content=body
+            200,
+            headers={"content-type": "text/event-stream"},
+            content=body,
+            request=response.request,
         )
-        for sse in httpx2.EventSource(sse_response):
-            for event in decoder.feed(sse.event, sse.data):
-                yield event
+        try:
+            for sse in httpx2.EventSource(sse_response):
+                for event in decoder.feed(sse.event, sse.data):
+                    yield event
+        except httpx2.SSEError as exc:
+            yield StreamFailed(_transport_error(exc, where), cut=True)
+            return
         for event in decoder.end():
             yield event
         return
@@ -271,6 +280,12 @@ def _transport_error(exc: BaseException, where: str) -> GatewayError:
     if isinstance(exc, httpx2.TimeoutException):
         return GatewayTimeout(
             _("{where} went silent mid-answer; the text so far is kept.").format(where=where)
+        )
+    if isinstance(exc, httpx2.DecodingError):
+        return ProtocolError(
+            _("{where} sent a body that cannot be decoded; the text so far is kept.").format(
+                where=where
+            )
         )
     if isinstance(exc, httpx2.SSEError):
         return ProtocolError(
