@@ -16,7 +16,9 @@ from textual.screen import Screen
 from .clock import Clock
 from .config import Config, ConfigError, Profile
 from .gateway import Balance, Gateway, GatewayError, GatewaySpec, RateLimited
+from .history import History
 from .i18n import _, set_language
+from .store import StoreError
 from .themes import VARIABLE_DEFAULTS, load_themes
 
 DEFAULT_THEME = "tokendeck-dark"
@@ -67,6 +69,7 @@ class TokenDeck(App[int]):
         self.demo = demo
         self.clock = clock or Clock()
         self._gateway = gateway
+        self._history: History | None = None
         super().__init__()
         self.model = profile.default_model or ""
 
@@ -76,6 +79,16 @@ class TokenDeck(App[int]):
             self._gateway = Gateway(self.spec)
             self._gateway.on_retry = self._retrying
         return self._gateway
+
+    @property
+    def history(self) -> History:
+        """Conversations on disk, opened on first use; store problems become notifications."""
+        if self._history is None:
+            self._history = History.open(self.profile.name, self._store_problem)
+        return self._history
+
+    def _store_problem(self, error: StoreError) -> None:
+        self.notify(error.message, title=_("History"), severity="error", timeout=10)
 
     def _retrying(self, error: GatewayError, delay: float) -> None:
         seconds = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
@@ -115,6 +128,8 @@ class TokenDeck(App[int]):
     async def on_unmount(self) -> None:
         if self._gateway is not None:
             await self._gateway.aclose()
+        if self._history is not None:
+            self._history.close()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}

@@ -14,6 +14,7 @@ class Status(StrEnum):
     STOPPED = "stopped"  # the user pressed Escape
     CUT = "cut"  # the stream ended before the gateway finished
     FAILED = "failed"  # an error, with or without partial text
+    INTERRUPTED = "interrupted"  # the process died mid-answer (found on the next start)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Turn:
     finish_reason: str | None = None
     error: str | None = None
     elapsed: float | None = None
+    id: int | None = None  # the stored message's id
+    position: int | None = None  # its place in the stored conversation
 
     def apply(self, result: ChatResult, *, stopped: bool) -> None:
         """Record how a streamed answer ended."""
@@ -63,6 +66,8 @@ class Conversation:
     settings: Settings
     turns: list[Turn] = field(default_factory=list)
     title: str = ""
+    id: int | None = None  # None until its first message is stored
+    earlier: int = 0  # stored turns before `turns[0]` not loaded yet
 
     def history(self, upto: int | None = None) -> list[Message]:
         """Messages to send: the system prompt and every turn with text (never reasoning)."""

@@ -81,6 +81,7 @@ async def test_pick_a_model_from_the_list_and_see_it_in_the_header(
 ) -> None:
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat_panel(app).conversation is not None)
         await pilot.press("f3")
         table = app.screen.query_one("#model-table", DataTable)
         await wait_for(pilot, lambda: table.row_count > 0)

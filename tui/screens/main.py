@@ -19,6 +19,8 @@ PANELS = ("chat", "models", "usage", "balance")
 
 
 class MainScreen(Screen[None]):
+    AUTO_FOCUS = None  # each panel focuses its own widget when shown
+
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with TabbedContent(initial="chat", id="panels"):
@@ -31,6 +33,10 @@ class MainScreen(Screen[None]):
             with TabPane(_("Balance (F5)"), id="balance"):
                 yield BalancePanel(id="balance-panel")
         yield Footer()
+
+    @property
+    def active_panel(self) -> str:
+        return self.query_one(TabbedContent).active
 
     def panel(self, name: str) -> Widget:
         return self.query_one(f"#{name}-panel")
@@ -52,10 +58,12 @@ class MainScreen(Screen[None]):
         self._focus_panel(name)
 
     def _focus_panel(self, name: str) -> None:
-        panel = self.panel(name)
-        activate = getattr(panel, "activate", None)
-        if activate is not None:
-            activate()
+        """Focus the shown panel's main widget now (not deferred: a late focus on a hidden
+        pane's widget would switch the tabs back)."""
+        activate = getattr(self.panel(name), "activate", None)
+        target = activate() if activate is not None else None
+        if target is not None and self.active_panel == name:
+            self.set_focus(target)
 
     def on_model_chosen(self, message: ModelChosen) -> None:
         message.stop()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from ..gateway import Balance
@@ -41,8 +42,8 @@ class BalancePanel(VerticalScroll, can_focus=True):
         self.watch(deck, "balance_error", self._render_error)
         self.watch(deck, "balance_loading", self._render_loading)
 
-    def activate(self) -> None:
-        self.focus()
+    def activate(self) -> Widget:
+        return self
 
     def action_refresh(self) -> None:
         self.deck.refresh_balance(announce=True)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import var
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from ..gateway import GatewayError, Model
@@ -57,10 +58,11 @@ class ModelsPanel(Vertical):
         table.add_column(_("Completion/token"), key="completion")
         yield table
 
-    def activate(self) -> None:
+    def activate(self) -> Widget:
+        """Load on first show; the widget that should take focus."""
         if self.models is None:
             self.load()
-        self.query_one(ModelFilter).focus()
+        return self.query_one(ModelFilter)
 
     def action_refresh(self) -> None:
         self.load()

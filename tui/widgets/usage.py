@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from ..gateway import GatewayError, LogRow
@@ -82,10 +83,11 @@ class UsagePanel(Vertical):
         yield table
         yield Static("", id="usage-totals", markup=False)
 
-    def activate(self) -> None:
+    def activate(self) -> Widget:
+        """Load on first show (or when stale); the widget that should take focus."""
         if not self.loaded or self.stale:
             self.load()
-        self.query_one("#usage-table", DataTable).focus()
+        return self.query_one("#usage-table", DataTable)
 
     def mark_stale(self) -> None:
         self.stale = True

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Collapsible, Markdown, Static
 
 from ...conversation import Status, Turn
@@ -25,8 +28,26 @@ def literal(text: str) -> str:
     )
 
 
-class MessageView(Vertical):
-    """A user or assistant message; assistant bodies stream in through `Markdown.get_stream`."""
+@dataclass
+class MessageAction(Message):
+    """The user asked for `action` ('edit', 'fork', 'regenerate', 'copy') on a message."""
+
+    view: MessageView
+    action: str
+
+
+class MessageView(Vertical, can_focus=True):
+    """A user or assistant message; assistant bodies stream in through `Markdown.get_stream`.
+    Focus one (Shift+Tab from the input, then up/down) to edit, fork, regenerate or copy it."""
+
+    BINDINGS = [
+        Binding("e", "act('edit')", _("Edit & resend"), id="message.edit"),
+        Binding("f", "act('fork')", _("Fork here"), id="message.fork"),
+        Binding("r", "act('regenerate')", _("Regenerate"), id="message.regenerate"),
+        Binding("c", "act('copy')", _("Copy"), id="message.copy"),
+        Binding("up,k", "move(-1)", _("Previous"), id="message.previous", show=False),
+        Binding("down,j", "move(1)", _("Next"), id="message.next", show=False),
+    ]
 
     def __init__(self, turn: Turn) -> None:
         super().__init__(classes=f"message {turn.role}")
@@ -49,6 +70,27 @@ class MessageView(Vertical):
         if self.turn.role == "assistant":
             self.query_one(".reasoning").display = bool(self.turn.reasoning)
             self.show_meta()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act" and parameters:
+            wanted = parameters[0]
+            if wanted == "edit":
+                return self.turn.role == "user"
+            if wanted == "regenerate":
+                return self.turn.role == "assistant"
+        return True
+
+    def action_act(self, action: str) -> None:
+        self.post_message(MessageAction(self, action))
+
+    def action_move(self, step: int) -> None:
+        views = list(self.parent.query_children(MessageView)) if self.parent else []
+        index = views.index(self) + step if self in views else -1
+        if 0 <= index < len(views):
+            views[index].focus()
+            views[index].scroll_visible()
+        elif step > 0:
+            self.screen.query_one("#prompt").focus()
 
     @property
     def body(self) -> Markdown:
@@ -86,6 +128,7 @@ class MessageView(Vertical):
             Status.STOPPED: _("stopped by you — partial answer kept"),
             Status.CUT: _("cut off — partial answer kept"),
             Status.FAILED: _("failed"),
+            Status.INTERRUPTED: _("interrupted — tokendeck closed mid-answer; partial answer kept"),
         }.get(turn.status)
         if status:
             parts.append(status)
