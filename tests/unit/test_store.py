@@ -298,7 +298,7 @@ def test_read_only_on_request(tmp_path: Path) -> None:
     path = tmp_path / "h.db"
     with pytest.raises(StoreError) as caught:
         open_db(path, read_only=True)
-    assert caught.value.problem is Problem.UNAVAILABLE and not path.exists()
+    assert caught.value.problem is Problem.MISSING and not path.exists()
     with open_db(path) as db:
         cid = chat(db, "hi")
         store.add_message(db, cid, "assistant", "", status="streaming")

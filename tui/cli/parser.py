@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 out of credits, "
             "6 rate limited, 7 network, 8 server, 9 protocol, 10 bad request, "
-            "11 balance below threshold, 130 interrupted."
+            "11 balance below threshold, 12 history store, 130 interrupted."
         ),
         formatter_class=_Formatter,
     )
@@ -145,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
         "show", help=_("print the configuration with keys masked"), parents=[_common()]
     )
     actions.add_parser("path", help=_("print the config file's path"), parents=[_common()])
+
+    p = _sub(subs, "history", _("list stored conversations"), "tokendeck history --json")
+    p.add_argument("--limit", type=int, default=50, help=_("at most N conversations (0 = all)"))
+
+    p = _sub(
+        subs,
+        "export",
+        _("print a stored conversation as Markdown or JSON"),
+        "tokendeck export 12 --format md > chat.md",
+    )
+    p.add_argument("id", type=int, help=_("conversation id (see `tokendeck history`)"))
+    p.add_argument("--format", choices=("md", "json"), default="md")
 
     p = _sub(
         subs,

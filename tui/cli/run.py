@@ -79,6 +79,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         serve_forever(args.port, token_rate=args.token_rate, page_latency=args.page_latency)
         return ExitCode.OK
+    if command in ("history", "export"):
+        from . import history_cmds
+
+        return history_cmds.run(args)
     if command == "config":
         from . import config_cmds
 

@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     PROTOCOL = 9
     BAD_REQUEST = 10
     LOW_BALANCE = 11
+    STORE = 12
     INTERRUPTED = 130
 
 

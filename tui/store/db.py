@@ -96,7 +96,7 @@ def open_db(
         read_only = _prepare(path)
     elif not path.exists():
         message = _("There is no history database at {path} yet.")
-        raise StoreError(message.format(path=path), Problem.UNAVAILABLE)
+        raise StoreError(message.format(path=path), Problem.MISSING)
     _check_header(path)
     conn = _connect(path, read_only, busy_timeout)
     try:

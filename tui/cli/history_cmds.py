@@ -1,0 +1,78 @@
+"""`tokendeck history` and `tokendeck export`: stored conversations for scripts."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..gateway.errors import ExitCode
+from ..i18n import _
+from ..store import (
+    Database,
+    Problem,
+    StoreError,
+    get_conversation,
+    list_conversations,
+    messages,
+    open_db,
+    to_json,
+    to_markdown,
+)
+from ..textfmt import number, table
+from .output import dump_json, err, out
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        db = open_db(read_only=True)
+    except StoreError as exc:
+        if exc.problem == Problem.MISSING and args.command == "history":
+            if args.json:
+                dump_json([])
+            return ExitCode.OK  # nothing stored yet
+        err(exc.message)
+        return ExitCode.STORE
+    try:
+        return history(db, args) if args.command == "history" else export(db, args)
+    except StoreError as exc:
+        err(exc.message)
+        return ExitCode.STORE
+    finally:
+        db.close()
+
+
+def history(db: Database, args: argparse.Namespace) -> int:
+    found = list_conversations(db, args.limit or None)
+    if args.json:
+        dump_json([
+            {"id": c.id, "title": c.title, "pinned": c.pinned, "updated": c.updated,
+             "messages": c.message_count, "credits": c.credits,
+             "credits_estimated": c.credits_estimated}
+            for c in found
+        ])  # fmt: skip
+        return ExitCode.OK
+    rows = [
+        [str(c.id), ("★ " if c.pinned else "") + (c.title or _("(untitled)")),
+         number(c.message_count), c.updated.astimezone().strftime("%Y-%m-%d %H:%M"),
+         "" if c.credits is None else ("≈" if c.credits_estimated else "") + number(c.credits)]
+        for c in found
+    ]  # fmt: skip
+    out(
+        table(
+            [_("id"), _("title"), _("messages"), _("updated"), _("credits")],
+            rows,
+            right=[True, False, True, False, True],
+            max_width=120,
+        )
+    )
+    return ExitCode.OK
+
+
+def export(db: Database, args: argparse.Namespace) -> int:
+    record = get_conversation(db, args.id)
+    if record is None:
+        err(_("no conversation with id {id} (see `tokendeck history`)").format(id=args.id))
+        return ExitCode.USAGE
+    stored = messages(db, args.id)
+    text = to_markdown(record, stored) if args.format == "md" else to_json(record, stored)
+    out(text, end="" if text.endswith("\n") else "\n")
+    return ExitCode.OK
