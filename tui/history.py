@@ -39,7 +39,7 @@ from .store import (
     update_settings,
 )
 
-TAIL = 40  # turns loaded when a conversation opens; older ones load on scroll
+TAIL = 10  # turns mounted when a conversation opens; older ones mount on scroll (in tens)
 
 
 def turn_of(message: StoredMessage) -> Turn:
