@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, MODELS, DemoGateway, Fault
 from tui.demo.errors import status_error
 from tui.gateway import (
@@ -26,7 +27,6 @@ from tui.gateway import (
     ChatResult,
     Gateway,
     GatewayError,
-    GatewaySpec,
     LogRow,
     Message,
     NetworkError,
@@ -37,9 +37,7 @@ from tui.gateway import (
     Secret,
     ServerError,
     StreamFailed,
-    Timeouts,
 )
-from tui.gateway.types import RetryPolicy
 
 NOW = 1_763_900_000.0
 PROMPT = "Explain Python decorators with an example"
@@ -48,40 +46,6 @@ HANG_GUARD = 20.0  # bounds a hang only; no assertion depends on elapsed time
 QUOTA_BODY = json.dumps(
     {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota"}}
 )
-
-
-class RecordingSleep:
-    """A fake `asyncio.sleep` for retries: records each delay and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-def make_gateway(
-    demo: DemoGateway | None,
-    *,
-    base_url: str | None = None,
-    key: str = DEMO_KEY,
-    logs: bool = True,
-    balance_dialect: str = "auto",
-    retry: RetryPolicy | None = None,
-    sleep: RecordingSleep | None = None,
-) -> Gateway:
-    assert base_url or demo
-    spec = GatewaySpec(
-        name="t",
-        base_url=base_url or (demo.opencodex_base if demo else ""),
-        api_key=Secret(key),
-        logs_url=demo.logs_url if demo and logs else None,
-        create_url=demo.create_url if demo and logs else None,
-        balance_dialect=balance_dialect,
-        timeouts=Timeouts(connect=5, read_idle=10, request=10, stream=15),
-        retry=retry or RetryPolicy(attempts=3, backoff=0.5),
-    )
-    return Gateway(spec, sleep=sleep or RecordingSleep(), jitter=lambda: 0.0)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx2
 import pytest
 
+from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui.demo import DEMO_KEY, DemoGateway, Fault
 from tui.demo.answers import UTF8_ANSWER
 from tui.gateway import (
@@ -20,7 +21,6 @@ from tui.gateway import (
     ContentDelta,
     Finish,
     Gateway,
-    GatewaySpec,
     GatewayTimeout,
     Malformed,
     Message,
@@ -28,46 +28,15 @@ from tui.gateway import (
     Opened,
     ProtocolError,
     ReasoningDelta,
-    Secret,
     ServerError,
     StreamFailed,
     Timeouts,
     UsageInfo,
 )
-from tui.gateway.types import RetryPolicy
 
 PROMPT = "Explain Python decorators with an example"
 MODEL = "gpt-4o-mini"
 HANG_GUARD = 20.0  # bounds a hang only; no assertion depends on elapsed time
-
-
-class RecordingSleep:
-    """A fake `asyncio.sleep` for retries: records each delay and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-def make_gateway(
-    demo: DemoGateway,
-    *,
-    timeouts: Timeouts | None = None,
-    retry: RetryPolicy | None = None,
-    sleep: RecordingSleep | None = None,
-) -> Gateway:
-    spec = GatewaySpec(
-        name="t",
-        base_url=demo.opencodex_base,
-        api_key=Secret(DEMO_KEY),
-        logs_url=demo.logs_url,
-        create_url=demo.create_url,
-        timeouts=timeouts or Timeouts(connect=5, read_idle=10, request=10, stream=15),
-        retry=retry or RetryPolicy(attempts=3, backoff=0.5),
-    )
-    return Gateway(spec, sleep=sleep or RecordingSleep(), jitter=lambda: 0.0)
 
 
 @pytest.fixture
