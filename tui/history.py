@@ -39,7 +39,7 @@ from .store import (
     update_settings,
 )
 
-TAIL = 10  # turns mounted when a conversation opens; older ones mount on scroll (in tens)
+TAIL = 30  # turns mounted when a conversation opens; older ones mount on scroll, 30 at a time
 
 
 def turn_of(message: StoredMessage) -> Turn:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from contextlib import suppress
 from typing import Any
 
 import httpx2
@@ -380,20 +382,29 @@ class Gateway:
     async def iter_usage_logs(
         self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
     ) -> AsyncIterator[list[LogRow]]:
-        """Every usage-log row, newest first, in pages; pages are fetched concurrently (bounded)
-        and deduplicated by id. Stops at the first row whose id is <= `stop_at_id`."""
+        """Every usage-log row, newest first, in pages, deduplicated by id. Stops at the first
+        row whose id is <= `stop_at_id`.
+
+        Pages are fetched through a sliding window: the first page alone (an incremental sync
+        usually needs no more), then up to 2, 4 ... `concurrency` requests in flight, a new one
+        started as soon as the oldest arrives, so one slow page never idles the others.
+        """
         check_page(0, page_size)
+        limit = max(1, concurrency)
         seen: set[int] = set()
-        start, window = 0, 1
-        while True:
-            starts = [start + i * page_size for i in range(window)]
-            try:
-                async with asyncio.TaskGroup() as group:
-                    tasks = [group.create_task(self.usage_logs(s, page_size)) for s in starts]
-            except ExceptionGroup as failed:  # callers expect a GatewayError, not a group
-                raise failed.exceptions[0] from None
-            for task in tasks:
-                page = task.result()
+        pending: deque[asyncio.Task[list[LogRow]]] = deque()
+        next_start, window = 0, 1
+
+        def launch() -> None:
+            nonlocal next_start
+            while len(pending) < window:
+                pending.append(asyncio.ensure_future(self.usage_logs(next_start, page_size)))
+                next_start += page_size
+
+        try:
+            launch()
+            while pending:
+                page = await pending.popleft()
                 fresh: list[LogRow] = []
                 for row in page:
                     if stop_at_id is not None and row.id <= stop_at_id:
@@ -403,12 +414,20 @@ class Gateway:
                     if row.id not in seen:
                         seen.add(row.id)
                         fresh.append(row)
+                if len(page) < page_size:  # the last page: later ones are empty
+                    if fresh:
+                        yield fresh
+                    return
+                window = min(limit, window * 2)
+                launch()  # before yielding, so the consumer's time overlaps the requests
                 if fresh:
                     yield fresh
-                if len(page) < page_size:
-                    return
-            start += window * page_size
-            window = min(concurrency, window * 2)
+        finally:
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with suppress(asyncio.CancelledError, GatewayError):
+                    await task
 
     async def create_key(self) -> str:
         """A new API key from openai-hk `GET /openai/sk/create` (the caller shows it once)."""

@@ -292,7 +292,7 @@ class ChatPanel(Vertical):
         if reuse is not None:
             turn.id, turn.position = reuse.id, reuse.position
         conversation.turns.append(turn)
-        view = MessageView(turn)
+        view = MessageView(turn, live=True)
         await self._mount(view)
         answer = self.history.start_answer(conversation, turn, asdict(self.settings))
         self._stream(turn, view, history, answer)
