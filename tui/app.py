@@ -62,11 +62,15 @@ class TokenDeck(App[int]):
         demo: bool = False,
         clock: Clock | None = None,
         gateway: Gateway | None = None,
+        welcome: bool = False,
+        demo_url: str | None = None,
     ) -> None:
         self.config = config
         self.profile = profile
         self.spec = spec
         self.demo = demo
+        self.welcome = welcome  # first start: offer the demo, a key, or the env key
+        self.demo_url = demo_url
         self.clock = clock or Clock()
         self._gateway = gateway
         self._history: History | None = None
@@ -124,6 +128,33 @@ class TokenDeck(App[int]):
             self.notify(warning, title=_("Config"), severity="warning", timeout=10)
         self.refresh_balance()
         self.set_interval(60, self.refresh_balance)
+        if self.welcome:
+            self.call_after_refresh(self._welcome)
+
+    def _welcome(self) -> None:
+        from .screens.welcome import WelcomeScreen
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.switch_profile(name)
+
+        self.push_screen(WelcomeScreen(), chosen)
+
+    async def switch_profile(self, name: str) -> None:
+        """Talk to another profile's gateway from now on; the panels start afresh."""
+        from .runtime import spec_for
+
+        profile = self.config.profile(name)
+        spec = spec_for(profile, self.demo_url)
+        if self._gateway is not None:
+            await self._gateway.aclose()
+            self._gateway = None
+        self.profile, self.spec, self.demo = profile, spec, profile.demo
+        self.history.profile = profile.name
+        self.balance, self.balance_error = None, None
+        self.model = profile.default_model or self.model
+        await self.screen.recompose()
+        self.refresh_balance()
 
     async def on_unmount(self) -> None:
         if self._gateway is not None:
@@ -136,8 +167,8 @@ class TokenDeck(App[int]):
 
     def _save_theme(self, theme: object) -> None:
         name = getattr(theme, "name", None)
-        if not name or name == self.config.theme:
-            return
+        if not name or name == (self.config.theme or DEFAULT_THEME):
+            return  # the start-up theme, or no change: nothing to save
         self.config.set("theme", name)
         try:
             self.config.save()
@@ -216,7 +247,14 @@ def run(config_path: str | None = None, profile: str | None = None) -> int:
         chosen = config.profile(profile)
         with demo_for(chosen) as demo:
             spec = spec_for(chosen, demo.url if demo else None)
-            app = TokenDeck(config=config, profile=chosen, spec=spec, demo=chosen.demo)
+            app = TokenDeck(
+                config=config,
+                profile=chosen,
+                spec=spec,
+                demo=chosen.demo,
+                welcome=not config.exists,
+                demo_url=demo.url if demo else None,
+            )
             return app.run() or 0
     except ConfigError as exc:
         sys.stderr.write(_("tokendeck: config error: {problem}").format(problem=exc) + "\n")

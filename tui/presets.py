@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .i18n import N_
 
@@ -14,9 +15,37 @@ class Preset:
     base_url: str
     key_prefix: str
     balance: str = "auto"
-    logs_url: str | None = None
-    create_url: str | None = None
+    logs_path: str | None = None  # at the base URL's origin
+    create_path: str | None = None
     default_model: str | None = None
+
+    def endpoints(self, base_url: str) -> tuple[str | None, str | None]:
+        """The usage-log and key-creation URLs for a gateway at `base_url`."""
+        scheme, _sep, rest = base_url.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        logs = origin + self.logs_path if self.logs_path else None
+        create = origin + self.create_path if self.create_path else None
+        return logs, create
+
+
+def profile_table(
+    preset: Preset,
+    base_url: str,
+    key_source: dict[str, str],
+    *,
+    model: str | None = None,
+    logs_url: str | None = None,
+) -> dict[str, Any]:
+    """The config table of a new profile made from `preset` (empty values are dropped)."""
+    logs, create = preset.endpoints(base_url)
+    return {
+        "base_url": base_url,
+        **key_source,
+        "balance": preset.balance if preset.balance != "auto" else None,
+        "logs_url": logs_url or logs,
+        "create_url": create,
+        "default_model": model or preset.default_model,
+    }
 
 
 PRESETS: dict[str, Preset] = {
@@ -36,8 +65,8 @@ PRESETS: dict[str, Preset] = {
             "https://www.openai-hk.com/v1",
             "hk-",
             balance="openai-hk",
-            logs_url="https://www.openai-hk.com/openai/sk/log",
-            create_url="https://www.openai-hk.com/openai/sk/create",
+            logs_path="/openai/sk/log",
+            create_path="/openai/sk/create",
             default_model="gpt-4o-mini",
         ),
         Preset("custom", N_("another OpenAI-compatible gateway (base URL asked)"), "", ""),

@@ -11,7 +11,7 @@ from ..config import Config, load
 from ..gateway.errors import ExitCode
 from ..gateway.secret import Secret
 from ..i18n import _
-from ..presets import PRESETS, key_mismatch
+from ..presets import PRESETS, key_mismatch, profile_table
 from .output import dump_json, err, out
 from .run import UsageError
 
@@ -119,14 +119,7 @@ def init(config: Config, args: argparse.Namespace) -> int:
                 ).format(other=other.name, prefix=other.key_prefix, preset=preset.name)
             )
         key_source["api_key"] = key
-    table: dict[str, Any] = {
-        "base_url": base_url,
-        **key_source,
-        "balance": preset.balance if preset.balance != "auto" else None,
-        "logs_url": args.logs_url or preset.logs_url,
-        "create_url": preset.create_url,
-        "default_model": args.model or preset.default_model,
-    }
+    table = profile_table(preset, base_url, key_source, model=args.model, logs_url=args.logs_url)
     config.put_profile(name, table)
     if args.default or not config.default_profile:
         config.set("default_profile", name)

@@ -1,0 +1,104 @@
+"""The first five minutes: from no config to a streamed answer from one's own key, by keys."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from textual.widgets import Input, Select, Static
+
+from tests.helpers import FIXED_NOW, wait_for
+from tui.app import TokenDeck
+from tui.clock import FrozenClock
+from tui.config import load
+from tui.demo import DEMO_HK_KEY, DEMO_KEY, DemoGateway
+from tui.runtime import spec_for
+from tui.widgets.chat import ChatPanel
+
+
+def first_start(demo: DemoGateway, tmp: Path) -> TokenDeck:
+    config = load(tmp / "config.toml")
+    config.data["cursor_blink"] = False
+    profile = config.profile()
+    return TokenDeck(config=config, profile=profile, spec=spec_for(profile, demo.url), demo=True,
+                     clock=FrozenClock(FIXED_NOW), welcome=True, demo_url=demo.url)
+
+
+def status(app: TokenDeck) -> str:
+    return str(app.screen.query_one("#welcome-status", Static).render())
+
+
+async def fill(pilot: object, app: TokenDeck, preset: str, base: str, key: str) -> None:
+    screen = app.screen
+    screen.query_one("#preset", Select).value = preset
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen.query_one("#base-url", Input).value = base
+    screen.query_one("#key", Input).value = key
+
+
+async def test_explore_the_demo_keeps_the_demo(demo: DemoGateway, tmp_path: Path) -> None:
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("escape")
+        assert app.demo and app.profile.name == "demo"
+    assert not (tmp_path / "config.toml").exists()
+
+
+async def test_add_a_key_checks_it_saves_it_and_chats(demo: DemoGateway, tmp_path: Path) -> None:
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("enter")  # "Add my gateway key" has focus
+        await fill(pilot, app, "opencodex", demo.opencodex_base, "sk-live-not-a-real-key")
+        await pilot.press("enter")  # in the key field: check and save
+        await wait_for(pilot, lambda: "rejected this key" in status(app))
+        assert not (tmp_path / "config.toml").exists()
+        before = len(demo.requests)
+        app.screen.query_one("#key", Input).value = DEMO_KEY
+        app.screen.query_one("#key", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.screen.query("#welcome-title"))
+        assert all("chat" not in path for _m, path in demo.requests[before:])
+        path = tmp_path / "config.toml"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        saved = load(path)
+        assert saved.default_profile == "opencodex"
+        assert saved.profiles["opencodex"].base_url == demo.opencodex_base
+        await wait_for(pilot, lambda: app.profile.name == "opencodex" and not app.demo)
+        assert not app.screen.query("#demo-badge")
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press(*"hello from my own key", "enter")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        assert panel.conversation.turns[-1].content
+
+
+async def test_openai_hk_preset_gets_its_log_endpoint(demo: DemoGateway, tmp_path: Path) -> None:
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("enter")
+        await fill(pilot, app, "openai-hk", demo.openai_hk_base, DEMO_HK_KEY)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.profile.name == "openai-hk")
+        assert app.profile.logs_url == demo.logs_url
+        await wait_for(pilot, lambda: app.balance is not None)
+        assert app.balance.dialect == "openai-hk"
+
+
+async def test_wrong_base_url_and_key_shape_are_explained(demo: DemoGateway, tmp_path: Path) -> None:
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("enter")
+        await fill(pilot, app, "opencodex", demo.url + "/nowhere", DEMO_HK_KEY)
+        await pilot.pause()
+        warning = str(app.screen.query_one("#key-warning", Static).render())
+        assert "openai-hk" in warning
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "base URL" in status(app))
+        app.screen.query_one("#base-url", Input).value = "http://127.0.0.1:9/v1"
+        app.screen.query_one("#key", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Cannot reach" in status(app))

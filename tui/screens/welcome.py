@@ -1,0 +1,171 @@
+"""The first start: explore the demo, add a gateway key (checked live), or import the env key."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ..config import DEFAULT_OPENAI_BASE
+from ..i18n import _
+from ..onboarding import check_key, shape_warning, spec_for_key
+from ..presets import PRESETS, Preset, profile_table
+
+if TYPE_CHECKING:
+    from ..app import TokenDeck
+
+
+class WelcomeScreen(ModalScreen[str | None]):
+    """Dismissed with the name of the profile saved, or None to explore the demo."""
+
+    BINDINGS = [Binding("escape", "explore", _("Explore the demo"), id="welcome.demo")]
+
+    def compose(self) -> ComposeResult:
+        env_key = os.environ.get("OPENAI_API_KEY")
+        with VerticalScroll(id="welcome-dialog"):
+            yield Static(_("Welcome to tokendeck"), id="welcome-title", markup=False)
+            yield Static(
+                _(
+                    "Chat, models, usage logs and balance for OpenAI-compatible gateways. There "
+                    "is no configuration yet: look around with the built-in demo gateway, or add "
+                    "your own key now (it is checked before it is saved)."
+                ),
+                classes="welcome-text",
+                markup=False,
+            )
+            with Horizontal(classes="welcome-choices"):
+                yield Button(_("Explore the demo (Esc)"), id="explore")
+                yield Button(_("Add my gateway key"), id="add", variant="primary")
+                if env_key:
+                    yield Button(_("Use OPENAI_API_KEY"), id="env")
+            with Vertical(id="key-form"):
+                yield Label(_("Gateway"))
+                yield Select(
+                    [(_(p.title), p.name) for p in PRESETS.values()],
+                    value="opencodex",
+                    allow_blank=False,
+                    id="preset",
+                )
+                yield Label(_("Profile name"))
+                yield Input("opencodex", id="name")
+                yield Label(_("Base URL"))
+                yield Input(
+                    PRESETS["opencodex"].base_url,
+                    id="base-url",
+                    placeholder="https://gateway.example/v1",
+                )
+                yield Label(_("API key (hidden)"))
+                yield Input(password=True, id="key", placeholder="sk-live-…")
+                yield Static("", id="key-warning", markup=False)
+                yield Button(_("Check and save"), id="save", variant="success")
+            yield Static("", id="welcome-status", markup=False)
+
+    @property
+    def preset(self) -> Preset:
+        value = self.query_one("#preset", Select).value
+        return PRESETS[str(value)] if isinstance(value, str) else PRESETS["custom"]
+
+    def on_mount(self) -> None:
+        self.query_one("#key-form").display = False
+        self.query_one("#add", Button).focus()
+
+    @on(Button.Pressed, "#explore")
+    def action_explore(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#add")
+    def _show_form(self) -> None:
+        self.query_one("#key-form").display = True
+        self.query_one("#key", Input).focus()
+
+    @on(Select.Changed, "#preset")
+    def _preset_changed(self) -> None:
+        preset = self.preset
+        self.query_one("#base-url", Input).value = preset.base_url
+        self.query_one("#name", Input).value = preset.name if preset.name != "custom" else ""
+        self.query_one("#key", Input).placeholder = (
+            f"{preset.key_prefix}…" if preset.key_prefix else _("your API key")
+        )
+        self._warn()
+
+    @on(Input.Changed, "#key")
+    def _warn(self) -> None:
+        warning = shape_warning(self.preset, self.query_one("#key", Input).value)
+        self.query_one("#key-warning", Static).update(warning or "")
+
+    @on(Input.Submitted, "#key")
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        base = self.query_one("#base-url", Input).value.strip()
+        key = self.query_one("#key", Input).value.strip()
+        problem = None
+        if not name:
+            problem = _("Give the profile a name.")
+        elif not base.startswith(("http://", "https://")):
+            problem = _("The base URL must start with https:// (or http://).")
+        elif not key:
+            problem = _("Paste your API key.")
+        if problem:
+            self._status(problem, error=True)
+            return
+        self._check(name, base, {"api_key": key}, key)
+
+    @on(Button.Pressed, "#env")
+    def _use_env(self) -> None:
+        base = os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE
+        self._check(
+            "env",
+            base,
+            {"api_key_env": "OPENAI_API_KEY"},
+            os.environ.get("OPENAI_API_KEY", ""),
+            preset=PRESETS["custom"],
+        )
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#welcome-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    @work(exclusive=True, group="welcome", exit_on_error=False)
+    async def _check(
+        self,
+        name: str,
+        base: str,
+        key_source: dict[str, str],
+        key: str,
+        preset: Preset | None = None,
+    ) -> None:
+        preset = preset or self.preset
+        table = profile_table(preset, base, key_source)
+        self._status(_("Checking the key with {url}…").format(url=base))
+        result = await check_key(spec_for_key(name, base, key, table))
+        if not result.ok:
+            self._status(result.message, error=True)
+            return
+        deck = cast("TokenDeck", self.app)
+        try:
+            deck.config.put_profile(name, table)
+            deck.config.set("default_profile", name)
+            deck.config.save()
+        except OSError as exc:
+            self._status(
+                _("The key works, but the config could not be saved: {error}").format(
+                    error=exc.strerror
+                ),
+                error=True,
+            )
+            return
+        deck.notify(
+            _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
+                result=result.message, name=name, path=deck.config.path
+            ),
+            timeout=8,
+        )
+        self.dismiss(name)
