@@ -39,7 +39,8 @@ from .store import (
     update_settings,
 )
 
-TAIL = 30  # turns mounted when a conversation opens; older ones mount on scroll, 30 at a time
+TAIL = 30  # turns mounted when a conversation opens
+BATCH = 15  # older turns mounted each time the transcript reaches its top
 
 
 def turn_of(message: StoredMessage) -> Turn:
@@ -166,7 +167,7 @@ class History:
     def load_all(self, conversation_id: int) -> Conversation | None:
         return self.load(conversation_id, tail=1_000_000_000)
 
-    def older(self, conversation: Conversation, limit: int = TAIL) -> list[Turn]:
+    def older(self, conversation: Conversation, limit: int = BATCH) -> list[Turn]:
         """Up to `limit` stored turns before the first loaded one (oldest first)."""
         first = conversation.turns[0].position if conversation.turns else None
         if conversation.id is None or first is None or conversation.earlier <= 0:
