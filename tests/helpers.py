@@ -44,3 +44,21 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         await pilot.pause(0.01)
+
+
+def screen_text(app: TokenDeck) -> str:
+    """What the terminal shows, as plain text (from the SVG screenshot)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    lines = re.findall(
+        r'<g[^>]*clip-path="url\(#terminal-\d+-clip-terminal\)">(.*?)</g>', svg, re.S
+    )
+    body = lines[0] if lines else svg
+    rows: dict[str, list[str]] = {}
+    for y, text in re.findall(r'<text[^>]*y="([\d.]+)"[^>]*>(.*?)</text>', body, re.S):
+        rows.setdefault(y, []).append(html.unescape(text).replace("\xa0", " "))
+    return "\n".join(
+        "".join(parts) for _y, parts in sorted(rows.items(), key=lambda r: float(r[0]))
+    )
