@@ -81,8 +81,11 @@ class WelcomeScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#add")
     def _show_form(self) -> None:
+        self.query_one(".welcome-text").display = False
+        self.query_one(".welcome-choices").display = False
         self.query_one("#key-form").display = True
-        self.query_one("#key", Input).focus()
+        key = self.query_one("#key", Input)
+        self.call_after_refresh(key.focus)
 
     @on(Select.Changed, "#preset")
     def _preset_changed(self) -> None:
