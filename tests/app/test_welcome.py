@@ -20,8 +20,15 @@ def first_start(demo: DemoGateway, tmp: Path) -> TokenDeck:
     config = load(tmp / "config.toml")
     config.data["cursor_blink"] = False
     profile = config.profile()
-    return TokenDeck(config=config, profile=profile, spec=spec_for(profile, demo.url), demo=True,
-                     clock=FrozenClock(FIXED_NOW), welcome=True, demo_url=demo.url)
+    return TokenDeck(
+        config=config,
+        profile=profile,
+        spec=spec_for(profile, demo.url),
+        demo=True,
+        clock=FrozenClock(FIXED_NOW),
+        welcome=True,
+        demo_url=demo.url,
+    )
 
 
 def status(app: TokenDeck) -> str:
@@ -87,7 +94,9 @@ async def test_openai_hk_preset_gets_its_log_endpoint(demo: DemoGateway, tmp_pat
         assert app.balance.dialect == "openai-hk"
 
 
-async def test_wrong_base_url_and_key_shape_are_explained(demo: DemoGateway, tmp_path: Path) -> None:
+async def test_wrong_base_url_and_key_shape_are_explained(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
     app = first_start(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#welcome-title"))

@@ -22,6 +22,14 @@ def run(args: argparse.Namespace) -> int:
     if action == "path":
         out(str(config.path))
         return ExitCode.OK
+    if action == "profiles":
+        names = list(config.profiles)
+        if args.json:
+            dump_json(names)
+        else:
+            for name in names:
+                out(name)
+        return ExitCode.OK
     if action == "show":
         return show(config, args.json)
     return init(config, args)

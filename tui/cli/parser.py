@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 out of credits, "
             "6 rate limited, 7 network, 8 server, 9 protocol, 10 bad request, "
-            "11 balance below threshold, 12 history store, 130 interrupted."
+            "11 balance below threshold or over budget, 12 history store, 130 interrupted."
         ),
         formatter_class=_Formatter,
     )
@@ -69,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(subs, "balance", _("show the credit left"), "tokendeck balance --check || notify")
     p.add_argument(
-        "--check", action="store_true", help=_("exit 11 when the balance is below the threshold")
+        "--check",
+        action="store_true",
+        help=_(
+            "exit 11 when the balance is below the threshold, or today's or this month's "
+            "spend is over the profile's daily_budget or monthly_budget"
+        ),
     )
     p.add_argument(
         "--threshold", help=_("low-balance threshold (default: the profile's low_balance)")
@@ -79,7 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         subs,
         "logs",
         _("show usage-log rows, newest first"),
-        "tokendeck logs --since 7d --model 'gpt-4o*' --format csv > usage.csv",
+        "tokendeck logs --since 7d --model 'gpt-4o*' --format csv > usage.csv\n"
+        "  tokendeck logs sync",
+    )
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("sync",),
+        metavar=_("sync"),
+        help=_("sync: copy new rows into the local usage cache (for report and costs)"),
     )
     p.add_argument("--since", help=_("only rows at or after this time (2026-11-01, 7d, 12h)"))
     p.add_argument("--until", help=_("only rows before this time (same forms as --since)"))
@@ -95,6 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("table", "csv", "json"),
         default=None,
         help=_("output format (default: table, or json with --json)"),
+    )
+
+    p = _sub(
+        subs,
+        "report",
+        _("requests, tokens and credits per day, week or model, from the local usage cache"),
+        "tokendeck report --by model --since 30d --format csv > spend.csv",
+    )
+    p.add_argument("--by", choices=("day", "week", "model"), default="day")
+    p.add_argument("--since", help=_("only rows at or after this time (2026-11-01, 7d, 12h)"))
+    p.add_argument("--until", help=_("only rows before this time (same forms as --since)"))
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default=None,
+        help=_("output format (default: table, or json with --json)"),
+    )
+    p.add_argument(
+        "--offline", action="store_true", help=_("use the cache as it is, without syncing first")
     )
 
     p = _sub(
@@ -145,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         "show", help=_("print the configuration with keys masked"), parents=[_common()]
     )
     actions.add_parser("path", help=_("print the config file's path"), parents=[_common()])
+    actions.add_parser(
+        "profiles", help=_("print the profile names, one a line"), parents=[_common()]
+    )
 
     p = _sub(subs, "history", _("list stored conversations"), "tokendeck history --json")
     p.add_argument("--limit", type=int, default=50, help=_("at most N conversations (0 = all)"))
@@ -177,4 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help=_("seconds to wait before each usage-log page"),
     )
+
+    p = _sub(
+        subs,
+        "completion",
+        _("print a shell completion script"),
+        "tokendeck completion bash > ~/.local/share/bash-completion/completions/tokendeck",
+    )
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser

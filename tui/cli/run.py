@@ -83,6 +83,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import history_cmds
 
         return history_cmds.run(args)
+    if command == "completion":
+        from . import completion
+
+        return completion.run(args)
     if command == "config":
         from . import config_cmds
 
