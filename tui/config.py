@@ -35,6 +35,14 @@ class ConfigError(Exception):
         super().__init__(text)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """A model's price from the config, in credits per 1K tokens."""
+
+    prompt: Decimal
+    completion: Decimal
+
+
 @dataclass(slots=True)
 class Profile:
     """One gateway account: where it is, which key, and chat defaults."""
@@ -55,6 +63,11 @@ class Profile:
     stop: tuple[str, ...] = ()
     low_balance: Decimal | None = None
     unit: str | None = None
+    daily_budget: Decimal | None = None  # credits a day (local midnight to midnight)
+    monthly_budget: Decimal | None = None  # credits a calendar month
+    credits_per_unit: Decimal | None = None  # e.g. 100 credits = 1 `currency`
+    currency: str | None = None
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
     demo: bool = False
     source: Path | None = None
 
@@ -118,6 +131,11 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "stop": ((str, list), "a string or a list of strings"),
     "low_balance": ((int, float, str), "a number"),
     "unit": ((str,), "a unit name"),
+    "daily_budget": ((int, float, str), "a number"),
+    "monthly_budget": ((int, float, str), "a number"),
+    "credits_per_unit": ((int, float, str), "a number"),
+    "currency": ((str,), "a currency code such as CNY or USD"),
+    "prices": ((dict,), "a table of model = credits per 1K tokens"),
 }
 _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "default_profile": ((str,), "a profile name"),
@@ -313,6 +331,30 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         low_balance = Decimal(str(low)) if low is not None else None
     except ArithmeticError:
         raise fail("low_balance", _("must be a number")) from None
+
+    def amount(key: str, *, positive: bool = False) -> Decimal | None:
+        value = t.get(key)
+        if value is None:
+            return None
+        number = _decimal(value)
+        if number is None:
+            raise fail(key, _("must be a number"))
+        if number < 0 or (positive and number == 0):
+            raise fail(key, _("must be a number above 0") if positive else _("must be 0 or more"))
+        return number
+
+    daily, monthly = amount("daily_budget"), amount("monthly_budget")
+    per_unit, currency = amount("credits_per_unit", positive=True), t.get("currency")
+    if per_unit is not None and not currency:
+        raise fail(
+            "credits_per_unit",
+            _("needs `currency` too: the money that {credits} credits buy").format(
+                credits=per_unit
+            ),
+        )
+    if currency and per_unit is None:
+        problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
+        raise fail("currency", problem.format(unit=currency))
     from .gateway.balance import KNOWN
 
     dialect = t.get("balance", "auto")
@@ -340,8 +382,54 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         stop=stop,
         low_balance=low_balance,
         unit=t.get("unit"),
+        daily_budget=daily,
+        monthly_budget=monthly,
+        credits_per_unit=per_unit,
+        currency=currency or None,
+        prices=_prices(t.get("prices") or {}, file, section, text),
         source=file,
     )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A finite Decimal from a TOML number or numeric string; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def _prices(
+    table: dict[str, Any], file: Path, section: str, text: str | None
+) -> dict[str, ModelPrice]:
+    """`[profiles.X.prices]`: model = credits per 1K tokens, one number or {prompt, completion}."""
+    prices: dict[str, ModelPrice] = {}
+    for model, value in table.items():
+        key = f"{section}.prices.{model}"
+        line = (
+            _find_line(file, f"{section}.prices", model, text)
+            or _find_line(file, f"{section}.prices.{model}", "prompt", text)
+            or _find_line(file, section, "prices", text)
+        )
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"prompt", "completion"})
+            if unknown:
+                problem = _("unknown key '{name}' (use prompt and completion)")
+                raise ConfigError(file, problem.format(name=unknown[0]), line=line, key=key)
+            both = [_decimal(value.get("prompt")), _decimal(value.get("completion"))]
+        else:
+            both = [_decimal(value)] * 2
+        prompt, completion = both
+        if prompt is None or completion is None or prompt < 0 or completion < 0:
+            problem = _("must be credits per 1K tokens: a number, or {example}").format(
+                example="{prompt = 1.5, completion = 2}"
+            )
+            raise ConfigError(file, problem, line=line, key=key)
+        prices[str(model)] = ModelPrice(prompt, completion)
+    return prices
 
 
 def _find_line(file: Path, section: str | None, key: str, text: str | None = None) -> int | None:

@@ -119,7 +119,7 @@ def test_migrates_an_older_file_and_keeps_its_data(tmp_path: Path) -> None:
         conn.execute("INSERT INTO notes VALUES ('keep me')")
     conn.close()
     with open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == store_schema.target_version()
         assert db.query("SELECT text FROM notes")[0][0] == "keep me"
         assert store.create_conversation(db, settings()) == 1
 
@@ -129,6 +129,7 @@ def test_migrations_run_in_order_one_transaction_each(
 ) -> None:
     path = tmp_path / "h.db"
     open_db(path).close()
+    base = store_schema.target_version()  # the real migrations; two test ones follow
 
     def v2(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE conversations ADD COLUMN colour TEXT")
@@ -141,17 +142,17 @@ def test_migrations_run_in_order_one_transaction_each(
     with pytest.raises(StoreError):
         open_db(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # v2 committed
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == base + 1  # v2 committed
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         columns = {r[1] for r in conn.execute("PRAGMA table_info(conversations)")}
     conn.close()
     assert "v3_half_done" not in names  # v3 rolled back as a whole
     assert "colour" in columns
 
-    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS[:3]])
-    store_schema.MIGRATIONS[2] = lambda conn: conn.execute("CREATE TABLE v3 (x)")
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS[: base + 2]])
+    store_schema.MIGRATIONS[base + 1] = lambda conn: conn.execute("CREATE TABLE v3 (x)")
     with open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == base + 2
 
 
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
@@ -164,7 +165,8 @@ def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         open_db(path)
     assert caught.value.problem is Problem.NEWER
-    assert "newer tokendeck (schema 99 > 1); upgrade tokendeck" in str(caught.value)
+    supported = store_schema.target_version()
+    assert f"newer tokendeck (schema 99 > {supported}); upgrade tokendeck" in str(caught.value)
     assert path.read_bytes() == before
 
 

@@ -93,6 +93,9 @@ async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int
 
 
 async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    from ..budgets import describe_budget
+    from .usage_cmds import budgets
+
     result = await gw.balance()
     threshold = _threshold(args.threshold, profile)
     low = (
@@ -101,6 +104,7 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         and result.remaining is not None
         and result.remaining < threshold
     )
+    spending = await budgets(gw, profile, strict=args.check)
     if args.json:
         dump_json(
             {
@@ -115,18 +119,30 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
                 "threshold": threshold,
                 "low": low,
                 "fetched_at": result.fetched_at,
+                "budgets": [
+                    {"period": b.period, "limit": b.limit, "spent": b.spent, "since": b.since,
+                     "over": b.over}
+                    for b in spending
+                ],
             }
-        )
+        )  # fmt: skip
     else:
         out(describe_balance(result, profile.unit))
+        for status in spending:
+            out(describe_budget(status, profile))
+    failed = False
     if args.check and low:
         err(
             _("balance {remaining} is below the threshold {threshold}").format(
                 remaining=number(result.remaining), threshold=number(threshold)
             )
         )
-        return ExitCode.LOW_BALANCE
-    return ExitCode.OK
+        failed = True
+    for status in spending:
+        if args.check and status.over:
+            err(describe_budget(status, profile))
+            failed = True
+    return ExitCode.LOW_BALANCE if failed else ExitCode.OK
 
 
 def describe_balance(result: Balance, unit: str | None = None) -> str:
@@ -159,6 +175,10 @@ def _threshold(given: str | None, profile: Profile) -> Decimal | None:
 
 
 async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    if args.action == "sync":
+        from .usage_cmds import sync
+
+        return await sync(gw, args, profile)
     since = parse_when(args.since, "--since") if args.since else None
     until = parse_when(args.until, "--until") if args.until else None
     limit = args.limit if args.limit is not None else (0 if since else 100)
@@ -167,21 +187,23 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     fmt = args.format or ("json" if args.json else "table")
     rows: list[LogRow] = []
     done = False
-    async for page in gw.iter_usage_logs(page_size=min(300, limit) if limit else 300):
-        for row in page:
-            if since and row.ctime < since:
-                done = True
+    pages = gw.iter_usage_logs(page_size=min(300, limit) if limit else 300)
+    async with aclosing(pages):  # stopping early cancels the pages still being fetched
+        async for page in pages:
+            for row in page:
+                if since and row.ctime < since:
+                    done = True
+                    break
+                if until and row.ctime >= until:
+                    continue
+                if args.model and not fnmatchcase(row.model.lower(), args.model.lower()):
+                    continue
+                rows.append(row)
+                if limit and len(rows) >= limit:
+                    done = True
+                    break
+            if done:
                 break
-            if until and row.ctime >= until:
-                continue
-            if args.model and not fnmatchcase(row.model.lower(), args.model.lower()):
-                continue
-            rows.append(row)
-            if limit and len(rows) >= limit:
-                done = True
-                break
-        if done:
-            break
     _print_rows(rows, fmt)
     return ExitCode.OK
 

@@ -91,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         "action",
         nargs="?",
         choices=("sync",),
-        metavar=_("sync"),
-        help=_("sync: copy new rows into the local usage cache (for report and costs)"),
+        metavar=_("ACTION"),
+        help=_("'sync': copy new rows into the local usage cache (used by report and costs)"),
     )
     p.add_argument("--since", help=_("only rows at or after this time (2026-11-01, 7d, 12h)"))
     p.add_argument("--until", help=_("only rows before this time (same forms as --since)"))

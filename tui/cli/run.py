@@ -9,6 +9,7 @@ import sys
 from ..config import ConfigError
 from ..gateway.errors import ExitCode, GatewayError
 from ..i18n import _, set_language
+from ..store.errors import StoreError
 from .output import err
 
 
@@ -54,6 +55,9 @@ def run(argv: list[str]) -> int:
     except GatewayError as exc:
         err(_("error: {problem}").format(problem=exc.detail))
         return exc.exit_code
+    except StoreError as exc:
+        err(exc.message)
+        return ExitCode.STORE
     except KeyboardInterrupt:
         err(_("interrupted"))
         return ExitCode.INTERRUPTED
@@ -87,6 +91,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import completion
 
         return completion.run(args)
+    if command == "report":
+        from . import usage_cmds
+
+        return usage_cmds.report(args)
     if command == "config":
         from . import config_cmds
 

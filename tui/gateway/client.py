@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -381,53 +381,66 @@ class Gateway:
 
     async def iter_usage_logs(
         self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
-    ) -> AsyncIterator[list[LogRow]]:
+    ) -> AsyncGenerator[list[LogRow], None]:
         """Every usage-log row, newest first, in pages, deduplicated by id. Stops at the first
         row whose id is <= `stop_at_id`.
 
         Pages are fetched through a sliding window: the first page alone (an incremental sync
-        usually needs no more), then up to 2, 4 ... `concurrency` requests in flight, a new one
-        started as soon as the oldest arrives, so one slow page never idles the others.
+        usually needs no more), then up to 2, 4 ... `concurrency` requests in flight, the next
+        one started as soon as the oldest arrives. Pages overlap by one row, so a page that no
+        longer joins its predecessor (new rows pushed the log down between two out-of-order
+        fetches) is noticed and fetched again, one at a time: no row is skipped. (If even that
+        does not join, rows were removed from the log, and the page is taken as it is.)
         """
         check_page(0, page_size)
         limit = max(1, concurrency)
+        stride = page_size - 1 if page_size > 1 else 1
         seen: set[int] = set()
-        pending: deque[asyncio.Task[list[LogRow]]] = deque()
+        pending: deque[tuple[int, asyncio.Task[list[LogRow]]]] = deque()
         next_start, window = 0, 1
+        last_id: int | None = None  # the oldest row of the previous page
+        refetched = -1  # a page fetched again after its predecessor is taken as it is
+        done = False
 
         def launch() -> None:
             nonlocal next_start
             while len(pending) < window:
-                pending.append(asyncio.ensure_future(self.usage_logs(next_start, page_size)))
-                next_start += page_size
+                task = asyncio.ensure_future(self.usage_logs(next_start, page_size))
+                pending.append((next_start, task))
+                next_start += stride
 
         try:
             launch()
             while pending:
-                page = await pending.popleft()
+                start, task = pending.popleft()
+                page = await task
+                joins = stride == page_size or last_id is None or not page or page[0].id >= last_id
+                if not joins and start != refetched:  # fetched before the log moved: again
+                    await _cancel(pending)
+                    next_start, window, refetched = start, 1, start
+                    launch()
+                    continue
                 fresh: list[LogRow] = []
                 for row in page:
                     if stop_at_id is not None and row.id <= stop_at_id:
-                        if fresh:
-                            yield fresh
-                        return
+                        done = True
+                        break
                     if row.id not in seen:
                         seen.add(row.id)
                         fresh.append(row)
-                if len(page) < page_size:  # the last page: later ones are empty
+                done = done or len(page) < page_size  # a short page is the last one
+                if done:
+                    await _settle(pending)  # already asked: let them end, count them
                     if fresh:
                         yield fresh
                     return
+                last_id = page[-1].id
                 window = min(limit, window * 2)
-                launch()  # before yielding, so the consumer's time overlaps the requests
+                launch()  # before yielding, so the consumer's work overlaps the requests
                 if fresh:
                     yield fresh
         finally:
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with suppress(asyncio.CancelledError, GatewayError):
-                    await task
+            await _cancel(pending)
 
     async def create_key(self) -> str:
         """A new API key from openai-hk `GET /openai/sk/create` (the caller shows it once)."""
@@ -448,6 +461,24 @@ def _default_hk_url(url: httpx2.URL, origin: str, action: str) -> str | None:
     if host == "openai-hk.com" or host.endswith(".openai-hk.com"):
         return f"{origin}/openai/sk/{action}"
     return None
+
+
+async def _settle(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:
+    """Wait for page requests already sent but no longer needed; their failures do not matter."""
+    for _start, task in pending:
+        with suppress(GatewayError):
+            await task
+    pending.clear()
+
+
+async def _cancel(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:
+    """Cancel page requests no longer wanted and wait until they are gone."""
+    for _start, task in pending:
+        task.cancel()
+    for _start, task in pending:
+        with suppress(asyncio.CancelledError, Exception):  # their outcome no longer matters
+            await task
+    pending.clear()
 
 
 def _with_time(result: Balance, now: datetime) -> Balance:

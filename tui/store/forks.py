@@ -12,7 +12,8 @@ from .transcript import insert_message
 
 _COPIED = (
     "position, role, content, reasoning, model, params, created, prompt_tokens,"
-    " completion_tokens, credits, credits_estimated, request_id, finish_reason, error, status"
+    " completion_tokens, credits, credits_estimated, request_id, usage_id, finish_reason, error,"
+    " status"
 )
 # The same columns as read from the source; an answer still streaming becomes interrupted.
 _SOURCE = _COPIED.removesuffix("status") + (

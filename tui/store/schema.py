@@ -53,6 +53,35 @@ _V1 = (
     )""",
 )
 
+# The usage-log cache: every gateway log row per profile (times as unix floats, credits as
+# decimal text), per profile the newest id below which the cache is known complete, and on
+# each answer the id of the log row that confirmed its cost.
+_V2 = (
+    """CREATE TABLE usage_rows (
+        profile TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        user_id TEXT NOT NULL DEFAULT '',
+        ctime REAL NOT NULL,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        fen TEXT NOT NULL DEFAULT '0',
+        model TEXT NOT NULL DEFAULT '',
+        yufen TEXT NOT NULL DEFAULT '0',
+        reqid TEXT NOT NULL DEFAULT '',
+        ip TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (profile, id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX usage_rows_time ON usage_rows(profile, ctime)",
+    "CREATE INDEX usage_rows_reqid ON usage_rows(profile, reqid)",
+    """CREATE TABLE sync_state (
+        profile TEXT PRIMARY KEY,
+        complete_id INTEGER,
+        synced_at REAL NOT NULL
+    )""",
+    "ALTER TABLE messages ADD COLUMN usage_id INTEGER",
+)
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -80,7 +109,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1)]
+MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2)]
 
 
 def target_version() -> int:

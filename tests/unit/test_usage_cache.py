@@ -1,0 +1,311 @@
+"""Usage cache: migration to schema v2, sync over real loopback HTTP (full, incremental, cut
+short, log moving underneath), windowed queries, totals, groupings, burn rate and run-out."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.gateway_helpers import make_gateway
+from tui import store
+from tui.conversation import Settings
+from tui.demo import DemoGateway
+from tui.gateway import ChatParams, Gateway, LogRow, Message
+from tui.store import schema as store_schema
+from tui.usage_sync import SyncResult, sync_usage
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = 1_763_900_000.0  # the demo fixture's clock
+HANG_GUARD = 30.0  # bounds a hang only; no assertion depends on elapsed time
+P = "demo"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[store.Database]:
+    database = store.open_db(tmp_path / "history.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+async def gw(demo: DemoGateway) -> AsyncIterator[Gateway]:
+    async with make_gateway(demo) as gateway:
+        yield gateway
+
+
+def wire(row: LogRow | store.UsageRow) -> dict[str, str]:
+    """A row as the demo's log shows it (all strings)."""
+    return {
+        "id": str(row.id), "user_id": row.user_id, "ctime": str(int(row.ctime.timestamp())),
+        "prompt_tokens": str(row.prompt_tokens), "completion_tokens": str(row.completion_tokens),
+        "fen": str(row.fen), "model": row.model, "yufen": str(row.yufen), "reqid": row.reqid,
+        "ip": row.ip, "note": row.note,
+    }  # fmt: skip
+
+
+def log_requests(demo: DemoGateway) -> int:
+    return sum(1 for _m, path in demo.requests if path.endswith("/openai/sk/log"))
+
+
+async def sync(gw: Gateway, db: store.Database, **kw: Any) -> SyncResult:
+    async with asyncio.timeout(HANG_GUARD):
+        return await sync_usage(gw, db, P, **kw)
+
+
+async def chat(gw: Gateway, model: str = "gpt-4o-mini") -> None:
+    await gw.chat([Message("user", "hello")], ChatParams(model=model))
+
+
+def test_money_truth_modules_never_import_textual() -> None:
+    modules = "tui.store, tui.usage_sync, tui.costs, tui.money, tui.budgets, tui.cli.usage_cmds"
+    code = f"import sys, {modules}; print('textual' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+# ---- schema v2 -----------------------------------------------------------------------------
+
+
+def test_migration_v1_to_v2_keeps_conversations_and_adds_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v1.db"
+    with monkeypatch.context() as patch:  # a database made by the version before the cache
+        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
+        with store.open_db(path) as old:
+            cid = store.create_conversation(old, Settings(model="m"), P)
+            store.add_message(old, cid, "user", "keep me")
+            mid = store.add_message(old, cid, "assistant", "answer", credits=Decimal("1.5"))
+            assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    with store.open_db(path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert [m.content for m in store.messages(db, cid)] == ["keep me", "answer"]
+        assert store.get_message(db, mid).credits == Decimal("1.5")  # type: ignore[union-attr]
+        assert store.search(db, "keep")[0].message_id == mid - 1
+        tables = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"usage_rows", "sync_state"} <= tables
+        indexes = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"usage_rows_time", "usage_rows_reqid"} <= indexes
+        columns = {r[1] for r in db.query("PRAGMA table_info(messages)")}
+        assert "usage_id" in columns
+        assert store.fork(db, cid, mid) != cid  # copying messages still works
+
+
+def test_rows_are_stored_once_by_profile_and_id(db: store.Database) -> None:
+    row = LogRow(7, "9", datetime.fromtimestamp(NOW, UTC), 10, 20, Decimal("0.25"), "m",
+                 Decimal("99.75"), "abc", "1.2.3.4", "")  # fmt: skip
+    assert store.store_usage(db, P, [row]) == 1
+    assert store.store_usage(db, P, [row]) == 0  # seen twice, stored once
+    assert store.store_usage(db, "other", [row]) == 1  # another profile has its own rows
+    assert store.usage_rows(db, P) == [store.UsageRow(*(getattr(row, f) for f in wire(row)))]
+    stored = db.query_one(
+        "SELECT fen, yufen, typeof(ctime) FROM usage_rows WHERE profile = ?", (P,)
+    )
+    assert tuple(stored) == ("0.25", "99.75", "real")  # type: ignore[arg-type]
+    assert store.newest_id(db, P) == 7 and store.newest_id(db, "nobody") is None
+
+
+# ---- sync over loopback HTTP ----------------------------------------------------------------
+
+
+async def test_first_sync_takes_everything_then_only_the_new_row(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    progress: list[SyncResult] = []
+    first = await sync(gw, db, on_page=progress.append)
+    assert first.new_rows == 3000 == store.count_usage(db, P)
+    assert first.pages == len(progress) and progress[-1].new_rows == 3000
+    assert first.newest_id == int(demo.logs[0]["id"])
+    assert [wire(r) for r in store.usage_rows(db, P)] == demo.logs  # every field, newest first
+    assert store.last_synced(db, P) is not None
+
+    await chat(gw)
+    before = log_requests(demo)
+    second = await sync(gw, db)
+    assert second == SyncResult(new_rows=1, pages=1, newest_id=int(demo.logs[0]["id"]))
+    assert log_requests(demo) - before == 1  # one page was enough
+    assert [wire(r) for r in store.usage_rows(db, P)] == demo.logs
+
+    assert (await sync(gw, db)).new_rows == 0
+
+
+async def test_a_sync_cut_short_is_completed_by_the_next(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(progress: SyncResult) -> None:
+        if progress.pages == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        await sync(gw, db, on_page=stop_after_two)
+    stored = store.count_usage(db, P)
+    assert 0 < stored < 3000 and store.complete_id(db, P) is None
+    again = await sync(gw, db)  # the newest rows are there, but the older ones are not
+    assert again.new_rows == 3000 - stored
+    assert [wire(r) for r in store.usage_rows(db, P)] == demo.logs
+
+
+async def test_a_failed_page_keeps_what_was_stored(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    from tui.demo import Fault
+    from tui.gateway import ServerError
+
+    demo.add_fault(Fault("envelope_error", endpoint="logs"))
+    with pytest.raises(ServerError):
+        await sync(gw, db)
+    assert store.count_usage(db, P) == 0
+    assert (await sync(gw, db)).new_rows == 3000
+
+
+async def test_pages_fetched_before_the_log_moved_are_fetched_again(
+    demo: DemoGateway, gw: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 2 answers before page 1, and two new requests land in between: every row of page
+    1 moves down two places, past the one-row overlap, so a row would fall between the two
+    pages without the check."""
+    before = demo.logs
+    real = gw.usage_logs
+    stride = 99  # pages of 100 overlap by one row
+    page2_done = asyncio.Event()
+
+    async def out_of_order(start: int = 0, limit: int = 300) -> list[LogRow]:
+        if start == stride:
+            await page2_done.wait()
+        rows = await real(start, limit)
+        if start == 2 * stride and not page2_done.is_set():
+            await chat(gw)
+            await chat(gw)
+            page2_done.set()
+        return rows
+
+    monkeypatch.setattr(gw, "usage_logs", out_of_order)
+    rows: list[LogRow] = []
+    async with asyncio.timeout(HANG_GUARD):
+        async for page in gw.iter_usage_logs(page_size=100, concurrency=4):
+            rows.extend(page)
+    assert len(demo.logs) == 3002
+    assert [wire(r) for r in rows] == before
+
+
+# ---- queries ------------------------------------------------------------------------------
+
+
+async def test_windows_counts_and_totals_match_the_gateway(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    await sync(gw, db)
+    logs = demo.logs
+    since = datetime.fromtimestamp(NOW - 7 * 86_400, UTC)
+    wanted = [r for r in logs if r["model"] == "gpt-4o" and int(r["ctime"]) >= since.timestamp()]
+    assert store.count_usage(db, P, since=since, model="gpt-4o") == len(wanted)
+    window = store.usage_rows(db, P, since=since, model="gpt-4o", limit=5, offset=3)
+    assert [wire(r) for r in window] == wanted[3:8]
+    totals = store.usage_totals(db, P, since=since, model="gpt-4o")
+    assert totals.requests == len(wanted)
+    assert totals.credits == sum(Decimal(r["fen"]) for r in wanted)
+    assert totals.tokens == sum(
+        int(r["prompt_tokens"]) + int(r["completion_tokens"]) for r in wanted
+    )
+    assert store.usage_models(db, P) == sorted({r["model"] for r in logs})
+
+
+async def test_groupings_by_day_week_and_model_add_up(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    await sync(gw, db)
+    logs = demo.logs
+    keys = {
+        "day": lambda t: t.date().isoformat(),
+        "week": lambda t: "{}-W{:02d}".format(*t.isocalendar()[:2]),
+        "model": None,
+    }
+    for by, key in keys.items():
+        expected: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for r in logs:
+            when = datetime.fromtimestamp(int(r["ctime"]), UTC)
+            sums = expected[r["model"] if key is None else key(when)]
+            for i, field in enumerate(("prompt_tokens", "completion_tokens", "fen")):
+                sums[i] += int(r[field])
+            sums[3] += 1
+        buckets = store.usage_by(db, P, by, tz=UTC)  # type: ignore[arg-type]
+        got = {b.key: [b.totals.prompt_tokens, b.totals.completion_tokens,
+                       int(b.totals.credits), b.totals.requests] for b in buckets}  # fmt: skip
+        assert got == expected
+        if by == "model":
+            credits = [b.totals.credits for b in buckets]
+            assert credits == sorted(credits, reverse=True)
+        else:
+            assert [b.key for b in buckets] == sorted(got)
+            assert all(b.start is not None and b.start.isoformat() <= b.key for b in buckets)
+    with pytest.raises(ValueError):
+        store.usage_by(db, P, "hour")  # type: ignore[arg-type]
+
+
+# ---- balance, burn rate, run-out ------------------------------------------------------------
+
+T = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def spend(db: store.Database, days_ago: list[float], fen: int, last_balance: int) -> None:
+    """One row per entry, `fen` credits each, the balance walking down to `last_balance`."""
+    rows = []
+    for i, ago in enumerate(sorted(days_ago, reverse=True)):
+        left = last_balance + fen * (len(days_ago) - 1 - i)
+        rows.append(LogRow(i + 1, "9", T - timedelta(days=ago), 100, 50, Decimal(fen), "m",
+                           Decimal(left), f"r{i}", "", ""))  # fmt: skip
+    store.store_usage(db, P, rows)
+
+
+def test_burn_rate_and_run_out_on_a_known_history(db: store.Database) -> None:
+    spend(db, [d + 0.5 for d in range(10)], fen=100, last_balance=1000)  # 100 a day for 10 days
+    assert store.burn_rate(db, P, T) == Decimal(100)  # 700 credits in the last 7 days
+    assert store.latest_balance(db, P) == Decimal(1000)
+    assert store.projected_run_out(db, P, T) == T + timedelta(days=10)
+    assert store.projected_run_out(db, P, T, balance=Decimal(250)) == T + timedelta(days=2.5)
+    assert store.burn_rate(db, P, T + timedelta(days=30)) == 0
+    assert store.projected_run_out(db, P, T + timedelta(days=30)) is None  # nothing spent lately
+    assert store.run_out_date(Decimal(0), Decimal(5), T) == T
+
+
+def test_a_young_account_is_averaged_over_its_own_age(db: store.Database) -> None:
+    spend(db, [1.5, 0.5], fen=150, last_balance=300)
+    assert store.burn_rate(db, P, T) == Decimal(200)  # 300 credits over 1.5 days
+    spend_db_empty = store.burn_rate(db, "nobody", T)
+    assert spend_db_empty == 0 and store.projected_run_out(db, "nobody", T) is None
+
+
+def test_balance_series_is_oldest_first_and_thinned(db: store.Database) -> None:
+    spend(db, [float(d) for d in range(1, 101)], fen=10, last_balance=0)
+    series = store.balance_series(db, P)
+    assert len(series) == 100 and series[0][1] == Decimal(990) and series[-1][1] == 0
+    assert [t for t, _v in series] == sorted(t for t, _v in series)
+    thin = store.balance_series(db, P, max_points=10)
+    assert len(thin) == 10 and thin[0] == series[0] and thin[-1] == series[-1]
+    recent = store.balance_series(db, P, since=T - timedelta(days=5, hours=1))
+    assert [v for _t, v in recent] == [Decimal(40), Decimal(30), Decimal(20), Decimal(10), 0]
+
+
+def test_sqlite_holds_decimal_text_not_floats(db: store.Database) -> None:
+    rows = [LogRow(i, "9", datetime.fromtimestamp(NOW + i, UTC), 1, 1, Decimal("0.1"), "m",
+                   Decimal("0.3"), "", "", "") for i in range(1, 4)]  # fmt: skip
+    store.store_usage(db, P, rows)
+    assert store.usage_totals(db, P).credits == Decimal("0.3")  # 0.1 * 3 in floats is not
+    with pytest.raises(sqlite3.IntegrityError):
+        db.conn.execute("INSERT INTO usage_rows (profile, id, ctime) VALUES ('demo', 1, 0)")

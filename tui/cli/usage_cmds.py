@@ -1,0 +1,195 @@
+"""`tokendeck logs sync`, `tokendeck report`, and the budgets `balance --check` enforces."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from contextlib import closing
+from datetime import UTC, datetime
+from typing import Any
+
+from ..budgets import BudgetStatus, budget_status
+from ..config import Profile, load
+from ..costs import apply_costs
+from ..gateway import ExitCode, Gateway, GatewayError
+from ..i18n import _
+from ..money import Rate, credits, rate_for
+from ..runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..store import (
+    Bucket,
+    Database,
+    Problem,
+    StoreError,
+    Totals,
+    forget_usage,
+    open_db,
+    usage_by,
+)
+from ..textfmt import number, plain, table
+from ..usage_sync import SyncResult, sync_usage
+from .output import dump_json, err, out
+from .times import parse_when
+
+
+async def refresh(gw: Gateway, db: Database, profile: Profile) -> SyncResult:
+    """Sync the profile's usage cache, then cost the answers that new rows confirm."""
+    if profile.demo and not os.environ.get(DEMO_URL_ENV):
+        forget_usage(db, profile.name)  # an in-process demo makes up a new history each run
+    result = await sync_usage(gw, db, profile.name)
+    apply_costs(db, profile.name, prices=profile.prices)
+    return result
+
+
+async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
+    """`tokendeck logs sync`: one line on stderr (JSON on stdout with --json)."""
+    started = time.perf_counter()
+    with closing(open_db()) as db:
+        result = await refresh(gw, db, profile)
+    seconds = time.perf_counter() - started
+    if args.json:
+        dump_json(
+            {"profile": profile.name, "new_rows": result.new_rows, "pages": result.pages,
+             "newest_id": result.newest_id, "seconds": round(seconds, 3)}
+        )  # fmt: skip
+    err(
+        _("{new} new rows ({pages} pages) in {seconds:.2f} s").format(
+            new=number(result.new_rows), pages=number(result.pages), seconds=seconds
+        )
+    )
+    return ExitCode.OK
+
+
+async def budgets(gw: Gateway, profile: Profile, *, strict: bool) -> list[BudgetStatus]:
+    """The profile's budgets after a sync; with the cached rows (and a warning) if the sync
+    fails. A history store that cannot be used is an error when `strict` (--check), else a
+    warning and no budgets."""
+    if profile.daily_budget is None and profile.monthly_budget is None:
+        return []
+    try:
+        db = open_db()
+    except StoreError as exc:
+        if strict:
+            raise
+        err(_("budgets not checked: {problem}").format(problem=exc.message))
+        return []
+    with closing(db):
+        try:
+            await refresh(gw, db, profile)
+        except GatewayError as exc:
+            err(
+                _("budgets use the cached usage rows: the sync failed ({problem})").format(
+                    problem=exc.detail
+                )
+            )
+        except StoreError as exc:
+            if strict:
+                raise
+            err(_("budgets not checked: {problem}").format(problem=exc.message))
+            return []
+        return budget_status(db, profile, datetime.now(UTC))
+
+
+# ---- report ------------------------------------------------------------------------------
+
+
+def report(args: argparse.Namespace) -> int:
+    """`tokendeck report`: sync (unless --offline), then totals per day, week or model."""
+    config = load(args.config)
+    for warning in config.warnings:
+        err(warning)
+    profile = config.profile(args.profile)
+    since = parse_when(args.since, "--since") if args.since else None
+    until = parse_when(args.until, "--until") if args.until else None
+    if args.offline:
+        try:
+            db = open_db(read_only=True)
+        except StoreError as exc:
+            if exc.problem != Problem.MISSING:
+                raise
+            _print_report([], args, profile, since, until)  # nothing cached yet
+            return ExitCode.OK
+    else:
+        db = open_db()
+        try:
+            with demo_for(profile) as demo:
+                spec = spec_for(profile, demo.url if demo else None)
+                asyncio.run(_refresh(spec, db, profile))
+        except BaseException:
+            db.close()
+            raise
+    with closing(db):
+        buckets = usage_by(db, profile.name, args.by, since=since, until=until)
+    _print_report(buckets, args, profile, since, until)
+    return ExitCode.OK
+
+
+async def _refresh(spec: Any, db: Database, profile: Profile) -> None:
+    async with Gateway(spec) as gw:
+        await refresh(gw, db, profile)
+
+
+def _total(buckets: list[Bucket]) -> Totals:
+    total = Totals()
+    for b in buckets:
+        total.requests += b.totals.requests
+        total.prompt_tokens += b.totals.prompt_tokens
+        total.completion_tokens += b.totals.completion_tokens
+        total.credits += b.totals.credits
+    return total
+
+
+def _record(key: str, t: Totals, rate: Rate | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "key": key,
+        "requests": t.requests,
+        "prompt_tokens": t.prompt_tokens,
+        "completion_tokens": t.completion_tokens,
+        "credits": t.credits,
+    }
+    if rate is not None:
+        record["money"] = rate.to_money(credits(t.credits)).value
+    return record
+
+
+def _print_report(
+    buckets: list[Bucket],
+    args: argparse.Namespace,
+    profile: Profile,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    fmt = args.format or ("json" if args.json else "table")
+    rate = rate_for(profile)
+    records = [_record(b.key, b.totals, rate) for b in buckets]
+    total = _record("total", _total(buckets), rate)
+    if fmt == "json":
+        dump_json(
+            {"profile": profile.name, "by": args.by, "since": since, "until": until,
+             "currency": rate.currency if rate else None, "rows": records, "total": total}
+        )  # fmt: skip
+        return
+    fields = ["key", "requests", "prompt_tokens", "completion_tokens", "credits"]
+    if rate is not None:
+        fields.append("money")
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([args.by, *fields[1:]])
+        for record in [*records, total]:
+            writer.writerow([plain(v) if not isinstance(v, str | int) else v
+                             for v in (record[f] for f in fields)])  # fmt: skip
+        return
+    by = {"day": _("day"), "week": _("week"), "model": _("model")}[args.by]
+    headers = [by, _("requests"), _("prompt"), _("completion"), _("credits")]
+    if rate is not None:
+        headers.append(rate.currency)
+    cells = [
+        [_("total") if r is total else r["key"]]
+        + [number(r[f], 2 if f == "money" else None) for f in fields[1:]]
+        for r in [*records, total]
+    ]
+    out(table(headers, cells, right=[False] + [True] * (len(fields) - 1)))

@@ -1,0 +1,236 @@
+"""The usage-log cache: gateway log rows per profile, stored once and read by time window."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .db import Database
+from .records import decimal_text, utc
+
+_COLUMNS = (
+    "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
+)
+
+
+class LogRowLike(Protocol):
+    """Anything shaped like tui.gateway.LogRow (the store does not import the gateway)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def ctime(self) -> datetime: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def fen(self) -> Decimal: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def yufen(self) -> Decimal: ...
+    @property
+    def reqid(self) -> str: ...
+    @property
+    def ip(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One cached log row: the fields of tui.gateway.LogRow, read back from SQLite."""
+
+    id: int
+    user_id: str
+    ctime: datetime  # aware, UTC
+    prompt_tokens: int
+    completion_tokens: int
+    fen: Decimal  # credits spent
+    model: str
+    yufen: Decimal  # credits left after it
+    reqid: str
+    ip: str
+    note: str
+
+
+def row_from_sql(row: sqlite3.Row) -> UsageRow:
+    return UsageRow(
+        id=row["id"],
+        user_id=row["user_id"],
+        ctime=utc(row["ctime"]),
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        fen=Decimal(row["fen"]),
+        model=row["model"],
+        yufen=Decimal(row["yufen"]),
+        reqid=row["reqid"],
+        ip=row["ip"],
+        note=row["note"],
+    )
+
+
+def where(
+    profile: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+) -> tuple[str, list[Any]]:
+    """A WHERE clause for a profile's rows at or after `since`, before `until`, of `model`."""
+    clauses: list[str] = ["profile = ?"]
+    params: list[Any] = [profile]
+    if since is not None:
+        clauses.append("ctime >= ?")
+        params.append(since.timestamp())
+    if until is not None:
+        clauses.append("ctime < ?")
+        params.append(until.timestamp())
+    if model is not None:
+        clauses.append("model = ?")
+        params.append(model)
+    return " AND ".join(clauses), params
+
+
+def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
+    """Insert or refresh `rows` in one transaction; how many were not stored before."""
+    if not rows:
+        return 0
+    ids = [row.id for row in rows]
+    values = [
+        (profile, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
+         decimal_text(r.fen), r.model, decimal_text(r.yufen), r.reqid, r.ip, r.note)
+        for r in rows
+    ]  # fmt: skip
+    with db.write() as conn:
+        known = {
+            found[0]
+            for found in conn.execute(
+                "SELECT id FROM usage_rows WHERE profile = ? AND id BETWEEN ? AND ?",
+                (profile, min(ids), max(ids)),
+            )
+        }
+        conn.executemany(
+            f"INSERT INTO usage_rows (profile, {_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+            " ON CONFLICT (profile, id) DO UPDATE SET user_id = excluded.user_id,"
+            " ctime = excluded.ctime, prompt_tokens = excluded.prompt_tokens,"
+            " completion_tokens = excluded.completion_tokens, fen = excluded.fen,"
+            " model = excluded.model, yufen = excluded.yufen, reqid = excluded.reqid,"
+            " ip = excluded.ip, note = excluded.note",
+            values,
+        )
+    return len(set(ids) - known)
+
+
+def newest_id(db: Database, profile: str) -> int | None:
+    """The highest log-row id stored for `profile` (None when there is none)."""
+    row = db.query_one("SELECT max(id) FROM usage_rows WHERE profile = ?", (profile,))
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def complete_id(db: Database, profile: str) -> int | None:
+    """The id up to which every row of `profile` is stored (set when a sync finished)."""
+    row = db.query_one("SELECT complete_id FROM sync_state WHERE profile = ?", (profile,))
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def last_synced(db: Database, profile: str) -> datetime | None:
+    row = db.query_one("SELECT synced_at FROM sync_state WHERE profile = ?", (profile,))
+    return None if row is None else utc(row[0])
+
+
+def mark_complete(db: Database, profile: str, upto: int | None) -> None:
+    """Record a finished sync: every row up to `upto` is stored (None: nothing new)."""
+    with db.write() as conn:
+        conn.execute(
+            "INSERT INTO sync_state (profile, complete_id, synced_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (profile) DO UPDATE SET"
+            " complete_id = coalesce(excluded.complete_id, complete_id),"
+            " synced_at = excluded.synced_at",
+            (profile, upto, db.now()),
+        )
+
+
+def forget_usage(db: Database, profile: str) -> int:
+    """Drop `profile`'s cached rows and sync state (its log was replaced); how many rows."""
+    with db.write() as conn:
+        conn.execute("DELETE FROM sync_state WHERE profile = ?", (profile,))
+        return conn.execute("DELETE FROM usage_rows WHERE profile = ?", (profile,)).rowcount
+
+
+def usage_rows(
+    db: Database,
+    profile: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[UsageRow]:
+    """Rows newest first, from the `offset`-th, at most `limit` (a window for display)."""
+    clause, params = where(profile, since, until, model)
+    rows = db.query(
+        f"SELECT {_COLUMNS} FROM usage_rows WHERE {clause}"
+        " ORDER BY ctime DESC, id DESC LIMIT ? OFFSET ?",
+        (*params, -1 if limit is None else limit, offset),
+    )
+    return [row_from_sql(row) for row in rows]
+
+
+def count_usage(
+    db: Database,
+    profile: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+) -> int:
+    clause, params = where(profile, since, until, model)
+    row = db.query_one(f"SELECT count(*) FROM usage_rows WHERE {clause}", params)
+    return int(row[0]) if row else 0
+
+
+def usage_models(db: Database, profile: str) -> list[str]:
+    """The models that appear in `profile`'s rows, by name."""
+    rows = db.query(
+        "SELECT DISTINCT model FROM usage_rows WHERE profile = ? ORDER BY model", (profile,)
+    )
+    return [row[0] for row in rows]
+
+
+def rows_by_reqid(db: Database, profile: str, reqids: Iterable[str]) -> dict[str, UsageRow]:
+    """The rows whose request id is one of `reqids`, by request id."""
+    wanted = sorted({r for r in reqids if r})
+    found: dict[str, UsageRow] = {}
+    for i in range(0, len(wanted), 500):  # stay well below SQLite's variable limit
+        chunk = wanted[i : i + 500]
+        rows = db.query(
+            f"SELECT {_COLUMNS} FROM usage_rows WHERE profile = ?"
+            f" AND reqid IN ({', '.join('?' * len(chunk))})",
+            (profile, *chunk),
+        )
+        found.update((row["reqid"], row_from_sql(row)) for row in rows)
+    return found
+
+
+def rows_near(
+    db: Database, profile: str, at: float, seconds: float, model: str | None
+) -> list[UsageRow]:
+    """Rows of `model` within `seconds` of the unix time `at`, nearest first."""
+    clause = "profile = ? AND ctime BETWEEN ? AND ?"
+    params: list[Any] = [profile, at - seconds, at + seconds]
+    if model is not None:
+        clause += " AND model = ?"
+        params.append(model)
+    rows = db.query(
+        f"SELECT {_COLUMNS} FROM usage_rows WHERE {clause} ORDER BY abs(ctime - ?), id",
+        (*params, at),
+    )
+    return [row_from_sql(row) for row in rows]

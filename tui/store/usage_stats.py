@@ -1,0 +1,189 @@
+"""Figures from the usage cache: totals, per day/week/model, balance series, burn and run-out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Literal
+
+from .db import Database
+from .records import utc
+from .usage import where
+
+GroupBy = Literal["day", "week", "model"]
+GROUPINGS: tuple[GroupBy, ...] = ("day", "week", "model")
+DAY = 86_400.0
+
+
+@dataclass(slots=True)
+class Totals:
+    """Requests, tokens and credits of some rows; credits summed as Decimal, never float."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    credits: Decimal = field(default_factory=Decimal)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, prompt: int, completion: int, credits: Decimal) -> None:
+        self.requests += 1
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.credits += credits
+
+
+@dataclass(slots=True)
+class Bucket:
+    """One line of a report: a day (2025-11-23), an ISO week (2025-W47) or a model."""
+
+    key: str
+    start: date | None  # first day of the day or week; None for a model
+    totals: Totals = field(default_factory=Totals)
+
+
+_Row = tuple[float, str, int, int, str]
+
+
+def _rows(
+    db: Database,
+    profile: str,
+    since: datetime | None,
+    until: datetime | None,
+    model: str | None,
+) -> Iterable[_Row]:
+    clause, params = where(profile, since, until, model)
+    sql = (
+        "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
+        f" WHERE {clause} ORDER BY ctime"
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in db.query(sql, params)]
+
+
+def usage_totals(
+    db: Database,
+    profile: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+) -> Totals:
+    totals = Totals()
+    for _ctime, _model, prompt, completion, fen in _rows(db, profile, since, until, model):
+        totals.add(prompt, completion, Decimal(fen))
+    return totals
+
+
+def usage_by(
+    db: Database,
+    profile: str,
+    by: GroupBy,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    tz: tzinfo | None = None,
+) -> list[Bucket]:
+    """Totals per day or ISO week (in `tz`, default local time; oldest first) or per model
+    (most credits first)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group usage by {by!r}")
+    buckets: dict[str, Bucket] = {}
+    for ctime, row_model, prompt, completion, fen in _rows(db, profile, since, until, model):
+        if by == "model":
+            key, start = row_model, None
+        else:
+            day = datetime.fromtimestamp(ctime, tz).date()
+            if by == "day":
+                key, start = day.isoformat(), day
+            else:
+                year, week, weekday = day.isocalendar()
+                key, start = f"{year}-W{week:02d}", day - timedelta(days=weekday - 1)
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = Bucket(key, start)
+        bucket.totals.add(prompt, completion, Decimal(fen))
+    if by == "model":
+        return sorted(buckets.values(), key=lambda b: (-b.totals.credits, b.key))
+    return sorted(buckets.values(), key=lambda b: b.key)
+
+
+def balance_series(
+    db: Database,
+    profile: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_points: int | None = None,
+) -> list[tuple[datetime, Decimal]]:
+    """(time, credits left after that request), oldest first; evenly thinned to `max_points`
+    with the first and last point kept."""
+    clause, params = where(profile, since, until)
+    sql = f"SELECT ctime, yufen FROM usage_rows WHERE {clause} ORDER BY ctime, id"
+    rows = db.query(sql, params)
+    if max_points is not None and len(rows) > max(2, max_points):
+        n, m = len(rows), max(2, max_points)
+        rows = [rows[round(i * (n - 1) / (m - 1))] for i in range(m)]
+    return [(utc(ctime), Decimal(yufen)) for ctime, yufen in rows]
+
+
+def latest_balance(db: Database, profile: str) -> Decimal | None:
+    """Credits left after the newest stored request (openai-hk's only balance)."""
+    row = db.query_one(
+        "SELECT yufen FROM usage_rows WHERE profile = ? ORDER BY id DESC LIMIT 1", (profile,)
+    )
+    return None if row is None else Decimal(row[0])
+
+
+def burn_rate(db: Database, profile: str, now: datetime, days: int = 7) -> Decimal:
+    """Credits spent per day over the `days` days before `now`. A history younger than that
+    is averaged over its own age (at least one day), so a new account is not underrated."""
+    since = now - timedelta(days=days)
+    spent = usage_totals(db, profile, since=since, until=now).credits
+    first = db.query_one("SELECT min(ctime) FROM usage_rows WHERE profile = ?", (profile,))
+    if first is None or first[0] is None:
+        return Decimal(0)
+    age = (now.timestamp() - first[0]) / DAY
+    span = Decimal(str(round(min(float(days), max(1.0, age)), 6)))
+    return spent / span
+
+
+def run_out_date(balance: Decimal, rate: Decimal, now: datetime) -> datetime | None:
+    """When `balance` lasts until at `rate` credits per day; None when nothing is spent."""
+    if rate <= 0:
+        return None
+    if balance <= 0:
+        return now
+    return now + timedelta(days=float(balance / rate))
+
+
+def projected_run_out(
+    db: Database,
+    profile: str,
+    now: datetime,
+    *,
+    balance: Decimal | None = None,
+    days: int = 7,
+) -> datetime | None:
+    """now + balance / burn rate; the balance defaults to the newest row's credits left."""
+    left = balance if balance is not None else latest_balance(db, profile)
+    if left is None:
+        return None
+    return run_out_date(left, burn_rate(db, profile, now, days), now)
+
+
+def credits_per_token(db: Database, profile: str, model: str) -> Decimal | None:
+    """The average credits per token `model` cost in `profile`'s rows (None without tokens)."""
+    spent, tokens = Decimal(0), 0
+    for fen, prompt, completion in db.query(
+        "SELECT fen, prompt_tokens, completion_tokens FROM usage_rows"
+        " WHERE profile = ? AND model = ?",
+        (profile, model),
+    ):
+        spent += Decimal(fen)
+        tokens += prompt + completion
+    return spent / tokens if tokens else None
