@@ -206,3 +206,15 @@ def test_every_command_help_has_an_example(capsys: pytest.CaptureFixture[str]) -
     for name in commands:
         assert main([name, "--help"]) == 0
         assert "example:" in capsys.readouterr().out, name
+
+
+def test_every_nested_action_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    for words in (
+        ["key", "create"],
+        ["config", "init"],
+        ["config", "show"],
+        ["config", "path"],
+        ["config", "profiles"],
+    ):
+        assert main([*words, "--help"]) == 0
+        assert "example:" in capsys.readouterr().out, words

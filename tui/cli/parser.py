@@ -149,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(subs, "key", _("manage API keys"), "tokendeck key create")
     keys = p.add_subparsers(dest="key_command", metavar=_("ACTION"), required=True)
-    keys.add_parser(
-        "create", help=_("create a new key (openai-hk; shown once)"), parents=[_common()]
+    _sub(
+        keys,
+        "create",
+        _("create a new key (openai-hk; shown once)"),
+        "tokendeck key create > new-key.txt",
     )
 
     p = _sub(
@@ -160,8 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck config init --preset opencodex --api-key-env OPENCODEX_KEY",
     )
     actions = p.add_subparsers(dest="config_command", metavar=_("ACTION"), required=True)
-    init = actions.add_parser(
-        "init", help=_("add a profile (prompts for what flags omit)"), parents=[_common()]
+    init = _sub(
+        actions,
+        "init",
+        _("add a profile (prompts for what flags omit)"),
+        "tokendeck config init --preset openai-hk --name work --api-key-env HK_KEY",
     )
     init.add_argument("--preset", choices=("opencodex", "openai-hk", "custom"))
     init.add_argument("--name", help=_("profile name (default: the preset's name)"))
@@ -173,13 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--model", help=_("default model"))
     init.add_argument("--default", action="store_true", help=_("make it the default profile"))
     init.add_argument("--force", action="store_true", help=_("replace a profile of that name"))
-    actions.add_parser(
-        "show", help=_("print the configuration with keys masked"), parents=[_common()]
+    _sub(
+        actions,
+        "show",
+        _("print the configuration with keys masked"),
+        "tokendeck config show --json",
     )
-    actions.add_parser("path", help=_("print the config file's path"), parents=[_common()])
-    actions.add_parser(
-        "profiles", help=_("print the profile names, one a line"), parents=[_common()]
-    )
+    _sub(actions, "path", _("print the config file's path"), '"$EDITOR" "$(tokendeck config path)"')
+    _sub(actions, "profiles", _("print the profile names, one a line"), "tokendeck config profiles")
 
     p = _sub(subs, "history", _("list stored conversations"), "tokendeck history --json")
     p.add_argument("--limit", type=int, default=50, help=_("at most N conversations (0 = all)"))
