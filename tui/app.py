@@ -70,6 +70,7 @@ class TokenDeck(App[int]):
         self.spec = spec
         self.demo = demo
         self.welcome = welcome  # first start: offer the demo, a key, or the env key
+        self.usage_cache_checked = False  # an in-process demo's cache is reset once per run
         self.demo_url = demo_url
         self.clock = clock or Clock()
         self._gateway = gateway

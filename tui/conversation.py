@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from enum import StrEnum
 
 from .gateway import ChatParams, ChatResult, Message, UsageInfo
@@ -46,6 +47,8 @@ class Turn:
     elapsed: float | None = None
     id: int | None = None  # the stored message's id
     position: int | None = None  # its place in the stored conversation
+    credits: Decimal | None = None  # what the gateway charged (or an estimate)
+    credits_estimated: bool = False
 
     def apply(self, result: ChatResult, *, stopped: bool) -> None:
         """Record how a streamed answer ended."""

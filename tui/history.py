@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .conversation import Conversation, Settings, Status, Turn
@@ -23,6 +24,7 @@ from .store import (
     fork,
     fork_with_edit,
     get_conversation,
+    get_message,
     list_conversations,
     load_draft,
     messages,
@@ -43,6 +45,10 @@ TAIL = 30  # turns mounted when a conversation opens
 BATCH = 15  # older turns mounted each time the transcript reaches its top
 
 
+def _message(db: Database, message_id: int) -> StoredMessage | None:
+    return get_message(db, message_id)
+
+
 def turn_of(message: StoredMessage) -> Turn:
     usage = None
     if message.prompt_tokens is not None or message.completion_tokens is not None:
@@ -60,6 +66,8 @@ def turn_of(message: StoredMessage) -> Turn:
         error=message.error,
         id=message.id,
         position=message.position,
+        credits=message.credits,
+        credits_estimated=message.credits_estimated,
     )
 
 
@@ -131,6 +139,15 @@ class History:
         except StoreError as exc:
             self.report(exc)
             return default
+
+    def refresh_costs(self, turns: list[Turn]) -> None:
+        """Read back the credits the store now knows for these turns."""
+        for turn in turns:
+            if turn.id is None or self.db is None:
+                continue
+            stored: StoredMessage | None = self._guard(partial(_message, message_id=turn.id))
+            if stored is not None:
+                turn.credits, turn.credits_estimated = stored.credits, stored.credits_estimated
 
     def close(self) -> None:
         if self.db is not None:

@@ -257,3 +257,21 @@ async def test_help_lists_the_panel_keys_and_the_global_ones(
         assert "chat.send" in ids and "app.quit" in ids
         await pilot.press("escape")
         assert not app.screen.query("#help-table")
+
+
+async def test_an_answer_shows_the_credits_its_log_row_charged(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = chat_panel(app)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press(*"what does this cost", "enter")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        answer = panel.conversation.turns[-1]
+        await wait_for(pilot, lambda: answer.credits is not None)
+        row = demo.logs[0]
+        assert row["reqid"] == answer.request_id
+        assert answer.credits == Decimal(row["fen"]) and not answer.credits_estimated
+        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
+        assert f"{row['fen']} credits" in meta

@@ -140,6 +140,13 @@ class MessageView(Vertical, can_focus=True):
                     completion=number(turn.usage.completion_tokens),
                 )
             )
+        if turn.credits is not None:
+            amount = number(turn.credits)
+            parts.append(
+                _("≈{credits} credits (estimate)").format(credits=amount)
+                if turn.credits_estimated
+                else _("{credits} credits").format(credits=amount)
+            )
         if turn.elapsed is not None:
             parts.append(_("{seconds:.1f} s").format(seconds=turn.elapsed))
         status = {

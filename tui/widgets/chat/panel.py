@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from contextlib import aclosing
 from dataclasses import asdict
@@ -21,6 +22,7 @@ from ...conversation import Conversation, Settings, Status, Turn
 from ...gateway import (
     ChatAccumulator,
     ContentDelta,
+    GatewayError,
     Malformed,
     Message,
     RateLimited,
@@ -30,6 +32,7 @@ from ...gateway import (
 from ...history import Answer, History
 from ...i18n import _
 from ...messages import AnswerFinished
+from ...store import StoreError
 from .message import MessageAction, MessageView, literal
 from .prompt import PromptInput
 from .sidebar import ConversationAction, ConversationList
@@ -350,7 +353,41 @@ class ChatPanel(Vertical):
                 self._start_countdown(view, error.retry_after)
         if self.is_mounted:
             self.refresh_list()
-        self.post_message(AnswerFinished(charged=bool(turn.content or turn.usage)))
+        charged = bool(turn.content or turn.usage)
+        if charged:
+            self._cost_answers()
+        self.post_message(AnswerFinished(charged=charged))
+
+    @work(group="costs", exclusive=True, exit_on_error=False)
+    async def _cost_answers(self) -> None:
+        """Sync the usage log, give answers their exact credits (or an estimate), show them."""
+        from ...costs import apply_costs
+        from ...runtime import DEMO_URL_ENV
+        from ...store import forget_usage
+        from ...usage_sync import sync_usage
+
+        db, deck = self.history.db, self.deck
+        if db is None or db.read_only:
+            return
+        profile = deck.profile
+        try:
+            if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
+                forget_usage(db, profile.name)  # an in-process demo makes up a new history
+            deck.usage_cache_checked = True
+            await sync_usage(deck.gateway, db, profile.name)
+        except (GatewayError, StoreError):
+            pass  # no usage log here: estimates still help
+        try:
+            apply_costs(db, profile.name, prices=profile.prices)
+        except StoreError as exc:
+            self.notify(exc.message, title=_("History"), severity="warning")
+            return
+        views = [v for v in self.query(MessageView) if v.turn.role == "assistant"]
+        self.history.refresh_costs([v.turn for v in views])
+        for view in views:
+            if view.turn.status is not Status.STREAMING:
+                view.show_meta()
+        self.refresh_list()
 
     def _start_countdown(self, view: MessageView, seconds: float) -> None:
         remaining = [max(1, round(seconds))]
