@@ -56,48 +56,22 @@ def _panel(key: str, ready: Callable[[object], bool]) -> Callable[[Pilot[object]
     return run
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_chat(
-    snap_compare: Callable[..., bool],
-    fixed_demo: DemoGateway,
-    tmp_path: Path,
-    size: tuple[int, int],
-) -> None:
-    app = make_app(fixed_demo, tmp_path)
-    assert snap_compare(app, terminal_size=size, run_before=_chat([*"Explain generators", "enter"]))
+PANELS: dict[str, Callable[[Pilot[object]], object]] = {
+    "chat": _chat([*"Explain generators", "enter"]),
+    "models": _panel("f3", lambda a: a.screen.query_one("#model-table").row_count > 0),
+    "usage": _panel("f4", lambda a: a.screen.query_one("#usage-panel").loaded),
+    "balance": _panel("f5", lambda a: a.balance is not None),
+}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_models(
+@pytest.mark.parametrize("panel", list(PANELS))
+def test_panel(
     snap_compare: Callable[..., bool],
     fixed_demo: DemoGateway,
     tmp_path: Path,
+    panel: str,
     size: tuple[int, int],
 ) -> None:
     app = make_app(fixed_demo, tmp_path)
-    ready = _panel("f3", lambda a: a.screen.query_one("#model-table").row_count > 0)
-    assert snap_compare(app, terminal_size=size, run_before=ready)
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_usage(
-    snap_compare: Callable[..., bool],
-    fixed_demo: DemoGateway,
-    tmp_path: Path,
-    size: tuple[int, int],
-) -> None:
-    app = make_app(fixed_demo, tmp_path)
-    ready = _panel("f4", lambda a: a.screen.query_one("#usage-panel").loaded)
-    assert snap_compare(app, terminal_size=size, run_before=ready)
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_balance(
-    snap_compare: Callable[..., bool],
-    fixed_demo: DemoGateway,
-    tmp_path: Path,
-    size: tuple[int, int],
-) -> None:
-    app = make_app(fixed_demo, tmp_path)
-    ready = _panel("f5", lambda a: a.balance is not None)
-    assert snap_compare(app, terminal_size=size, run_before=ready)
+    assert snap_compare(app, terminal_size=size, run_before=PANELS[panel])
