@@ -16,45 +16,24 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textual.pilot import Pilot  # noqa: E402
 
-from tui.app import TokenDeck  # noqa: E402
-from tui.clock import FrozenClock  # noqa: E402
-from tui.config import Config, demo_profile  # noqa: E402
+from tests.helpers import DEMO_NOW, ENV_DROP, PANEL_SCENES, make_app  # noqa: E402
 from tui.demo import DemoGateway  # noqa: E402
 from tui.i18n import set_language  # noqa: E402
-from tui.runtime import spec_for  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (120, 40)
-DEMO_NOW = 1_763_900_000.0
-FIXED_NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)
-PANELS = ("chat", "models", "usage", "balance")
-_ENV_DROP = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "TOKENDECK_CONFIG",
-    "TOKENDECK_DATA_DIR",
-    "TOKENDECK_DEMO_URL",
-    "LANGUAGE",
-    "LC_ALL",
-    "LC_MESSAGES",
-)
-
-Steps = Callable[[Pilot[Any]], Awaitable[None]]
+PANELS = tuple(PANEL_SCENES)
 
 
 def _isolate(home: Path) -> None:
     """Keep the developer's config, data, keys, language and time zone out of the images."""
-    for name in _ENV_DROP:
+    for name in ENV_DROP:
         os.environ.pop(name, None)
     os.environ.update(
         HOME=str(home),
@@ -67,59 +46,13 @@ def _isolate(home: Path) -> None:
     set_language("en")
 
 
-async def _wait_for(pilot: Pilot[Any], condition: Callable[[], bool], limit: float = 30) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not reach the state to photograph")
-        await pilot.pause(0.01)
-
-
-async def _settle(pilot: Pilot[Any]) -> None:
-    app: Any = pilot.app
-    await _wait_for(pilot, lambda: app.balance is not None)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def _chat(pilot: Pilot[Any]) -> None:
-    await _settle(pilot)
-    await pilot.press(*"Explain generators", "enter")
-    panel: Any = pilot.app.screen.query_one("#chat-panel")
-    await _wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
-
-
-def _panel(key: str, ready: Callable[[Any], bool]) -> Steps:
-    async def steps(pilot: Pilot[Any]) -> None:
-        await _settle(pilot)
-        await pilot.press(key)
-        await _wait_for(pilot, lambda: ready(pilot.app))
-
-    return steps
-
-
-STEPS: dict[str, Steps] = {
-    "chat": _chat,
-    "models": _panel("f3", lambda app: app.screen.query_one("#model-table").row_count > 0),
-    "usage": _panel("f4", lambda app: app.screen.query_one("#usage-panel").loaded),
-    "balance": _panel("f5", lambda app: app.balance is not None),
-}
-
-
 async def render(panel: str, tmp: Path) -> str:
     """The SVG of one panel, from a fresh demo gateway and a fresh app."""
     _isolate(tmp / "home")
     with DemoGateway(now=DEMO_NOW) as demo:
-        profile = demo_profile()
-        app = TokenDeck(
-            config=Config(path=tmp / "config.toml", data={"cursor_blink": False}),
-            profile=profile,
-            spec=spec_for(profile, demo.url),
-            demo=True,
-            clock=FrozenClock(FIXED_NOW),
-        )
+        app = make_app(demo, tmp)
         async with app.run_test(size=SIZE) as pilot:
-            await STEPS[panel](pilot)
+            await PANEL_SCENES[panel](pilot)
             # What pytest-textual-snapshot does before its picture, so both look alike.
             await app.workers.wait_for_complete()
             await pilot.pause()

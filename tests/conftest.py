@@ -8,23 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ENV_DROP
 from tui.i18n import set_language
-
-_ENV_DROP = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "TOKENDECK_CONFIG",
-    "TOKENDECK_DATA_DIR",
-    "TOKENDECK_DEMO_URL",
-    "LANGUAGE",
-    "LC_ALL",
-    "LC_MESSAGES",
-)
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in _ENV_DROP:
+    for name in ENV_DROP:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -17,6 +18,18 @@ from tui.gateway.secret import Secret
 from tui.runtime import spec_for
 
 FIXED_NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)
+DEMO_NOW = 1_763_900_000.0  # the demo gateway's fixed clock for seeded history
+# Environment that would let the developer's own config, keys or language leak into a run.
+ENV_DROP = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "TOKENDECK_CONFIG",
+    "TOKENDECK_DATA_DIR",
+    "TOKENDECK_DEMO_URL",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_MESSAGES",
+)
 
 
 def make_app(demo: DemoGateway, tmp: Path, *, key: str | None = None) -> TokenDeck:
@@ -62,3 +75,45 @@ def screen_text(app: TokenDeck) -> str:
     return "\n".join(
         "".join(parts) for _y, parts in sorted(rows.items(), key=lambda r: float(r[0]))
     )
+
+
+Scene = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await wait_for(pilot, lambda: app.balance is not None)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _chat(keys: list[str]) -> Scene:
+    async def run(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press(*keys)
+        panel: Any = pilot.app.screen.query_one("#chat-panel")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run
+
+
+def _panel(key: str, ready: Callable[[Any], bool]) -> Scene:
+    async def run(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: ready(pilot.app))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run
+
+
+# Each panel in a fixed, photographable state: used by the snapshots and the README screenshots.
+PANEL_SCENES: dict[str, Scene] = {
+    "chat": _chat([*"Explain generators", "enter"]),
+    "models": _panel("f3", lambda app: app.screen.query_one("#model-table").row_count > 0),
+    "usage": _panel("f4", lambda app: app.screen.query_one("#usage-panel").loaded),
+    "balance": _panel("f5", lambda app: app.balance is not None),
+}
