@@ -30,10 +30,6 @@ class PromptInput(TextArea):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)  # type: ignore[arg-type]
 
-    def on_mount(self) -> None:
-        config = getattr(self.app, "config", None)
-        self.cursor_blink = config.cursor_blink if config is not None else True
-
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
