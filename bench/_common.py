@@ -1,44 +1,176 @@
-"""Helpers for the benchmark scripts: fresh-process runs, statistics, one JSON line per figure."""
+"""Helpers for the benchmark scripts: fresh-process runs, statistics, one JSON line per figure.
+
+Every figure is printed as a human line (min / median / max) and one JSON line that `bench/run`
+collects. A figure can declare its own target (`target=0.25, target_kind="max"`), and a ratio
+to a floor measured in the same run (`floor=...`, e.g. `floor_first_frame()`); a target may
+apply to that ratio instead of the median (`target_of="ratio"`).
+
+Environment read here (set by `bench/run`, or by hand):
+  BENCH_QUICK=1      fewer fresh runs per figure (`runs(5)` returns 2)
+  BENCH_FLOOR=0.18   the bare-Textual first-frame floor in seconds, measured once by bench/run
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+QUICK_ENV = "BENCH_QUICK"
+FLOOR_ENV = "BENCH_FLOOR"
+SIZE = (120, 40)
 
 
-def run_child(code: str, args: Sequence[str] = (), env: dict[str, str] | None = None) -> dict:
+def quick() -> bool:
+    return os.environ.get(QUICK_ENV, "") not in ("", "0")
+
+
+def runs(default: int) -> int:
+    """How many fresh runs a figure gets: `default`, or 2 under `bench/run --quick`."""
+    return min(default, 2) if quick() else default
+
+
+Env = dict[str, str | None]
+
+
+def child_env(env: Env | None = None) -> dict[str, str]:
+    """This process's environment with `env` applied (a None value removes the variable)."""
+    merged = {**os.environ, **(env or {})}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def run_child(code: str, args: Sequence[str] = (), env: Env | None = None) -> dict:
     """Run `code` in a fresh Python process; it prints one JSON object as its last line."""
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, **(env or {})}, timeout=600, check=False,
-    )
+        env=child_env(env), timeout=600, check=False,
+    )  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def report(name: str, values: Sequence[float], unit: str, **extra: object) -> dict:
-    """Print min/median/max and a JSON line for one figure; returns the figure."""
-    figure = {
+def timed_child(code: str, args: Sequence[str] = (), env: Env | None = None) -> dict:
+    """Like `run_child`, and the child's `"at"` (its `time.monotonic()` at the moment measured)
+    becomes `"elapsed"`: seconds from just before the process was spawned, interpreter start-up
+    and imports included, as a user waits for them. (CLOCK_MONOTONIC is system-wide.)"""
+    started = time.monotonic()
+    result = run_child(code, args, env)
+    result["elapsed"] = result["at"] - started
+    return result
+
+
+def report(
+    name: str,
+    values: Sequence[float],
+    unit: str,
+    *,
+    target: float | None = None,
+    target_kind: str = "max",
+    target_of: str = "median",
+    floor: float | None = None,
+    **extra: object,
+) -> dict:
+    """Print min/median/max and a JSON line for one figure; returns the figure.
+
+    `target` is what the figure should reach: at most (`target_kind="max"`) or at least
+    (`"min"`) that value, for the median (`target_of="median"`) or for the ratio of the median
+    to `floor` (`target_of="ratio"`). `floor` (same unit as the values) adds `ratio`.
+    """
+    median = statistics.median(values)
+    figure: dict[str, object] = {
         "figure": name,
         "unit": unit,
         "runs": len(values),
         "min": round(min(values), 4),
-        "median": round(statistics.median(values), 4),
+        "median": round(median, 4),
         "max": round(max(values), 4),
-        **extra,
     }
-    print(f"{name:48s} min {figure['min']:>10} median {figure['median']:>10} "
-          f"max {figure['max']:>10} {unit}")
-    print(json.dumps(figure))
+    if floor:
+        figure["floor"] = round(floor, 4)
+        figure["ratio"] = round(median / floor, 3)
+    if target is not None:
+        if target_kind not in ("max", "min") or target_of not in ("median", "ratio"):
+            raise ValueError(f"bad target: {target_kind} of {target_of}")
+        measured = figure["ratio"] if target_of == "ratio" else median
+        if not isinstance(measured, float | int):
+            raise ValueError("a target on the ratio needs a floor")
+        ok = measured <= target if target_kind == "max" else measured >= target
+        figure.update(target=target, target_kind=target_kind, target_of=target_of, ok=ok)
+    figure.update(extra)
+    line = (
+        f"{name:48s} min {figure['min']:>10} median {figure['median']:>10} "
+        f"max {figure['max']:>10} {unit}"
+    )
+    if "ratio" in figure:
+        line += f"  ({figure['ratio']}x floor)"
+    if "ok" in figure:
+        line += f"  [{'ok' if figure['ok'] else 'MISSED'}: {describe_target(figure)}]"
+    print(line)
+    print(json.dumps(figure), flush=True)
     return figure
+
+
+def describe_target(figure: dict) -> str:
+    """`<= 0.25 s`, `<= 1.5x floor`, `>= 4000 tokens/s`; empty without a target."""
+    if figure.get("target") is None:
+        return ""
+    sign = "<=" if figure.get("target_kind", "max") == "max" else ">="
+    if figure.get("target_of") == "ratio":
+        return f"{sign} {figure['target']}x floor"
+    return f"{sign} {figure['target']} {figure.get('unit', '')}".rstrip()
+
+
+def clean_env(home: Path, **more: str | None) -> Env:
+    """A first-start environment under `home`: empty config and data directories, no key from
+    the environment, no external demo gateway (unless `more` sets one)."""
+    env: Env = {
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "OPENAI_API_KEY": None,
+        "OPENAI_BASE_URL": None,
+        "TOKENDECK_CONFIG": None,
+        "TOKENDECK_DEMO_URL": None,
+        "LANG": "C.UTF-8",
+    }
+    env.update(more)
+    return env
+
+
+@contextmanager
+def demo_server(*options: str) -> Iterator[str]:
+    """`tokendeck demo-server` in a child process on a free loopback port; yields its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tui", "demo-server", "--port", str(port), *options],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the demo server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
 
 
 def rss_mb() -> float:
@@ -46,3 +178,66 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         pages = int(handle.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+# ---- the start-up floor: a bare one-widget Textual app -------------------------------------
+
+# Code run first in a child that measures a Textual app's first frame: `App.run()` becomes a
+# headless run at SIZE, and the first `Ready` event (sent once the first frame is displayed)
+# prints {"at": time.monotonic()} and exits. The same hook serves the floor and tokendeck,
+# so their ratio compares like with like.
+FIRST_FRAME_HOOK = r"""
+import json as _json, sys as _sys, time as _time
+from textual.app import App as _App
+
+_run = _App.run
+
+
+def _headless_run(self, *args, **kwargs):
+    kwargs.update(headless=True, size=SIZE)
+    return _run(self, *args, **kwargs)
+
+
+def _on_ready(self, event):
+    if not getattr(_sys, "_first_frame_seen", False):
+        _sys._first_frame_seen = True
+        print(_json.dumps({"at": _time.monotonic(), "screen": type(self.screen).__name__}),
+              file=_sys.__stdout__, flush=True)
+        self.exit()
+
+
+_App.run = _headless_run
+_App._on_ready = _on_ready
+""".replace("SIZE", repr(SIZE))
+
+FLOOR_APP = (
+    FIRST_FRAME_HOOK
+    + r"""
+from textual.app import App, ComposeResult
+from textual.widgets import Label
+
+
+class Bare(App):
+    def compose(self) -> ComposeResult:
+        yield Label("hello")
+
+
+Bare().run()
+"""
+)
+
+
+def first_frames(code: str, count: int, env: Env | None = None) -> list[float]:
+    """Seconds from spawning a fresh process running `code` (which starts with
+    FIRST_FRAME_HOOK) to its first frame, `count` times."""
+    return [timed_child(code, env=env)["elapsed"] for _ in range(count)]
+
+
+def floor_first_frame(count: int | None = None, *, measure: bool = False) -> float:
+    """Median seconds to the first frame of a bare one-widget Textual app (fresh processes,
+    headless 120x40): taken from $BENCH_FLOOR when bench/run measured it already, else
+    measured now over `count` (default 5, quick 2) runs."""
+    given = os.environ.get(FLOOR_ENV)
+    if given and not measure:
+        return float(given)
+    return statistics.median(first_frames(FLOOR_APP, count or runs(5)))
