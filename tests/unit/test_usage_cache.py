@@ -79,7 +79,7 @@ def test_money_truth_modules_never_import_textual() -> None:
 # ---- schema v2 -----------------------------------------------------------------------------
 
 
-def test_migration_v1_to_v2_keeps_conversations_and_adds_the_cache(
+def test_migration_from_v1_keeps_conversations_and_adds_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "v1.db"
@@ -91,7 +91,7 @@ def test_migration_v1_to_v2_keeps_conversations_and_adds_the_cache(
             mid = store.add_message(old, cid, "assistant", "answer", credits=Decimal("1.5"))
             assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 1
     with store.open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == store_schema.target_version()
         assert [m.content for m in store.messages(db, cid)] == ["keep me", "answer"]
         assert store.get_message(db, mid).credits == Decimal("1.5")  # type: ignore[union-attr]
         assert store.search(db, "keep")[0].message_id == mid - 1

@@ -82,6 +82,22 @@ _V2 = (
     "ALTER TABLE messages ADD COLUMN usage_id INTEGER",
 )
 
+# Indexes for the Usage table: a window of 100,000 rows in any order, filtered by model, and
+# the answers' claims on log rows (orphan charges) without scanning the messages.
+_V3 = (
+    "CREATE INDEX usage_rows_model ON usage_rows(profile, model, ctime)",
+    "CREATE INDEX usage_rows_prompt ON usage_rows(profile, prompt_tokens)",
+    "CREATE INDEX usage_rows_completion ON usage_rows(profile, completion_tokens)",
+    # credits as numbers, for ordering only (fen and yufen stay the exact decimal text)
+    "ALTER TABLE usage_rows ADD COLUMN fen_n REAL NOT NULL DEFAULT 0",
+    "ALTER TABLE usage_rows ADD COLUMN yufen_n REAL NOT NULL DEFAULT 0",
+    "UPDATE usage_rows SET fen_n = CAST(fen AS REAL), yufen_n = CAST(yufen AS REAL)",
+    "CREATE INDEX usage_rows_fen ON usage_rows(profile, fen_n)",
+    "CREATE INDEX usage_rows_yufen ON usage_rows(profile, yufen_n)",
+    "CREATE INDEX usage_rows_ip ON usage_rows(profile, ip)",
+    "CREATE INDEX messages_usage ON messages(usage_id) WHERE usage_id IS NOT NULL",
+)
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -109,7 +125,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2)]
+MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3)]
 
 
 def target_version() -> int:

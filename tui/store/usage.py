@@ -82,8 +82,10 @@ def where(
     since: datetime | None = None,
     until: datetime | None = None,
     model: str | None = None,
+    pattern: str | None = None,
 ) -> tuple[str, list[Any]]:
-    """A WHERE clause for a profile's rows at or after `since`, before `until`, of `model`."""
+    """A WHERE clause for a profile's rows at or after `since`, before `until`, of `model`,
+    of a model matching the wildcard `pattern` (`*`, `?`, `[...]`, any case)."""
     clauses: list[str] = ["profile = ?"]
     params: list[Any] = [profile]
     if since is not None:
@@ -95,6 +97,9 @@ def where(
     if model is not None:
         clauses.append("model = ?")
         params.append(model)
+    if pattern is not None:
+        clauses.append("lower(model) GLOB ?")
+        params.append(pattern.lower().replace("[!", "[^"))
     return " AND ".join(clauses), params
 
 
@@ -105,7 +110,8 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
     ids = [row.id for row in rows]
     values = [
         (profile, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
-         decimal_text(r.fen), r.model, decimal_text(r.yufen), r.reqid, r.ip, r.note)
+         decimal_text(r.fen), r.model, decimal_text(r.yufen), r.reqid, r.ip, r.note,
+         float(r.fen), float(r.yufen))
         for r in rows
     ]  # fmt: skip
     with db.write() as conn:
@@ -117,12 +123,14 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
             )
         }
         conn.executemany(
-            f"INSERT INTO usage_rows (profile, {_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+            f"INSERT INTO usage_rows (profile, {_COLUMNS}, fen_n, yufen_n)"
+            f" VALUES ({', '.join('?' * 14)})"
             " ON CONFLICT (profile, id) DO UPDATE SET user_id = excluded.user_id,"
             " ctime = excluded.ctime, prompt_tokens = excluded.prompt_tokens,"
             " completion_tokens = excluded.completion_tokens, fen = excluded.fen,"
             " model = excluded.model, yufen = excluded.yufen, reqid = excluded.reqid,"
-            " ip = excluded.ip, note = excluded.note",
+            " ip = excluded.ip, note = excluded.note, fen_n = excluded.fen_n,"
+            " yufen_n = excluded.yufen_n",
             values,
         )
     return len(set(ids) - known)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from .db import Database
 from .records import utc
@@ -64,6 +64,24 @@ def _rows(
     return [(r[0], r[1], r[2], r[3], r[4]) for r in db.query(sql, params)]
 
 
+def sum_rows(db: Database, clause: str, params: Sequence[Any]) -> Totals:
+    """Count, tokens and exact credits of the rows matching `clause`. SQLite adds whole
+    credits as integers; only when some row has a fraction are credits added as Decimal."""
+    row = db.query_one(
+        "SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+        f" coalesce(sum(fen), 0), typeof(coalesce(sum(fen), 0)) FROM usage_rows WHERE {clause}",
+        params,
+    )
+    if row is None:
+        return Totals()
+    if row[4] == "integer":
+        credits = Decimal(row[3])
+    else:
+        rows = db.query(f"SELECT fen FROM usage_rows WHERE {clause}", params)
+        credits = sum((Decimal(fen or 0) for (fen,) in rows), Decimal(0))
+    return Totals(row[0], row[1], row[2], credits)
+
+
 def usage_totals(
     db: Database,
     profile: str,
@@ -72,10 +90,8 @@ def usage_totals(
     until: datetime | None = None,
     model: str | None = None,
 ) -> Totals:
-    totals = Totals()
-    for _ctime, _model, prompt, completion, fen in _rows(db, profile, since, until, model):
-        totals.add(prompt, completion, Decimal(fen))
-    return totals
+    clause, params = where(profile, since, until, model)
+    return sum_rows(db, clause, params)
 
 
 def usage_by(

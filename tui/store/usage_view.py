@@ -1,0 +1,160 @@
+"""Filtered, sorted windows over the usage cache, exact totals in SQL, and orphan charges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .db import Database
+from .usage import _COLUMNS, UsageRow, row_from_sql, where
+from .usage_stats import Totals, sum_rows
+
+# Sort keys the Usage table offers, as columns of usage_rows (credits sort by their numeric
+# copies fen_n and yufen_n). Each has an index from schema v3, so a window is cheap.
+SORTS: dict[str, str] = {
+    "time": "ctime",
+    "model": "model",
+    "prompt": "prompt_tokens",
+    "completion": "completion_tokens",
+    "credits": "fen_n",
+    "balance": "yufen_n",
+    "ip": "ip",
+    "reqid": "reqid",
+}
+
+# Log rows an answer of this profile claims: by the row id costing wrote, or by request id
+# (a body id "chatcmpl-X" names the row X).
+_OWN = "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.profile IS ?"
+_CLAIMED_IDS = f"SELECT m.usage_id {_OWN} AND m.usage_id IS NOT NULL"
+_CLAIMED_REQIDS = (
+    "SELECT CASE WHEN substr(m.request_id, 1, 9) = 'chatcmpl-' THEN substr(m.request_id, 10)"
+    f" ELSE m.request_id END {_OWN} AND m.request_id IS NOT NULL AND m.request_id != ''"
+)
+
+
+_SEARCHED = ("model", "reqid", "ip", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class RowQuery:
+    """What the Usage table shows: a time window, a model, words, orphans only, an order."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    model: str | None = None
+    text: str = ""  # every word must occur in model, request id, IP or note (any case)
+    orphans: bool = False  # only rows no local answer accounts for
+    sort: str = "time"
+    descending: bool = True
+
+    def sorted_by(self, sort: str, descending: bool) -> RowQuery:
+        if sort not in SORTS:
+            raise ValueError(f"cannot sort usage rows by {sort!r}")
+        return replace(self, sort=sort, descending=descending)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRow:
+    """A cached row and whether it is an orphan charge."""
+
+    row: UsageRow
+    orphan: bool
+
+
+def orphan_anchor(db: Database, profile: str) -> int | None:
+    """The id of the oldest row a local answer claims. Rows before it predate tokendeck's
+    use of this key; unclaimed rows from it on were charged elsewhere. None: no claims yet."""
+    found = [
+        row[0]
+        for sql in (
+            f"SELECT min(id) FROM usage_rows WHERE profile = ? AND id IN ({_CLAIMED_IDS})",
+            f"SELECT min(id) FROM usage_rows WHERE profile = ? AND reqid IN ({_CLAIMED_REQIDS})",
+        )
+        if (row := db.query_one(sql, (profile, profile))) is not None and row[0] is not None
+    ]
+    return int(min(found)) if found else None
+
+
+def _orphan_expr(profile: str, anchor: int | None) -> tuple[str, list[Any]]:
+    if anchor is None:
+        return "0", []
+    return (
+        f"(id >= ? AND id NOT IN ({_CLAIMED_IDS}) AND reqid NOT IN ({_CLAIMED_REQIDS}))",
+        [anchor, profile, profile],
+    )
+
+
+def _where(db: Database, profile: str, q: RowQuery) -> tuple[str, list[Any]]:
+    clause, params = where(profile, q.since, q.until, q.model)
+    for word in q.text.split():
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clause += " AND (" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")"
+        params.extend([like] * len(_SEARCHED))
+    if q.orphans:
+        expr, more = _orphan_expr(profile, orphan_anchor(db, profile))
+        clause += f" AND {expr}"
+        params.extend(more)
+    return clause, params
+
+
+def _order(q: RowQuery) -> str:
+    way = "DESC" if q.descending else "ASC"
+    then = f"ctime {way}, " if q.sort == "model" else ""  # index (profile, model, ctime)
+    return f"{SORTS[q.sort]} {way}, {then}id {way}"
+
+
+def window(
+    db: Database, profile: str, q: RowQuery, offset: int, limit: int, total: int | None = None
+) -> list[ShownRow]:
+    """`limit` rows from the `offset`-th in the query's order, each with its orphan flag.
+    Given the `total` the query shows, a window in the second half is read backwards."""
+    clause, params = _where(db, profile, q)
+    backwards = total is not None and offset > total // 2
+    if backwards:
+        assert total is not None
+        end = min(total, offset + limit)
+        offset, limit = total - end, end - offset
+        q = replace(q, descending=not q.descending)
+    # The ids first, from an index alone; then only those rows are read.
+    ids = [
+        r[0]
+        for r in db.query(
+            f"SELECT id FROM usage_rows WHERE {clause} ORDER BY {_order(q)} LIMIT ? OFFSET ?",
+            (*params, max(0, limit), max(0, offset)),
+        )
+    ]
+    if not ids:
+        return []
+    expr, more = _orphan_expr(profile, orphan_anchor(db, profile))
+    rows = db.query(
+        f"SELECT {_COLUMNS}, {expr} AS orphan FROM usage_rows WHERE profile = ?"
+        f" AND id IN ({', '.join('?' * len(ids))})",
+        (*more, profile, *ids),
+    )
+    place = {row_id: i for i, row_id in enumerate(ids)}
+    shown = sorted(rows, key=lambda r: place[r["id"]], reverse=backwards)
+    return [ShownRow(row_from_sql(r), bool(r["orphan"])) for r in shown]
+
+
+def query_totals(db: Database, profile: str, q: RowQuery) -> Totals:
+    """How many rows the query shows, with their tokens and exact credits."""
+    clause, params = _where(db, profile, q)
+    return sum_rows(db, clause, params)
+
+
+def iter_query(
+    db: Database, profile: str, q: RowQuery, chunk: int = 2000
+) -> Iterator[list[UsageRow]]:
+    """Every row the query shows, in its order, `chunk` rows at a time (for export)."""
+    clause, params = _where(db, profile, q)
+    cursor = db.conn.execute(
+        f"SELECT {_COLUMNS} FROM usage_rows WHERE {clause} ORDER BY {_order(q)}", params
+    )
+    try:
+        while batch := cursor.fetchmany(chunk):
+            yield [row_from_sql(r) for r in batch]
+    finally:
+        cursor.close()
