@@ -657,6 +657,17 @@ def test_utf8_split_cuts_inside_characters(gw: DemoGateway) -> None:
     assert s.content == UTF8_ANSWER and "你好，世界 🌍🚀" in s.content and s.done
 
 
+def test_utf16_split_cuts_surrogate_pairs_across_deltas(gw: DemoGateway) -> None:
+    gw.add_fault(Fault("utf16_split", times=2))
+    r, s = stream(gw, chat(stream=True))
+    assert b"\\ud83c" in r.body  # the globe emoji's high surrogate alone in one delta
+    assert any("\ud800" <= ch <= "\udbff" for ch in s.content)  # not yet joined
+    joined = s.content.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    assert joined == UTF8_ANSWER and s.done
+    whole = call(gw, "POST", CHAT, chat()).json()["choices"][0]["message"]["content"]
+    assert whole == UTF8_ANSWER
+
+
 def test_usage_switches(gw: DemoGateway) -> None:
     gw.add_fault(Fault("usage_unasked"))
     _, s = stream(gw, chat(stream=True))

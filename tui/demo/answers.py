@@ -177,6 +177,15 @@ def split_pieces(text: str) -> list[str]:
     return _PIECE.findall(text)
 
 
+def utf16_pieces(text: str, units: int = 3) -> list[str]:
+    """Pieces of `units` UTF-16 code units, as a JavaScript gateway may cut them: emoji and
+    other astral characters split into lone surrogates across deltas, ZWJ sequences apart."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    step = 2 * units
+    return [data[i : i + step].decode("utf-16-le", "surrogatepass")
+            for i in range(0, len(data), step)]
+
+
 def topic_of(prompt: str) -> str:
     """A few words of the prompt to echo back, so the answer visibly relates to it."""
     words = _WORD.findall(prompt)[:6]
@@ -218,6 +227,8 @@ def fault_pieces(kind: str | None) -> list[str] | None:
         return [big_line_piece()]
     if kind == "utf8_split":
         return split_pieces(UTF8_ANSWER)
+    if kind == "utf16_split":
+        return utf16_pieces(UTF8_ANSWER)
     if kind == "markup":
         return split_pieces(MARKUP_ANSWER)
     return None

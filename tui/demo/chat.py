@@ -162,7 +162,9 @@ def plan_completion(req: ChatRequest, fault: Fault | None) -> Completion:
 def completion_body(
     c: Completion, request_id: str, model: str, created: int, with_usage: bool = True
 ) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(c.content)}
+    content = "".join(c.content)  # pieces cut inside UTF-16 pairs join into whole characters
+    content = content.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    message: dict[str, Any] = {"role": "assistant", "content": content}
     if c.reasoning_field:
         message[c.reasoning_field] = "".join(c.reasoning)
     body: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,10 +13,16 @@ from .faults import ENDING_KINDS, Fault
 from .sse import ChunkedWriter, EventEncoder
 
 KEEPALIVE_EVERY = 0.05
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _dumps(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(text: str) -> str:
+    """A JSON string; a lone surrogate (a piece cut inside a UTF-16 pair) as a \\u escape."""
+    return json.dumps(text, ensure_ascii=bool(_SURROGATE.search(text)))
 
 
 @dataclass
@@ -36,7 +43,7 @@ class ChunkFactory:
 
     def piece(self, field: str, text: str) -> str:
         return (self._head() + ',"choices":[{"index":0,"delta":{' + _dumps(field) + ":"
-                + _dumps(text) + '},"finish_reason":null}]}')
+                + _text(text) + '},"finish_reason":null}]}')
 
     def usage(self, usage: dict[str, int]) -> str:
         return self._head() + ',"choices":[],"usage":' + _dumps(usage) + "}"

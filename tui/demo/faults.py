@@ -12,7 +12,7 @@ RESPONSE_KINDS = frozenset({"status", "html_502", "empty_200", "json_200_error",
 # Stream shapes that carry the same text as a normal stream.
 SHAPE_KINDS = frozenset({"comments", "sse_fields", "crlf", "nospace", "multiline_data"})
 # Faults that replace the answer text (utf8_split also splits writes inside characters).
-CONTENT_KINDS = frozenset({"utf8_split", "big", "big_line", "markup"})
+CONTENT_KINDS = frozenset({"utf8_split", "utf16_split", "big", "big_line", "markup"})
 # Stream endings after `after` pieces.
 ENDING_KINDS = frozenset({"cut", "reset", "error_chunk", "event_error", "object_error"})
 OTHER_KINDS = frozenset({

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx2
 
 from ..i18n import _
 from .errors import GatewayError, GatewayTimeout, NetworkError, ProtocolError, ServerError
+from .logs import unwrap
 from .responses import clean_message, error_fields, parse_json
 from .types import (
     ChatEvent,
@@ -22,6 +24,20 @@ from .types import (
     StreamFailed,
     UsageInfo,
 )
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(held: str, text: str) -> tuple[str, str]:
+    """(text to give, high surrogate to hold back): UTF-16 pairs that a gateway cut across two
+    deltas become whole characters again; a surrogate left alone becomes U+FFFD."""
+    text = held + text
+    if not _SURROGATE.search(text):
+        return text, ""
+    held = text[-1] if "\ud800" <= text[-1] <= "\udbff" else ""
+    if held:
+        text = text[:-1]
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"), held
 
 
 class _AnyTypeEventSource(httpx2.EventSource):
@@ -41,6 +57,7 @@ class ChunkDecoder:
         self.finished = False  # a finish_reason seen
         self.request_id: str | None = None
         self.seen_data = False
+        self._held = {"content": "", "reasoning": ""}  # a high surrogate awaiting its pair
 
     def feed(self, event: str, data: str) -> Iterator[ChatEvent]:
         if self.done:
@@ -107,10 +124,14 @@ class ChunkDecoder:
         if isinstance(delta, dict):
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
-                yield ReasoningDelta(reasoning)
+                reasoning = self._whole("reasoning", reasoning)
+                if reasoning:
+                    yield ReasoningDelta(reasoning)
             content = delta.get("content")
             if isinstance(content, str) and content:
-                yield ContentDelta(content)
+                content = self._whole("content", content)
+                if content:
+                    yield ContentDelta(content)
         reason = choice.get("finish_reason")
         if reason == "error":
             self.done = True
@@ -118,6 +139,10 @@ class ChunkDecoder:
         elif isinstance(reason, str) and reason and not self.finished:
             self.finished = True
             yield Finish(reason)
+
+    def _whole(self, field: str, text: str) -> str:
+        text, self._held[field] = _join_surrogates(self._held[field], text)
+        return text
 
     def end(self) -> Iterator[ChatEvent]:
         """Events owed when the body ends: a cut-off report if the gateway never finished."""
@@ -249,6 +274,12 @@ async def _whole_body(
             )
         )
         return
+    if "error_des" in payload and payload.get("error") not in (0, "0", None, False):
+        try:  # openai-hk's envelope with a non-zero error: its own words, classified
+            unwrap(payload, where)
+        except GatewayError as exc:
+            yield StreamFailed(exc)
+            return
     message, _kind = error_fields(payload)
     if message is not None:
         yield StreamFailed(
