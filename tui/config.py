@@ -68,6 +68,7 @@ class Profile:
     credits_per_unit: Decimal | None = None  # e.g. 100 credits = 1 `currency`
     currency: str | None = None
     prices: dict[str, ModelPrice] = field(default_factory=dict)
+    adapter: dict[str, Any] | None = None  # a gateway described in TOML (gateway.adapters.custom)
     demo: bool = False
     source: Path | None = None
 
@@ -136,6 +137,7 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "credits_per_unit": ((int, float, str), "a number"),
     "currency": ((str,), "a currency code such as CNY or USD"),
     "prices": ((dict,), "a table of model = credits per 1K tokens"),
+    "adapter": ((dict,), "a table describing the gateway's balance (and logs) endpoint"),
 }
 _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "default_profile": ((str,), "a profile name"),
@@ -355,13 +357,28 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if currency and per_unit is None:
         problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
         raise fail("currency", problem.format(unit=currency))
-    from .gateway.balance import KNOWN
+    from .gateway.adapters import CUSTOM, KNOWN, AdapterSpecError, parse_custom
 
+    adapter = t.get("adapter")
+    if adapter is not None:
+        try:
+            parse_custom(adapter, f"{section}.adapter")
+        except AdapterSpecError as exc:
+            head, _dot, last = f"adapter.{exc.key}".rpartition(".")
+            raise ConfigError(
+                file,
+                exc.problem,
+                line=_find_line(file, f"{section}.{head}", last, text),
+                key=f"{section}.adapter.{exc.key}",
+            ) from None
     dialect = t.get("balance", "auto")
-    if dialect != "auto" and dialect not in KNOWN:
+    if dialect == CUSTOM and adapter is None:
+        raise fail("balance", _("'custom' needs an [{section}.adapter] table").format(
+            section=section))  # fmt: skip
+    if dialect not in ("auto", CUSTOM) and dialect not in KNOWN:
         raise fail(
             "balance",
-            _("unknown balance dialect '{name}' (known: auto, {known})").format(
+            _("unknown balance dialect '{name}' (known: auto, custom, {known})").format(
                 name=dialect, known=", ".join(KNOWN)
             ),
         )
@@ -387,6 +404,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         credits_per_unit=per_unit,
         currency=currency or None,
         prices=_prices(t.get("prices") or {}, file, section, text),
+        adapter=dict(adapter) if adapter is not None else None,
         source=file,
     )
 

@@ -42,6 +42,7 @@ def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
         logs_url=profile.logs_url,
         create_url=profile.create_url,
         balance_dialect=profile.balance,
+        adapter=profile.adapter,
     )
 
 

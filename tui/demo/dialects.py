@@ -91,3 +91,20 @@ def balance_payload(view: str, s: Snapshot, daily: int, weekly: int, monthly: in
             "introduction": "", "role": "", "chargeBalance": _money(paid_part),
             "totalBalance": _money(s.balance)}}
     raise ValueError(f"unknown balance view {view!r}")
+
+
+def wallet_payload(s: Snapshot) -> Any:
+    """`/custom/wallet`: a balance shape no built-in adapter reads (units, as a string)."""
+    return {"result": {"wallet": {"left": _money(s.balance), "spent": _money(s.used)}}}
+
+
+def custom_usage_payload(rows: list[dict[str, str]]) -> Any:
+    """`/custom/usage`: the same log rows in a shape no built-in adapter reads."""
+    from datetime import UTC, datetime
+
+    return {"result": {"items": [
+        {"rid": int(r["id"]), "at": datetime.fromtimestamp(int(r["ctime"]), UTC).isoformat(),
+         "model": r["model"], "tokens": {"in": int(r["prompt_tokens"]),
+                                          "out": int(r["completion_tokens"])},
+         "cost": _money(int(r["fen"])), "trace": r["reqid"], "from": r["ip"]}
+        for r in rows]}}

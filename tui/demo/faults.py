@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-ENDPOINTS = frozenset({"chat", "models", "balance", "logs", "create"})
+ENDPOINTS = frozenset({"chat", "models", "balance", "logs", "create", "wallet"})
 
 # Whole-response faults: the normal handler never runs.
 RESPONSE_KINDS = frozenset({"status", "html_502", "empty_200", "json_200_error", "envelope_error"})

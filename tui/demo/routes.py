@@ -16,11 +16,19 @@ class Route:
     view: str = ""  # balance payload, for endpoint "balance"
 
 
+CUSTOM_PATHS = {
+    "/custom/wallet": Route("wallet", "GET"),
+    "/custom/usage": Route("custom_usage", "POST"),
+}
+
+
 def resolve(path: str, dialect: str) -> Route | None:
     if path == "/openai/sk/log":
         return Route("logs", "POST")
     if path == "/openai/sk/create":
         return Route("create", "GET")
+    if path in CUSTOM_PATHS:  # a shape no built-in adapter knows, for declarative adapters
+        return CUSTOM_PATHS[path]
     for prefix in API_PREFIXES:
         rest = path[len(prefix):] if path.startswith(prefix + "/") else ""
         if rest == "/chat/completions":

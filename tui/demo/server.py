@@ -21,7 +21,7 @@ from .chat import (
     plan_completion,
 )
 from .chatstream import ChunkFactory, StreamJob, run_stream
-from .dialects import balance_payload
+from .dialects import balance_payload, custom_usage_payload, wallet_payload
 from .errors import envelope, not_found, openai_error, out_of_credits, unauthorized
 from .faults import SHAPE_KINDS, Fault, Stopped
 from .reply import Reply, dumps
@@ -209,6 +209,31 @@ class DemoHandler(BaseHTTPRequestHandler):
         windows = [ledger.used_since(now - days * DAY) for days in (1, 7, 30)]
         payload = balance_payload(route.view, ledger.snapshot(), *windows)
         reply.deliver(200, dumps(payload), {}, fault)
+
+    def _wallet(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(401, unauthorized())
+            return
+        fault = self.gw.faults.take("wallet")
+        if not reply.response_fault(fault):
+            reply.deliver(200, dumps(wallet_payload(self.gw.ledger.snapshot())), {}, fault)
+
+    def _custom_usage(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._authorized():
+            reply.json(401, unauthorized())
+            return
+        try:
+            params = json.loads(body or b"null")
+        except ValueError:
+            params = None
+        offset = params.get("offset") if isinstance(params, dict) else None
+        count = params.get("count") if isinstance(params, dict) else None
+        if not (_is_int(offset) and offset >= 0 and _is_int(count) and 1 <= count <= 300):
+            reply.json(400, openai_error("offset >= 0 and count 1..300 needed",
+                                         "invalid_request_error"))
+            return
+        rows = self.gw.ledger.page(offset, count)
+        reply.deliver(200, dumps(custom_usage_payload(rows)), {}, None)
 
     def _logs(self, reply: Reply, route: Route, body: bytes) -> None:
         if not self._authorized():

@@ -14,10 +14,11 @@ import httpx2
 
 from .. import __version__
 from ..i18n import _
-from . import balance as dialects
+from . import adapters
+from .adapters import Adapter
 from .errors import GatewayError, GatewayTimeout, NetworkError, OutOfCredits, ProtocolError
 from .logs import check_page, parse_rows, unwrap
-from .responses import error_fields, error_for, parse_json, request_id
+from .responses import error_fields, error_for, parse_json
 from .secret import redact
 from .stream import ChunkDecoder, events_from_response
 from .types import (
@@ -57,7 +58,8 @@ class Gateway:
         self.create_url = spec.create_url or (
             self.logs_url.rsplit("/", 1)[0] + "/create" if self.logs_url else None
         )
-        self.detected_dialect: str | None = None
+        self.custom = adapters.custom_from(spec.adapter, f"profiles.{spec.name}.adapter")
+        self.detected: Adapter | None = None  # the family whose balance answered last
         self.retries = 0  # retries made so far (for the UI and tests)
         # told before each automatic retry: what failed and how long until the next try
         self.on_retry: Callable[[GatewayError, float], None] | None = None
@@ -288,7 +290,7 @@ class Gateway:
             )
             return
         try:
-            header_id = request_id(response.headers)
+            header_id = self.adapter.request_id(response.headers)
             if header_id:
                 yield Opened(header_id)
             async for event in events_from_response(
@@ -308,27 +310,47 @@ class Gateway:
         payload = await self._json("GET", self.url("/models"))
         return parse_models(payload, self.where)
 
+    @property
+    def detected_dialect(self) -> str | None:
+        return self.detected.name if self.detected is not None else None
+
+    @property
+    def adapter(self) -> Adapter:
+        """The family this gateway speaks: the configured one (a declarative one first), the
+        detected one, the one its host is known for, else a generic one."""
+        if self.custom is not None:
+            return self.custom
+        name = self.spec.balance_dialect
+        if name and name not in ("auto", adapters.CUSTOM) and name in adapters.ADAPTERS:
+            return adapters.ADAPTERS[name]
+        if self.detected is not None:
+            return self.detected
+        return adapters.for_host(httpx2.URL(self.spec.base_url).host) or adapters.GENERIC
+
+    async def fetch_json(
+        self, method: str, path: str, *, at_origin: bool = False, json: Any = None
+    ) -> Any:
+        """The JSON answer of `path` (relative to the base URL, or the origin; or a whole URL)."""
+        whole = path.startswith(("http://", "https://"))
+        url = path if whole else self.url(path, at_origin=at_origin)
+        return await self._json(method, url, json=json)
+
     async def balance(self, dialect: str | None = None) -> Balance:
         """Credit left, detecting the gateway's balance dialect unless one is given."""
         name = dialect or self.spec.balance_dialect
+        if self.custom is not None and name in ("auto", adapters.CUSTOM, self.custom.name):
+            return await self._balance_strict(self.custom)
         if name and name != "auto":
-            result = await self._balance_as(name)
-            if result is None:
-                raise ProtocolError(
-                    _("{where} did not answer in the '{dialect}' balance shape.").format(
-                        where=self.where, dialect=name
-                    )
-                )
-            return result
-        if self.detected_dialect:
-            result = await self._balance_as(self.detected_dialect)
+            return await self._balance_strict(adapters.get(name))
+        if self.detected is not None:
+            result = await self._balance_with(self.detected)
             if result is not None:
                 return result
         host = httpx2.URL(self.spec.base_url).host
         last: GatewayError | None = None
-        for candidate in dialects.candidates(host, self.logs_url is not None):
+        for candidate in adapters.candidates(host, self.logs_url is not None):
             try:
-                result = await self._balance_as(candidate)
+                result = await self._balance_with(candidate)
             except (ProtocolError, GatewayTimeout) as exc:
                 last = exc
                 continue
@@ -338,31 +360,28 @@ class Gateway:
                     continue
                 raise
             if result is not None:
-                self.detected_dialect = candidate
+                self.detected = candidate
                 return result
         raise ProtocolError(
             _("{where} does not offer any known balance endpoint.").format(where=self.where),
             gateway_message=last.detail if last else None,
         )
 
-    async def _balance_as(self, name: str) -> Balance | None:
+    async def _balance_with(self, adapter: Adapter) -> Balance | None:
+        """`adapter`'s reading of the balance, timed; None when the answer is not in its shape."""
         now = datetime.now(UTC)
-        if name == dialects.LOG_DIALECT:
-            rows = await self.usage_logs(0, 1)
-            yufen = rows[0].yufen if rows else None
-            result: Balance | None = dialects.balance_from_rows(yufen)
-        else:
-            dialect = dialects.DIALECTS.get(name)
-            if dialect is None:
-                raise ValueError(_("unknown balance dialect '{name}'").format(name=name))
-            payloads = [
-                await self._json(c.method, self.url(c.path, at_origin=c.at_origin), json=c.json)
-                for c in dialect.calls
-            ]
-            result = dialect.parse(payloads)
+        result = await adapter.balance(self)
+        return None if result is None else _with_time(result, now)
+
+    async def _balance_strict(self, adapter: Adapter) -> Balance:
+        result = await self._balance_with(adapter)
         if result is None:
-            return None
-        return _with_time(result, now)
+            raise ProtocolError(
+                _("{where} did not answer in the '{dialect}' balance shape.").format(
+                    where=self.where, dialect=adapter.name
+                )
+            )
+        return result
 
     def _logs_url(self) -> str:
         if not self.logs_url:
@@ -373,9 +392,21 @@ class Gateway:
             )
         return self.logs_url
 
+    @property
+    def has_logs(self) -> bool:
+        """Whether this gateway has a usage-log endpoint to read."""
+        return (self.custom is not None and self.custom.has_logs) or self.logs_url is not None
+
     async def usage_logs(self, start: int = 0, limit: int = 300) -> list[LogRow]:
-        """One page of usage logs, newest first (openai-hk `POST /openai/sk/log`)."""
+        """One page of usage logs, newest first: a declarative adapter's log endpoint, else
+        openai-hk's `POST /openai/sk/log` at `logs_url`."""
         check_page(start, limit)
+        if self.custom is not None and self.custom.has_logs:
+            return await self.custom.usage_logs(self, start, limit)
+        return await self.openai_hk_logs(start, limit)
+
+    async def openai_hk_logs(self, start: int, limit: int) -> list[LogRow]:
+        """One page of openai-hk usage logs (`{start, limit}` in, enveloped string rows out)."""
         payload = await self._json("POST", self._logs_url(), json={"start": start, "limit": limit})
         return parse_rows(self._unwrap(payload), self.where)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..i18n import _
-from .balance import dec
+from .adapters.base import dec
 from .errors import AuthError, GatewayError, OutOfCredits, ProtocolError, ServerError
 from .types import LogRow
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..i18n import _
-from .balance import dec
+from .adapters.base import dec
 from .errors import ProtocolError
 from .types import Model
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from .errors import GatewayError
 from .secret import Secret
@@ -37,6 +39,7 @@ class GatewaySpec:
     create_url: str | None = None
     balance_dialect: str = "auto"
     label: str | None = None  # how messages name the gateway; its host when None
+    adapter: Mapping[str, Any] | None = None  # a declarative adapter table (see adapters.custom)
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 

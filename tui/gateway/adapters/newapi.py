@@ -1,0 +1,57 @@
+"""new-api forks: `GET /balance` (opencodex) and the token usage endpoint `/api/usage/token/`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..types import Balance
+from .base import Adapter, Call, data_of, dec
+
+QUOTA_PER_USD = Decimal(500000)  # new-api's default: 500000 quota = 1 USD
+
+
+class OpenCodex(Adapter):
+    """`{success, remain_balance, used_balance, unlimited_quota}`, in the site's credits."""
+
+    name = "opencodex"
+    hosts = ("opencodex.hk",)
+    calls = (Call("GET", "/balance"),)
+
+    def parse(self, payloads: list[Any]) -> Balance | None:
+        body = payloads[0]
+        if not isinstance(body, dict) or "remain_balance" not in body:
+            return None
+        remaining = dec(body.get("remain_balance"))
+        unlimited = bool(body.get("unlimited_quota")) or remaining == -1
+        return Balance(
+            self.name,
+            None if unlimited else remaining,
+            used=dec(body.get("used_balance")),
+            unlimited=unlimited,
+        )
+
+
+class NewApiToken(Adapter):
+    """`{code, data: {total_granted, total_used, total_available, unlimited_quota}}` in quota."""
+
+    name = "newapi-token"
+    unit = "USD"
+    calls = (Call("GET", "/api/usage/token/", at_origin=True),)
+
+    def parse(self, payloads: list[Any]) -> Balance | None:
+        data = data_of(payloads[0])
+        if "total_available" not in data:
+            return None
+        unlimited = bool(data.get("unlimited_quota"))
+        available, used = dec(data.get("total_available")), dec(data.get("total_used"))
+        granted = dec(data.get("total_granted"))
+        return Balance(
+            self.name,
+            None if unlimited or available is None else available / QUOTA_PER_USD,
+            used=None if used is None else used / QUOTA_PER_USD,
+            total=None if unlimited or granted is None else granted / QUOTA_PER_USD,
+            unlimited=unlimited,
+            unit="USD",
+            currency="USD",
+        )
