@@ -13,13 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
-from ..gateway import GatewayError, LogRow
-from ..i18n import _
-from ..textfmt import number
-from .cells import cell, num
+from ...gateway import GatewayError, LogRow
+from ...i18n import _
+from ...textfmt import number
+from ..cells import cell, num
 
 if TYPE_CHECKING:
-    from ..app import TokenDeck
+    from ...app import TokenDeck
 
 ALL_MODELS = "__all__"
 COLUMNS = ("time", "model", "prompt", "completion", "credits", "balance", "reqid")
