@@ -18,9 +18,11 @@ from ..gateway import (
     ContentDelta,
     ExitCode,
     Gateway,
+    GatewayError,
     Message,
     ReasoningDelta,
 )
+from ..gateway.errors import retry_sentence
 from ..gateway.types import Balance, LogRow
 from ..i18n import _
 from ..runtime import demo_for, spec_for
@@ -47,7 +49,13 @@ async def _with_gateway(
     spec: Any, command: Command, args: argparse.Namespace, profile: Profile
 ) -> int:
     async with Gateway(spec) as gateway:
+        gateway.on_retry = _retrying
         return await command(gateway, args, profile)
+
+
+def _retrying(error: GatewayError, delay: float) -> None:
+    """Say why the command waits before an automatic retry (never once an answer began)."""
+    err(retry_sentence(error, delay))
 
 
 # ---- models ------------------------------------------------------------------------------
@@ -331,6 +339,7 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
         if args.show_reasoning and result.reasoning:
             sys.stderr.write(result.reasoning + "\n")
         out(result.content, end="" if result.content.endswith("\n") else "\n")
+        _ended_early(result.finish_reason)
         return ExitCode.OK
     acc = ChatAccumulator()
     ends_with_newline = True
@@ -358,9 +367,13 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     if result.error is not None:
         err(_("error: {problem}").format(problem=result.error.detail))
         return result.error.exit_code
-    if result.finish_reason not in (None, "stop"):
-        err(_("the answer ended early: finish_reason {reason}").format(reason=result.finish_reason))
+    _ended_early(result.finish_reason)
     return ExitCode.OK
+
+
+def _ended_early(reason: str | None) -> None:
+    if reason not in (None, "stop"):
+        err(_("the answer ended early: finish_reason {reason}").format(reason=reason))
 
 
 # ---- keys --------------------------------------------------------------------------------

@@ -174,5 +174,13 @@ def status_error(
     )
 
 
+def retry_sentence(error: GatewayError, delay: float) -> str:
+    """What to tell the user before an automatic retry `delay` seconds from now."""
+    seconds = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+    if isinstance(error, RateLimited):
+        return _("Rate limited, retrying in {seconds} s.").format(seconds=seconds)
+    return _("{error} Retrying in {seconds} s.").format(error=error, seconds=seconds)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
