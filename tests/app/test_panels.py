@@ -165,8 +165,8 @@ async def test_rate_limit_shows_a_countdown_and_retry_works(
         await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
         failed = panel.conversation.turns[-1]
         assert "Rate limited" in (failed.error or "")
-        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
-        assert "retry possible in 45 s" in meta
+        offer = str(app.screen.query_one("#retry-offer", Static).render())
+        assert "retry possible in 45 s" in offer
         await pilot.press("ctrl+r")
         await wait_for(
             pilot, lambda: panel.conversation.turns[-1] is not failed and not panel.streaming

@@ -25,7 +25,6 @@ from ...gateway import (
     GatewayError,
     Malformed,
     Message,
-    RateLimited,
     ReasoningDelta,
     UsageInfo,
 )
@@ -35,6 +34,7 @@ from ...messages import AnswerFinished
 from ...store import StoreError
 from .message import MessageAction, MessageView, literal
 from .prompt import PromptInput
+from .retry import RetryOffer
 from .sidebar import ConversationAction, ConversationList
 from .transcript import Transcript
 
@@ -64,7 +64,6 @@ class ChatPanel(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.conversation: Conversation | None = None
         self.editing: Turn | None = None
-        self._countdown: Timer | None = None
         self._draft_timer: Timer | None = None
         self._draft_text: str | None = None  # typed since the last save
 
@@ -82,6 +81,7 @@ class ChatPanel(Vertical):
             with Vertical(id="chat-main"):
                 yield Static("", id="chat-settings", markup=False)
                 yield Transcript(id="transcript")
+                yield RetryOffer(id="retry-offer")
                 yield Static("", id="edit-banner", markup=False)
                 yield PromptInput(id="prompt")
 
@@ -128,7 +128,7 @@ class ChatPanel(Vertical):
         """Show `conversation` (its tail), its draft and settings; focus a message if asked."""
         if self.conversation is not None:
             self._save_draft()
-        self._stop_countdown()
+        self.query_one(RetryOffer).withdraw()
         self._end_edit()
         self.conversation = conversation
         if conversation.settings.model and conversation.settings.model != self.deck.model:
@@ -290,6 +290,7 @@ class ChatPanel(Vertical):
         conversation = self.conversation
         assert conversation is not None
         self.streaming = True  # before the turn exists, so nobody sees a finished-looking state
+        self.query_one(RetryOffer).withdraw()
         history = conversation.history()
         turn = Turn("assistant", model=self.settings.model, status=Status.STREAMING)
         if reuse is not None:
@@ -349,8 +350,8 @@ class ChatPanel(Vertical):
             self.notify(
                 str(getattr(error, "detail", error)), title=title, severity="error", timeout=8
             )
-            if isinstance(error, RateLimited) and error.retry_after:
-                self._start_countdown(view, error.retry_after)
+            if self.is_mounted and isinstance(error, GatewayError):
+                self.query_one(RetryOffer).offer(error, cut=turn.status == Status.CUT)
         if self.is_mounted:
             self.refresh_list()
         charged = bool(turn.content or turn.usage)
@@ -388,29 +389,6 @@ class ChatPanel(Vertical):
             if view.turn.status is not Status.STREAMING:
                 view.show_meta()
         self.refresh_list()
-
-    def _start_countdown(self, view: MessageView, seconds: float) -> None:
-        remaining = [max(1, round(seconds))]
-
-        def tick() -> None:
-            if not view.is_attached:
-                self._stop_countdown()
-                return
-            remaining[0] -= 1
-            if remaining[0] <= 0:
-                view.show_meta(_("ready: press Ctrl+R to retry"))
-                self._stop_countdown()
-                return
-            view.show_meta(_("retry possible in {seconds} s").format(seconds=remaining[0]))
-
-        view.show_meta(_("retry possible in {seconds} s").format(seconds=remaining[0]))
-        self._stop_countdown()
-        self._countdown = self.set_interval(1, tick)
-
-    def _stop_countdown(self) -> None:
-        if self._countdown is not None:
-            self._countdown.stop()
-            self._countdown = None
 
     # ---- editing and forking -----------------------------------------------------------
 
@@ -512,7 +490,6 @@ class ChatPanel(Vertical):
     async def action_regenerate(self) -> None:
         if self.streaming or self.conversation is None:
             return
-        self._stop_countdown()
         turns = self.conversation.turns
         if not turns:
             self.notify(_("Nothing to retry yet."), severity="information")
