@@ -19,6 +19,7 @@ from .config import Config, ConfigError, Profile
 from .gateway import Balance, Gateway, GatewayError, GatewaySpec, RateLimited
 from .history import History
 from .i18n import _, set_language
+from .langswitch import localize_bindings, localize_commands
 from .store import StoreError
 from .themes import VARIABLE_DEFAULTS, load_themes
 
@@ -77,6 +78,7 @@ class TokenDeck(App[int]):
         self._gateway = gateway
         self._history: History | None = None
         super().__init__()
+        localize_bindings(self)  # descriptions evaluated at import time, in today's language
         self.model = profile.default_model or ""
 
     @property
@@ -241,7 +243,14 @@ class TokenDeck(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
         from .commands import system_commands
 
-        return [*super().get_system_commands(screen), *system_commands(self)]
+        return [*localize_commands(super().get_system_commands(screen)), *system_commands(self)]
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            placeholder = _("Search for commands…")
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
 
 
 def run(config_path: str | None = None, profile: str | None = None) -> int:

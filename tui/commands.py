@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
-from .i18n import _
+from .i18n import LANGUAGE_NAMES, _, current_language
 
 if TYPE_CHECKING:
     from .app import TokenDeck
@@ -66,7 +66,25 @@ def system_commands(app: TokenDeck) -> list[SystemCommand]:
             _("Ask the gateway for the balance now"),
             lambda: app.refresh_balance(announce=True),
         ),
+        *_languages(app),
     ]
+
+
+def _languages(app: TokenDeck) -> list[SystemCommand]:
+    """One entry for each language the app is not shown in now, named in that language."""
+    from .langswitch import switch_language
+
+    def switch(code: str) -> SystemCommand:
+        async def run() -> None:
+            await switch_language(app, code)
+
+        return SystemCommand(
+            _("language: {name}").format(name=LANGUAGE_NAMES[code]),
+            _("Show tokendeck in {name} (saved to the config)").format(name=LANGUAGE_NAMES[code]),
+            run,  # the palette awaits it (call_later)
+        )
+
+    return [switch(code) for code in LANGUAGE_NAMES if code != current_language()]
 
 
 def _on_chat(app: TokenDeck, action: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .gateway.secret import Secret
-from .i18n import _
+from .i18n import N_, _
 from .paths import config_path
 
 DEMO = "demo"
@@ -117,35 +117,35 @@ def _run_key_command(command: str, where: Path, profile: str) -> str:
 
 # name: (types accepted, description used in messages)
 _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "base_url": ((str,), "a URL"),
-    "api_key": ((str,), "a string"),
-    "api_key_env": ((str,), "an environment variable name"),
-    "api_key_cmd": ((str,), "a command line"),
-    "logs_url": ((str,), "a URL"),
-    "create_url": ((str,), "a URL"),
-    "balance": ((str,), "a balance dialect name"),
-    "default_model": ((str,), "a model id"),
-    "system_prompt": ((str,), "a string"),
-    "temperature": ((int, float), "a number from 0 to 2"),
-    "top_p": ((int, float), "a number from 0 to 1"),
-    "max_tokens": ((int,), "a whole number"),
-    "stop": ((str, list), "a string or a list of strings"),
-    "low_balance": ((int, float, str), "a number"),
-    "unit": ((str,), "a unit name"),
-    "daily_budget": ((int, float, str), "a number"),
-    "monthly_budget": ((int, float, str), "a number"),
-    "credits_per_unit": ((int, float, str), "a number"),
-    "currency": ((str,), "a currency code such as CNY or USD"),
-    "prices": ((dict,), "a table of model = credits per 1K tokens"),
-    "adapter": ((dict,), "a table describing the gateway's balance (and logs) endpoint"),
+    "base_url": ((str,), N_("a URL")),
+    "api_key": ((str,), N_("a string")),
+    "api_key_env": ((str,), N_("an environment variable name")),
+    "api_key_cmd": ((str,), N_("a command line")),
+    "logs_url": ((str,), N_("a URL")),
+    "create_url": ((str,), N_("a URL")),
+    "balance": ((str,), N_("a balance dialect name")),
+    "default_model": ((str,), N_("a model id")),
+    "system_prompt": ((str,), N_("a string")),
+    "temperature": ((int, float), N_("a number from 0 to 2")),
+    "top_p": ((int, float), N_("a number from 0 to 1")),
+    "max_tokens": ((int,), N_("a whole number")),
+    "stop": ((str, list), N_("a string or a list of strings")),
+    "low_balance": ((int, float, str), N_("a number")),
+    "unit": ((str,), N_("a unit name")),
+    "daily_budget": ((int, float, str), N_("a number")),
+    "monthly_budget": ((int, float, str), N_("a number")),
+    "credits_per_unit": ((int, float, str), N_("a number")),
+    "currency": ((str,), N_("a currency code such as CNY or USD")),
+    "prices": ((dict,), N_("a table of model = credits per 1K tokens")),
+    "adapter": ((dict,), N_("a table describing the gateway's balance (and logs) endpoint")),
 }
 _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "default_profile": ((str,), "a profile name"),
-    "language": ((str,), "a language code such as en or zh_CN"),
-    "theme": ((str,), "a theme name"),
-    "profiles": ((dict,), "a table of profiles"),
-    "keymap": ((dict,), "a table of binding id = keys"),
-    "cursor_blink": ((bool,), "true or false"),
+    "default_profile": ((str,), N_("a profile name")),
+    "language": ((str,), N_("a language code such as en or zh_CN")),
+    "theme": ((str,), N_("a theme name")),
+    "profiles": ((dict,), N_("a table of profiles")),
+    "keymap": ((dict,), N_("a table of binding id = keys")),
+    "cursor_blink": ((bool,), N_("true or false")),
 }
 
 

@@ -2,35 +2,106 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
+
+# Widths come from rich.cells, the table Textual draws with, so the CLI and the app agree on
+# every character (CJK two cells, combining marks and joiners none, emoji sequences two).
+# It is imported only for non-ASCII text: ASCII-only CLI runs never pay for it.
 
 
 def cell_len(text: str) -> int:
     """Terminal cells `text` takes: wide (CJK) characters count two, combining marks none."""
     if text.isascii():
         return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
+
+def _graphemes(text: str) -> list[tuple[str, int]]:
+    """`text` as (grapheme, cells) pairs: a base character with the marks that join it."""
+    if text.isascii():
+        return [(char, 1) for char in text]
+    from rich.cells import split_graphemes
+
+    spans, _total = split_graphemes(text)
+    return [(text[start:end], cells) for start, end, cells in spans]
 
 
 def truncate(text: str, width: int) -> str:
-    """`text` cut to `width` cells, ending in … when cut."""
+    """`text` cut to `width` cells, ending in … when cut (never inside a wide character)."""
     if cell_len(text) <= width:
         return text
+    if width <= 0:
+        return ""
     out, used = [], 0
-    for char in text:
-        w = cell_len(char)
-        if used + w > width - 1:
+    for grapheme, cells in _graphemes(text):
+        if used + cells > width - 1:
             break
-        out.append(char)
-        used += w
+        out.append(grapheme)
+        used += cells
     return "".join(out) + "…"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells: breaks at spaces, and between any two CJK
+    characters (which need no space), never inside a word of Latin letters."""
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _tokens(text):
+        cells = cell_len(token)
+        if token == " ":
+            if used and used < width:
+                line, used = line + " ", used + 1
+            continue
+        if used + cells > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        while cells > width:  # a single word longer than the line
+            head = truncate(token, width + 1)[:-1] or token[0]
+            lines.append(head)
+            token = token[len(head) :]
+            cells = cell_len(token)
+        line, used = line + token, used + cells
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+# Chinese line-breaking: these never start a line, and these never end one.
+_NO_START = set("）》」』】〕〉”’、。，．：；！？…)]}.,;:!?%")
+_NO_END = set("（《「『【〔〈“‘([{")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, single spaces, and single wide characters (each a place to break), with
+    closing punctuation kept on the character before it and opening on the one after."""
+    tokens: list[str] = []
+    word, opening = "", ""
+    for grapheme, cells in _graphemes(" ".join(text.split())):
+        if grapheme in _NO_START and (word or tokens):
+            if word:
+                word += grapheme
+            else:
+                tokens[-1] += grapheme
+        elif grapheme in _NO_END:
+            if word:
+                tokens.append(word)
+                word = ""
+            opening += grapheme
+        elif grapheme == " " or cells == 2:
+            if word:
+                tokens.append(word)
+                word = ""
+            tokens.append(opening + grapheme if grapheme != " " else grapheme)
+            opening = ""
+        else:
+            word += opening + grapheme
+            opening = ""
+    if word or opening:
+        tokens.append(word + opening)
+    return tokens
 
 
 def pad(text: str, width: int, right: bool = False) -> str:

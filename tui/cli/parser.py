@@ -6,9 +6,10 @@ import argparse
 
 from .. import __version__
 from ..i18n import _
+from . import argparse_texts
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
+class _Formatter(argparse_texts.HelpFormatter):
     pass
 
 
@@ -47,6 +48,7 @@ def _sub(
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse_texts.install()
     parser = argparse.ArgumentParser(
         prog="tokendeck",
         description=_(
@@ -60,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"tokendeck {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tokendeck {__version__}",
+        help=_("show the version and exit"),
+    )
     _globals(parser, default=None)
     parser.set_defaults(json=False)
     subs = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
@@ -227,4 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck completion bash > ~/.local/share/bash-completion/completions/tokendeck",
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    from . import probe_cmds, status_cmds
+
+    probe_cmds.register(subs, _sub)
+    status_cmds.register(subs, _sub)
     return parser

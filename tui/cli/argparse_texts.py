@@ -1,0 +1,60 @@
+"""argparse's own texts ("usage:", "options", its error messages) from our catalog.
+
+argparse looks each of them up through its module-level `_` and `ngettext` (stdlib gettext,
+default domain) when it formats help or an error; pointing those two names at tokendeck's
+translation makes `tokendeck --help` and usage errors speak the user's language. A text
+missing from the catalog (another Python version words it differently) stays English.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..i18n import N_, _, ngettext
+from ..textfmt import cell_len, wrap
+
+TEXTS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("ignored explicit argument %r"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
+def install() -> None:
+    """Route argparse's texts through tokendeck's catalog in the current language."""
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help wrapped by display cells (argparse counts characters, and a Chinese character
+    takes two cells); descriptions and epilogs keep their own line breaks."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(text, width) or [""]
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for line in text.splitlines():
+            if cell_len(indent + line) <= width:
+                lines.append(indent + line)
+                continue
+            lead = line[: len(line) - len(line.lstrip())]
+            room = max(width - cell_len(indent + lead), 10)
+            lines.extend(indent + lead + part for part in wrap(line, room))
+        return "\n".join(lines)
