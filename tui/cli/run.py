@@ -95,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import usage_cmds
 
         return usage_cmds.report(args)
+    if command in ("probe", "status"):
+        from . import probe_cmds, status_cmds
+
+        return (probe_cmds if command == "probe" else status_cmds).run(args)
     if command == "config":
         from . import config_cmds
 

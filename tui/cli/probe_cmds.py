@@ -1,0 +1,143 @@
+"""`tokendeck probe`: which gateway family a base URL + key speaks, without sending a chat."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ..gateway.errors import ExitCode
+from ..i18n import _
+from .output import dump_json, err, out
+
+
+def register(subs: Any, sub: Any) -> None:
+    """Add `probe` to the parser (`sub` is parser._sub)."""
+    p = sub(
+        subs,
+        "probe",
+        _("detect a gateway's family, units, logs and key creation (never sends a chat)"),
+        "tokendeck probe --base-url https://gw.example/v1 --key-env GW_KEY --json",
+    )
+    p.add_argument("--base-url", help=_("the gateway's base URL (default: the profile's)"))
+    p.add_argument(
+        "--key-env", metavar=_("VAR"), help=_("read the key from this environment variable")
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..runtime import demo_for
+
+    if args.base_url:
+        return asyncio.run(_probe(_spec_from_url(args.base_url, args.key_env), args.json))
+    from ..config import load
+
+    config = load(args.config)
+    profile = config.profile(args.profile)
+    if args.key_env:
+        from ..gateway.secret import Secret
+
+        profile.api_key = Secret(_env_key(args.key_env))
+    with demo_for(profile) as demo:
+        from ..runtime import spec_for
+
+        return asyncio.run(_probe(spec_for(profile, demo.url if demo else None), args.json))
+
+
+def _env_key(name: str) -> str:
+    from .run import UsageError
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise UsageError(_("environment variable {name} is not set").format(name=name))
+    return value
+
+
+def _spec_from_url(base_url: str, key_env: str | None) -> Any:
+    from ..gateway.secret import Secret
+    from ..gateway.types import GatewaySpec
+    from .run import UsageError
+
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(_("--base-url must start with http:// or https://"))
+    key = Secret(_env_key(key_env)) if key_env else None
+    return GatewaySpec(name="probe", base_url=base_url.rstrip("/"), api_key=key)
+
+
+async def _probe(spec: Any, as_json: bool = False) -> int:
+    from ..gateway.client import Gateway
+    from ..gateway.probe import probe
+
+    async with Gateway(spec) as gw:
+        report = await probe(gw)
+    if as_json:
+        dump_json(as_record(report))
+    else:
+        out(describe(report))
+    if report.error is not None:
+        err(report.error.detail)
+    elif report.exit_code != ExitCode.OK:
+        err(_("{url} does not answer like an OpenAI-compatible gateway").format(url=spec.base_url))
+    return report.exit_code
+
+
+def as_record(report: Any) -> dict[str, Any]:
+    balance = report.balance
+    return {
+        "base_url": report.base_url,
+        "models": report.models,
+        "family": report.family,
+        "unit": report.unit,
+        "balance": None
+        if balance is None
+        else {
+            "remaining": balance.remaining,
+            "used": balance.used,
+            "total": balance.total,
+            "unlimited": balance.unlimited,
+            "currency": balance.currency,
+        },
+        "logs": report.logs_url is not None,
+        "logs_url": report.logs_url,
+        "key_creation": report.create_url is not None,
+        "create_url": report.create_url,
+        "tried": [{"what": a.what, "ok": a.ok, "detail": a.detail} for a in report.tried],
+        "error": report.error.detail if report.error is not None else None,
+    }
+
+
+def describe(report: Any) -> str:
+    """The report as aligned `name  value` lines (also shown by the profile form's Probe)."""
+    from ..textfmt import number
+
+    yes, no = _("yes"), _("no")
+    balance = report.balance
+    if balance is None:
+        amount = _("none found")
+    elif balance.unlimited:
+        amount = _("unlimited")
+    elif balance.remaining is None:
+        amount = _("unknown")
+    else:
+        amount = f"{number(balance.remaining)} {balance.unit}"
+    models = _("not offered") if report.models is None else number(report.models)
+    rows = [
+        (_("gateway"), report.base_url),
+        (_("models"), models),
+        (_("family"), report.family or _("unknown (chat and models only)")),
+        (_("balance"), amount),
+        (_("unit"), report.unit or "—"),
+        (_("usage logs"), f"{yes} ({report.logs_url})" if report.logs_url else no),
+        (
+            _("key creation"),
+            _("{yes} ({url}; not tried)").format(yes=yes, url=report.create_url)
+            if report.create_url
+            else no,
+        ),
+    ]
+    tried = ", ".join(f"{a.what} {'✓' if a.ok else '✗'}" for a in report.tried)
+    rows.append((_("tried"), tried))
+    width = max(len(name) for name, _v in rows)
+    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)

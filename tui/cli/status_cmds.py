@@ -1,0 +1,204 @@
+"""`tokendeck status`: one short line for shell prompts and tmux, from the local cache; a stale
+cache is refreshed by a detached `tokendeck status --refresh`, at most once a minute."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..gateway.errors import ExitCode
+from ..i18n import _
+from .output import dump_json, out
+
+if TYPE_CHECKING:
+    from ..config import Profile
+    from ..profile_figures import Figures
+
+MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
+FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "age")
+
+
+def register(subs: Any, sub: Any) -> None:
+    """Add `status` to the parser (`sub` is parser._sub)."""
+    p = sub(
+        subs,
+        "status",
+        _(
+            "one short line for shell prompts and tmux: profile, balance, today's spend, days "
+            "left (from the local cache, refreshed in the background at most once a minute)"
+        ),
+        "tmux set -g status-right '#(tokendeck status)'\n"
+        "  tokendeck status --format '{profile}: {balance} {unit}'",
+    )
+    p.add_argument(
+        "--format",
+        help=_("a template using {fields}").format(fields=" ".join(f"{{{f}}}" for f in FIELDS)),
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help=_(
+            "ask the gateway and sync the usage log now, then print (what runs in the background)"
+        ),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import status_cache
+    from ..config import load
+
+    config = load(args.config)
+    profile = config.profile(args.profile)
+    code = int(ExitCode.OK)
+    if args.refresh:
+        code = refresh(profile)
+    found, fetched, attempted = status_cache.load(profile.name)
+    now = time.time()
+    refreshing = False
+    if not args.refresh and now - max(fetched, attempted) >= MAX_AGE:
+        status_cache.mark_attempt(profile.name, now)
+        refreshing = _spawn(profile.name, args.config)
+    age = now - fetched if fetched else None
+    if args.json:
+        dump_json(_record(profile.name, found, age, refreshing))
+    elif args.format:
+        out(_formatted(args.format, profile.name, found, age))
+    else:
+        out(line(profile.name, found, refreshing))
+    return code
+
+
+def _amount(value: Decimal | None, places: int | None = None) -> str:
+    from ..textfmt import number
+
+    return "?" if value is None else number(value, places)
+
+
+def _values(name: str, found: Figures | None, age: float | None) -> dict[str, str]:
+    if found is None:
+        return {f: "?" for f in FIELDS} | {"profile": name}
+    places = 2 if found.unit in ("USD", "CNY") else None
+    return {
+        "profile": name,
+        "balance": _("unlimited") if found.unlimited else _amount(found.balance, places),
+        "unit": found.unit,
+        "today": _amount(found.today),
+        "burn": _amount(found.burn, 0),
+        "days_left": _amount(found.days_left, 1),
+        "age": "?" if age is None else f"{age:.0f}s",
+    }
+
+
+def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
+    """`opencodex · 12,345 credits · today 120 · 9.5 days left`, pieces left out when unknown."""
+    if found is None:
+        return _("{profile} · balance not known yet (refreshing)").format(profile=name)
+    v = _values(name, found, None)
+    parts = [name]
+    if found.unlimited:
+        parts.append(_("unlimited"))
+    elif found.balance is not None:
+        parts.append(_("{amount} {unit}").format(amount=v["balance"], unit=v["unit"]))
+    if found.today is not None:
+        parts.append(_("today {amount}").format(amount=v["today"]))
+    if found.days_left is not None:
+        parts.append(_("{days} days left").format(days=v["days_left"]))
+    if found.error:
+        parts.append(_("last refresh failed"))
+    return " · ".join(parts)
+
+
+def _formatted(template: str, name: str, found: Figures | None, age: float | None) -> str:
+    from .run import UsageError
+
+    try:
+        return template.format(**_values(name, found, age))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(
+            _("--format: unknown field {field} (known: {known})").format(
+                field=exc, known=", ".join(FIELDS)
+            )
+        ) from None
+
+
+def _record(name: str, found: Figures | None, age: float | None, refreshing: bool) -> Any:
+    keys = ("balance", "unlimited", "unit", "today", "burn", "days_left", "error")
+    values = {k: getattr(found, k) if found is not None else None for k in keys}
+    return {"profile": name, **values, "age": age, "refreshing": refreshing}
+
+
+def _spawn(profile: str, config: str | None) -> bool:
+    """Start `tokendeck status --refresh` detached from this process and terminal."""
+    import subprocess
+
+    argv = [sys.executable, "-m", "tui", "status", "--refresh", "--profile", profile]
+    if config:
+        argv += ["--config", config]
+    try:
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError:
+        return False
+    return True
+
+
+def refresh(profile: Profile) -> int:
+    """Ask the gateway for the balance, sync the usage log, store the figures in the cache."""
+    import asyncio
+
+    from ..runtime import demo_for, spec_for
+
+    with demo_for(profile) as demo:
+        spec = spec_for(profile, demo.url if demo else None)
+        return asyncio.run(_refresh(profile, spec, fresh_demo=demo is not None and demo.server
+                                    is not None))  # fmt: skip
+
+
+async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
+    from datetime import UTC, datetime
+
+    from .. import status_cache
+    from ..gateway.client import Gateway
+    from ..gateway.errors import GatewayError
+    from ..profile_figures import figures
+    from ..store import StoreError, forget_usage, open_db
+    from ..usage_sync import sync_usage
+
+    code, error, balance = int(ExitCode.OK), None, None
+    async with Gateway(spec) as gw:
+        try:
+            balance = await gw.balance()
+        except GatewayError as exc:
+            code, error = int(exc.exit_code), exc.detail
+        try:
+            db = open_db()
+        except StoreError:
+            db = None
+        try:
+            if db is not None and not db.read_only and gw.has_logs:
+                if fresh_demo:
+                    forget_usage(db, profile.name)  # an in-process demo makes up a new history
+                await sync_usage(gw, db, profile.name)
+        except (GatewayError, StoreError):
+            pass  # the figures use what the cache holds
+        now = datetime.now(UTC)
+        found = figures(profile, balance, db, now, error)
+        if db is not None:
+            db.close()
+    if balance is None:  # keep the last known balance, marked by the error
+        previous, _fetched, _tried = status_cache.load(profile.name)
+        if previous is not None and previous.balance is not None:
+            from dataclasses import replace
+
+            found = replace(found, balance=previous.balance, unlimited=previous.unlimited)
+    status_cache.save(found, time.time())
+    return code

@@ -1,0 +1,130 @@
+"""Which family a base URL + key speaks, found from its read-only endpoints (never a chat)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx2
+
+from ..i18n import _
+from . import adapters
+from .adapters import Adapter
+from .client import Gateway
+from .errors import AuthError, ExitCode, GatewayError, NetworkError
+from .types import Balance
+
+HK_LOG_PATH = "/openai/sk/log"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One endpoint tried: what, whether it answered in the expected shape, and how."""
+
+    what: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class ProbeReport:
+    base_url: str
+    models: int | None = None  # models listed by GET /models
+    family: str | None = None  # the adapter whose balance answered
+    balance: Balance | None = None
+    unit: str | None = None
+    logs_url: str | None = None  # where usage logs answered (None: no logs)
+    create_url: str | None = None  # key creation offered there (never tried: it makes a key)
+    tried: list[Attempt] = field(default_factory=list)
+    error: GatewayError | None = None  # what stopped the probe (bad key, unreachable)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return int(self.error.exit_code)
+        if self.models is None and self.family is None:
+            return int(ExitCode.PROTOCOL)
+        return int(ExitCode.OK)
+
+
+async def probe(gw: Gateway) -> ProbeReport:
+    """Try GET /models, each family's balance endpoint and the usage log (one row), in that
+    order; stop at a rejected key or an unreachable host. Sends no chat and creates no key."""
+    report = ProbeReport(gw.spec.base_url)
+    try:
+        report.models = len(await gw.models())
+        report.tried.append(Attempt("GET /models", True, str(report.models)))
+    except (AuthError, NetworkError) as exc:
+        report.tried.append(Attempt("GET /models", False, exc.message))
+        report.error = exc
+        return report
+    except GatewayError as exc:
+        report.tried.append(Attempt("GET /models", False, exc.message))
+    try:
+        await _balance(gw, report)
+        await _logs(gw, report)
+    except (AuthError, NetworkError) as exc:
+        report.error = exc
+    return report
+
+
+def _order(gw: Gateway) -> list[Adapter]:
+    if gw.custom is not None:
+        return [gw.custom]
+    host = httpx2.URL(gw.spec.base_url).host
+    return [a for a in adapters.candidates(host, has_logs=False) if not a.has_logs]
+
+
+async def _balance(gw: Gateway, report: ProbeReport) -> None:
+    for adapter in _order(gw):
+        what = _("balance ({family})").format(family=adapter.name)
+        try:
+            found = await gw._balance_with(adapter)
+        except AuthError:
+            raise
+        except GatewayError as exc:
+            report.tried.append(Attempt(what, False, exc.message))
+            continue
+        if found is None:
+            report.tried.append(Attempt(what, False, _("another shape")))
+            continue
+        report.tried.append(Attempt(what, True))
+        report.family, report.balance, report.unit = adapter.name, found, found.unit
+        gw.detected = adapter
+        return
+
+
+async def _logs(gw: Gateway, report: ProbeReport) -> None:
+    if gw.custom is not None:
+        logs = gw.custom.spec.logs
+        if logs is not None:
+            await _try_logs(gw, report, logs.path, custom=True)
+        return
+    configured = gw.logs_url
+    gw.logs_url = configured or gw.origin + HK_LOG_PATH
+    if not await _try_logs(gw, report, gw.logs_url):
+        gw.logs_url = configured
+        return
+    hk = adapters.get("openai-hk")
+    if report.family is None:  # no balance endpoint: the newest row's credits left is one
+        rows = await gw.usage_logs(0, 1)
+        report.family, report.unit = hk.name, hk.unit
+        report.balance = Balance(hk.name, rows[0].yufen if rows else None)
+    derived = gw.logs_url.rsplit("/", 1)[0] + "/create" if report.family == hk.name else None
+    report.create_url = gw.create_url or derived
+
+
+async def _try_logs(gw: Gateway, report: ProbeReport, where: str, custom: bool = False) -> bool:
+    what = _("usage log (1 row)")
+    try:
+        await gw.usage_logs(0, 1)
+    except AuthError as exc:
+        if custom:
+            raise
+        report.tried.append(Attempt(what, False, exc.message))  # openai-hk says so for no log
+        return False
+    except GatewayError as exc:
+        report.tried.append(Attempt(what, False, exc.message))
+        return False
+    report.tried.append(Attempt(what, True))
+    report.logs_url = where
+    return True
