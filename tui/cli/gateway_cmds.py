@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Profile, load
 from ..gateway import (
@@ -30,6 +30,9 @@ from ..textfmt import number, plain, table
 from .output import dump_json, err, out
 from .run import UsageError
 from .times import local, parse_when
+
+if TYPE_CHECKING:
+    from ..budgets import BudgetStatus
 
 Command = Callable[[Gateway, argparse.Namespace, Profile], Awaitable[int]]
 
@@ -101,9 +104,6 @@ async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int
 
 
 async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
-    from ..budgets import describe_budget
-    from .usage_cmds import budgets
-
     result = await gw.balance()
     threshold = _threshold(args.threshold, profile)
     low = (
@@ -112,7 +112,11 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         and result.remaining is not None
         and result.remaining < threshold
     )
-    spending = await budgets(gw, profile, strict=args.check)
+    spending: list[BudgetStatus] = []
+    if profile.daily_budget is not None or profile.monthly_budget is not None:
+        from .usage_cmds import budgets  # the usage cache: only with budgets to check
+
+        spending = await budgets(gw, profile, strict=args.check)
     if args.json:
         dump_json(
             {
@@ -137,7 +141,7 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
     else:
         out(describe_balance(result, profile.unit))
         for status in spending:
-            out(describe_budget(status, profile))
+            out(_describe_budget(status, profile))
     failed = False
     if args.check and low:
         err(
@@ -148,9 +152,15 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         failed = True
     for status in spending:
         if args.check and status.over:
-            err(describe_budget(status, profile))
+            err(_describe_budget(status, profile))
             failed = True
     return ExitCode.LOW_BALANCE if failed else ExitCode.OK
+
+
+def _describe_budget(status: BudgetStatus, profile: Profile) -> str:
+    from ..budgets import describe_budget
+
+    return describe_budget(status, profile)
 
 
 def describe_balance(result: Balance, unit: str | None = None) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..config import ConfigError
 from ..gateway.errors import ExitCode, GatewayError
 from ..i18n import _, set_language
-from ..store.errors import StoreError
 from .output import err
+
+if TYPE_CHECKING:
+    from ..store.errors import StoreError
 
 
 class UsageError(Exception):
@@ -55,7 +58,7 @@ def run(argv: list[str]) -> int:
     except GatewayError as exc:
         err(_("error: {problem}").format(problem=exc.detail))
         return exc.exit_code
-    except StoreError as exc:
+    except _store_error() as exc:
         err(exc.message)
         return ExitCode.STORE
     except KeyboardInterrupt:
@@ -64,6 +67,13 @@ def run(argv: list[str]) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return ExitCode.OK
+
+
+def _store_error() -> type[StoreError] | tuple[()]:
+    """StoreError, if the history store was loaded at all (else nothing can have raised it):
+    the store package stays off the path of commands that never open it."""
+    errors = sys.modules.get("tui.store.errors")
+    return errors.StoreError if errors is not None else ()
 
 
 def _silence_stdout() -> None:

@@ -1,39 +1,87 @@
-"""HTTP layer for OpenAI-compatible gateways: chat, models, balance, usage logs (no Textual)."""
+"""HTTP layer for OpenAI-compatible gateways: chat, models, balance, usage logs (no Textual).
 
-from .client import Gateway
-from .errors import (
-    AuthError,
-    BadRequest,
-    ExitCode,
-    GatewayError,
-    GatewayTimeout,
-    NetworkError,
-    NotFound,
-    OutOfCredits,
-    ProtocolError,
-    RateLimited,
-    ServerError,
-)
-from .secret import Secret, redact
-from .types import (
-    Balance,
-    ChatAccumulator,
-    ChatEvent,
-    ChatParams,
-    ChatResult,
-    ContentDelta,
-    Finish,
-    GatewaySpec,
-    LogRow,
-    Malformed,
-    Message,
-    Model,
-    Opened,
-    ReasoningDelta,
-    StreamFailed,
-    Timeouts,
-    UsageInfo,
-)
+The names below are loaded on first use (PEP 562): `tui.gateway.errors` or `.types` alone does
+not import httpx2 and asyncio, which keeps commands that never reach a gateway fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import Gateway
+    from .errors import (
+        AuthError,
+        BadRequest,
+        ExitCode,
+        GatewayError,
+        GatewayTimeout,
+        NetworkError,
+        NotFound,
+        OutOfCredits,
+        ProtocolError,
+        RateLimited,
+        ServerError,
+    )
+    from .secret import Secret, redact
+    from .types import (
+        Balance,
+        ChatAccumulator,
+        ChatEvent,
+        ChatParams,
+        ChatResult,
+        ContentDelta,
+        Finish,
+        GatewaySpec,
+        LogRow,
+        Malformed,
+        Message,
+        Model,
+        Opened,
+        ReasoningDelta,
+        StreamFailed,
+        Timeouts,
+        UsageInfo,
+    )
+
+_WHERE = {
+    "client": ("Gateway",),
+    "errors": (
+        "AuthError",
+        "BadRequest",
+        "ExitCode",
+        "GatewayError",
+        "GatewayTimeout",
+        "NetworkError",
+        "NotFound",
+        "OutOfCredits",
+        "ProtocolError",
+        "RateLimited",
+        "ServerError",
+    ),
+    "secret": ("Secret", "redact"),
+    "types": (
+        "Balance",
+        "ChatAccumulator",
+        "ChatEvent",
+        "ChatParams",
+        "ChatResult",
+        "ContentDelta",
+        "Finish",
+        "GatewaySpec",
+        "LogRow",
+        "Malformed",
+        "Message",
+        "Model",
+        "Opened",
+        "ReasoningDelta",
+        "StreamFailed",
+        "Timeouts",
+        "UsageInfo",
+    ),
+}
+_MODULE = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "AuthError",
@@ -68,3 +116,16 @@ __all__ = [
     "UsageInfo",
     "redact",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE})
