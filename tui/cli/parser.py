@@ -234,4 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck completion bash > ~/.local/share/bash-completion/completions/tokendeck",
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    from . import probe_cmds, status_cmds
+
+    probe_cmds.register(subs, _sub)
+    status_cmds.register(subs, _sub)
     return parser
