@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .gateway import (
     AuthError,
@@ -17,6 +18,9 @@ from .gateway import (
 )
 from .i18n import _
 from .presets import Preset, key_mismatch
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +98,19 @@ def spec_for_key(name: str, base_url: str, key: str, table: dict[str, object]) -
         create_url=table.get("create_url") or None,  # type: ignore[arg-type]
         balance_dialect=str(table.get("balance") or "auto"),
     )
+
+
+def save_checked(
+    config: Config, name: str, table: dict[str, Any], *, make_default: bool
+) -> str | None:
+    """Save profile `name` (0600); None when saved, else what went wrong."""
+    try:
+        config.put_profile(name, table)
+        if make_default:
+            config.set("default_profile", name)
+        config.save()
+    except OSError as exc:
+        return _("The key works, but the config could not be saved: {error}").format(
+            error=exc.strerror
+        )
+    return None

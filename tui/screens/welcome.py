@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Static
 
 from ..config import DEFAULT_OPENAI_BASE
 from ..i18n import _
-from ..onboarding import check_key, shape_warning, spec_for_key
+from ..onboarding import check_key, save_checked, spec_for_key
 from ..presets import PRESETS, Preset, profile_table
+from ..widgets.keyform import KeyForm
 
 if TYPE_CHECKING:
     from ..app import TokenDeck
@@ -44,35 +45,13 @@ class WelcomeScreen(ModalScreen[str | None]):
                 yield Button(_("Add my gateway key"), id="add", variant="primary")
                 if env_key:
                     yield Button(_("Use OPENAI_API_KEY"), id="env")
-            with Vertical(id="key-form"):
-                yield Label(_("Gateway"))
-                yield Select(
-                    [(_(p.title), p.name) for p in PRESETS.values()],
-                    value="opencodex",
-                    allow_blank=False,
-                    id="preset",
-                )
-                yield Label(_("Profile name"))
-                yield Input("opencodex", id="name")
-                yield Label(_("Base URL"))
-                yield Input(
-                    PRESETS["opencodex"].base_url,
-                    id="base-url",
-                    placeholder="https://gateway.example/v1",
-                )
-                yield Label(_("API key (hidden)"))
-                yield Input(password=True, id="key", placeholder="sk-live-…")
-                yield Static("", id="key-warning", markup=False)
-                yield Button(_("Check and save"), id="save", variant="success")
+            yield KeyForm()
+            yield Button(_("Check and save"), id="save", variant="success")
             yield Static("", id="welcome-status", markup=False)
 
-    @property
-    def preset(self) -> Preset:
-        value = self.query_one("#preset", Select).value
-        return PRESETS[str(value)] if isinstance(value, str) else PRESETS["custom"]
-
     def on_mount(self) -> None:
-        self.query_one("#key-form").display = False
+        self.query_one(KeyForm).display = False
+        self.query_one("#save").display = False
         self.query_one("#add", Button).focus()
 
     @on(Button.Pressed, "#explore")
@@ -83,42 +62,22 @@ class WelcomeScreen(ModalScreen[str | None]):
     def _show_form(self) -> None:
         self.query_one(".welcome-text").display = False
         self.query_one(".welcome-choices").display = False
-        self.query_one("#key-form").display = True
+        self.query_one(KeyForm).display = True
+        self.query_one("#save").display = True
         key = self.query_one("#key", Input)
         self.call_after_refresh(key.focus)
 
-    @on(Select.Changed, "#preset")
-    def _preset_changed(self) -> None:
-        preset = self.preset
-        self.query_one("#base-url", Input).value = preset.base_url
-        self.query_one("#name", Input).value = preset.name if preset.name != "custom" else ""
-        self.query_one("#key", Input).placeholder = (
-            f"{preset.key_prefix}…" if preset.key_prefix else _("your API key")
-        )
-        self._warn()
-
-    @on(Input.Changed, "#key")
-    def _warn(self) -> None:
-        warning = shape_warning(self.preset, self.query_one("#key", Input).value)
-        self.query_one("#key-warning", Static).update(warning or "")
-
-    @on(Input.Submitted, "#key")
     @on(Button.Pressed, "#save")
-    def _save(self) -> None:
-        name = self.query_one("#name", Input).value.strip()
-        base = self.query_one("#base-url", Input).value.strip()
-        key = self.query_one("#key", Input).value.strip()
-        problem = None
-        if not name:
-            problem = _("Give the profile a name.")
-        elif not base.startswith(("http://", "https://")):
-            problem = _("The base URL must start with https:// (or http://).")
-        elif not key:
-            problem = _("Paste your API key.")
+    def _save_pressed(self) -> None:
+        self.query_one(KeyForm).submit()
+
+    @on(KeyForm.Submitted)
+    def _save(self, event: KeyForm.Submitted) -> None:
+        problem = event.form.problem()
         if problem:
             self._status(problem, error=True)
             return
-        self._check(name, base, {"api_key": key}, key)
+        self._check(event.name, event.base_url, {"api_key": event.key}, event.key, event.preset)
 
     @on(Button.Pressed, "#env")
     def _use_env(self) -> None:
@@ -143,9 +102,8 @@ class WelcomeScreen(ModalScreen[str | None]):
         base: str,
         key_source: dict[str, str],
         key: str,
-        preset: Preset | None = None,
+        preset: Preset,
     ) -> None:
-        preset = preset or self.preset
         table = profile_table(preset, base, key_source)
         self._status(_("Checking the key with {url}…").format(url=base))
         result = await check_key(spec_for_key(name, base, key, table))
@@ -153,17 +111,9 @@ class WelcomeScreen(ModalScreen[str | None]):
             self._status(result.message, error=True)
             return
         deck = cast("TokenDeck", self.app)
-        try:
-            deck.config.put_profile(name, table)
-            deck.config.set("default_profile", name)
-            deck.config.save()
-        except OSError as exc:
-            self._status(
-                _("The key works, but the config could not be saved: {error}").format(
-                    error=exc.strerror
-                ),
-                error=True,
-            )
+        problem = save_checked(deck.config, name, table, make_default=True)
+        if problem:
+            self._status(problem, error=True)
             return
         deck.notify(
             _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
