@@ -14,6 +14,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
+from . import cjkwrap
 from .clock import Clock
 from .config import Config, ConfigError, Profile
 from .gateway import Balance, Gateway, GatewayError, GatewaySpec, RateLimited
@@ -79,6 +80,7 @@ class TokenDeck(App[int]):
         self._history: History | None = None
         super().__init__()
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
+        cjkwrap.install()  # line breaks between Chinese characters
         self.model = profile.default_model or ""
 
     @property

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from .i18n import _
+from .localefmt import money
 from .textfmt import number
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def rate_for(profile: Profile) -> Rate | None:
 
 
 def format_amount(amount: Amount, places: int | None = None) -> str:
-    """ "1,234.5 credits", "12.35 CNY"; money has 2 places, or 2 significant digits below 0.01."""
+    """ "1,234.5 credits", "¥12.35"; money has 2 places, or 2 significant digits below 0.01."""
     value = amount.value
     if amount.unit == CREDITS:
         return _("{amount} credits").format(amount=number(value, places))
@@ -129,7 +130,7 @@ def format_amount(amount: Amount, places: int | None = None) -> str:
     else:
         step = Decimal(1).scaleb(-(2 if places is None else places))
         shown = number(value.quantize(step, ROUND_HALF_UP), 2 if places is None else places)
-    return _("{amount} {unit}").format(amount=shown, unit=amount.unit)
+    return money(shown, amount.unit)
 
 
 def credits_text(value: Decimal, rate: Rate | None = None, *, estimated: bool = False) -> str:

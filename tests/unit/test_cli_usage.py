@@ -137,7 +137,7 @@ def test_balance_check_exits_11_over_a_daily_or_monthly_budget(
     assert done.returncode == 11
     assert "today's spend" in done.stderr and "over the daily budget 0 credits" in done.stderr
     assert "monthly" not in done.stderr
-    assert "CNY" in done.stderr  # shown in money too
+    assert "¥" in done.stderr  # shown in money too
 
     env = budget_config(isolated_env, live_demo, "daily_budget = 1e12\nmonthly_budget = 0\n")
     done = tokendeck("balance", "--check", env=env)

@@ -65,14 +65,14 @@ def test_a_rate_converts_both_ways_and_refuses_the_wrong_unit() -> None:
 def test_formatting_credits_and_money() -> None:
     assert format_amount(credits(1234567)) == "1,234,567 credits"
     assert format_amount(credits("1234.50")) == "1,234.5 credits"
-    assert format_amount(Amount(Decimal("12.345"), "CNY")) == "12.35 CNY"  # half up
-    assert format_amount(Amount(Decimal("1234.5"), "USD")) == "1,234.50 USD"
-    assert format_amount(Amount(Decimal("0.00412"), "USD")) == "0.0041 USD"  # not 0.00
-    assert format_amount(Amount(Decimal("0.00415"), "USD")) == "0.0042 USD"
-    assert format_amount(Amount(Decimal("1.5"), "USD"), places=0) == "2 USD"
-    assert format_amount(Amount(Decimal(0), "CNY")) == "0.00 CNY"
+    assert format_amount(Amount(Decimal("12.345"), "CNY")) == "¥12.35"  # half up
+    assert format_amount(Amount(Decimal("1234.5"), "USD")) == "$1,234.50"
+    assert format_amount(Amount(Decimal("0.00412"), "USD")) == "$0.0041"  # not 0.00
+    assert format_amount(Amount(Decimal("0.00415"), "USD")) == "$0.0042"
+    assert format_amount(Amount(Decimal("1.5"), "USD"), places=0) == "$2"
+    assert format_amount(Amount(Decimal(0), "CNY")) == "¥0.00"
     rate = Rate(Decimal(100), "CNY")
-    assert credits_text(Decimal(12345), rate) == "12,345 credits (123.45 CNY)"
+    assert credits_text(Decimal(12345), rate) == "12,345 credits (¥123.45)"
     assert credits_text(Decimal(7), estimated=True) == "≈7 credits"
     assert str(credits(3)) == "3 credits"
 
@@ -186,7 +186,7 @@ def test_budget_periods_follow_local_midnight(db: store.Database, shanghai: None
     (month,) = budget_status(db, profile, now)
     assert not month.over
     assert describe_budget(month, profile) == (
-        "this month's spend 542 credits (5.42 CNY) of the monthly budget 600 credits (6.00 CNY)"
+        "this month's spend 542 credits (¥5.42) of the monthly budget 600 credits (¥6.00)"
     )
     assert budget_status(db, Profile("gw", "https://gw.example/v1"), now) == []
     later = now + timedelta(days=10)  # a new month on Dec 1 local: nothing spent yet

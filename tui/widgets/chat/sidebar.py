@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...i18n import _
+from ...localefmt import recent_date
 from ...store import ConversationSummary
 from ...textfmt import number, truncate
 
@@ -97,4 +98,4 @@ def _ago(when: datetime, now: datetime) -> str:
         return _("{n} min ago").format(n=round(seconds / 60))
     if seconds < 129600:
         return _("{n} h ago").format(n=round(seconds / 3600))
-    return when.astimezone().strftime("%Y-%m-%d")
+    return recent_date(when.astimezone(), now.astimezone())
