@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -17,12 +18,15 @@ from textual.widgets import Input, TextArea
 from . import cjkwrap
 from .clock import Clock
 from .config import Config, ConfigError, Profile
-from .gateway import Balance, Gateway, GatewayError, GatewaySpec, RateLimited
-from .history import History
+from .gateway import Balance, GatewayError, GatewaySpec, RateLimited
 from .i18n import _, set_language
 from .langswitch import localize_bindings, localize_commands
-from .store import StoreError
 from .themes import VARIABLE_DEFAULTS, load_themes
+
+if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
+    from .gateway import Gateway
+    from .history import History
+    from .store import StoreError
 
 DEFAULT_THEME = "tokendeck-dark"
 _HERE = Path(__file__).parent
@@ -46,6 +50,7 @@ class TokenDeck(App[int]):
         Binding(
             "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
         ),
+        Binding("f6", "profiles", _("Profiles"), id="app.profiles", priority=True),
         Binding("f1", "help", _("Help"), id="app.help", priority=True),
         Binding("question_mark", "help", _("Help"), id="app.help_question", show=False),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
@@ -86,6 +91,8 @@ class TokenDeck(App[int]):
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
+            from .gateway import Gateway
+
             self._gateway = Gateway(self.spec)
             self._gateway.on_retry = self._retrying
         return self._gateway
@@ -94,6 +101,8 @@ class TokenDeck(App[int]):
     def history(self) -> History:
         """Conversations on disk, opened on first use; store problems become notifications."""
         if self._history is None:
+            from .history import History
+
             self._history = History.open(self.profile.name, self._store_problem)
         return self._history
 
@@ -132,7 +141,7 @@ class TokenDeck(App[int]):
             self.set_keymap(self.config.keymap)
         for warning in self.config.warnings:
             self.notify(warning, title=_("Config"), severity="warning", timeout=10)
-        self.refresh_balance()
+        self.call_after_refresh(self.refresh_balance)  # not before the first frame
         self.set_interval(60, self.refresh_balance)
         if self.welcome:
             self.call_after_refresh(self._welcome)
@@ -231,6 +240,19 @@ class TokenDeck(App[int]):
         screen = self.screen
         if isinstance(screen, MainScreen):
             screen.show_panel(name)
+
+    def action_profiles(self) -> None:
+        """The profiles dashboard; choosing a profile there switches to it."""
+        from .screens.profiles import ProfilesScreen
+
+        if isinstance(self.screen, ProfilesScreen):
+            return
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.switch_profile(name)
+
+        self.push_screen(ProfilesScreen(), chosen)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen, binding_rows

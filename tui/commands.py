@@ -66,6 +66,16 @@ def system_commands(app: TokenDeck) -> list[SystemCommand]:
             _("Ask the gateway for the balance now"),
             lambda: app.refresh_balance(announce=True),
         ),
+        SystemCommand(
+            _("profiles: dashboard"),
+            _("Every profile's balance, spend and days left; switch, add, edit, new key (F6)"),
+            app.action_profiles,
+        ),
+        SystemCommand(
+            _("chat: request id of the last answer"),
+            _("Show and copy the gateway's request id (it joins the answer to its log row)"),
+            lambda: _request_id(app),
+        ),
         *_languages(app),
     ]
 
@@ -98,3 +108,24 @@ def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
     if isinstance(screen, MainScreen):
         screen.show_panel(panel)
         app.call_later(screen.panel(panel).run_action, action)
+
+
+def _request_id(app: TokenDeck) -> None:
+    from .screens.main import MainScreen
+
+    screen = app.screen
+    panel = screen.panel("chat") if isinstance(screen, MainScreen) else None
+    conversation = getattr(panel, "conversation", None)
+    turns = conversation.turns if conversation is not None else []
+    found = [t.request_id for t in turns if t.role == "assistant" and t.request_id]
+    if not found:
+        app.notify(_("No answer with a request id in this conversation yet."), severity="warning")
+        return
+    app.copy_to_clipboard(found[-1])
+    app.notify(
+        _("Request id {id} (copied). `tokendeck logs` shows it in the matching row.").format(
+            id=found[-1]
+        ),
+        title=_("Last answer"),
+        timeout=8,
+    )

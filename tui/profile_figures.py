@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import Profile
-    from .gateway.types import Balance
+    from .gateway.types import Balance, GatewaySpec
     from .store import Database
 
 MONEY_UNITS = ("USD", "CNY", "EUR")
@@ -27,6 +27,7 @@ class Figures:
     burn: Decimal | None = None  # credits a day, over the last 7 days
     days_left: Decimal | None = None
     error: str | None = None
+    family: str | None = None  # the balance dialect that answered
 
 
 def balance_in_credits(balance: Balance, profile: Profile) -> Decimal | None:
@@ -68,4 +69,40 @@ def figures(
         burn=burn,
         days_left=days,
         error=error,
+        family=balance.dialect if balance is not None else None,
     )
+
+
+async def fetch_figures(
+    profile: Profile,
+    spec: GatewaySpec,
+    db: Database | None,
+    now: datetime,
+    *,
+    fresh_demo: bool = False,
+) -> tuple[Figures, int]:
+    """Ask the gateway for the balance, bring the usage cache up to date when the gateway has a
+    log, and make the row; (figures, exit code: 0, or the failure's). Never raises for a
+    gateway or store problem: the row carries it."""
+    from .gateway.client import Gateway
+    from .gateway.errors import GatewayError
+    from .store import StoreError, forget_usage
+    from .usage_sync import sync_usage
+
+    code, error, balance = 0, None, None
+    async with Gateway(spec) as gw:
+        try:
+            balance = await gw.balance()
+        except GatewayError as exc:
+            code, error = int(exc.exit_code), exc.detail
+        try:
+            if db is not None and not db.read_only and gw.has_logs:
+                if fresh_demo:
+                    forget_usage(db, profile.name)  # an in-process demo makes up a new history
+                await sync_usage(gw, db, profile.name)
+        except (GatewayError, StoreError):
+            pass  # the figures use what the cache holds
+    try:
+        return figures(profile, balance, db, now, error), code
+    except StoreError as exc:
+        return figures(profile, balance, None, now, error or exc.message), code

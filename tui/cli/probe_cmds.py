@@ -68,7 +68,7 @@ def _spec_from_url(base_url: str, key_env: str | None) -> Any:
 
 async def _probe(spec: Any, as_json: bool = False) -> int:
     from ..gateway.client import Gateway
-    from ..gateway.probe import probe
+    from ..gateway.probe import describe, probe
 
     async with Gateway(spec) as gw:
         report = await probe(gw)
@@ -106,38 +106,3 @@ def as_record(report: Any) -> dict[str, Any]:
         "tried": [{"what": a.what, "ok": a.ok, "detail": a.detail} for a in report.tried],
         "error": report.error.detail if report.error is not None else None,
     }
-
-
-def describe(report: Any) -> str:
-    """The report as aligned `name  value` lines (also shown by the profile form's Probe)."""
-    from ..textfmt import number
-
-    yes, no = _("yes"), _("no")
-    balance = report.balance
-    if balance is None:
-        amount = _("none found")
-    elif balance.unlimited:
-        amount = _("unlimited")
-    elif balance.remaining is None:
-        amount = _("unknown")
-    else:
-        amount = f"{number(balance.remaining)} {balance.unit}"
-    models = _("not offered") if report.models is None else number(report.models)
-    rows = [
-        (_("gateway"), report.base_url),
-        (_("models"), models),
-        (_("family"), report.family or _("unknown (chat and models only)")),
-        (_("balance"), amount),
-        (_("unit"), report.unit or "—"),
-        (_("usage logs"), f"{yes} ({report.logs_url})" if report.logs_url else no),
-        (
-            _("key creation"),
-            _("{yes} ({url}; not tried)").format(yes=yes, url=report.create_url)
-            if report.create_url
-            else no,
-        ),
-    ]
-    tried = ", ".join(f"{a.what} {'✓' if a.ok else '✗'}" for a in report.tried)
-    rows.append((_("tried"), tried))
-    width = max(len(name) for name, _v in rows)
-    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)

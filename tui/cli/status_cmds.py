@@ -164,41 +164,27 @@ def refresh(profile: Profile) -> int:
 
 
 async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from .. import status_cache
-    from ..gateway.client import Gateway
-    from ..gateway.errors import GatewayError
-    from ..profile_figures import figures
-    from ..store import StoreError, forget_usage, open_db
-    from ..usage_sync import sync_usage
+    from ..profile_figures import fetch_figures
+    from ..store import StoreError, open_db
 
-    code, error, balance = int(ExitCode.OK), None, None
-    async with Gateway(spec) as gw:
-        try:
-            balance = await gw.balance()
-        except GatewayError as exc:
-            code, error = int(exc.exit_code), exc.detail
-        try:
-            db = open_db()
-        except StoreError:
-            db = None
-        try:
-            if db is not None and not db.read_only and gw.has_logs:
-                if fresh_demo:
-                    forget_usage(db, profile.name)  # an in-process demo makes up a new history
-                await sync_usage(gw, db, profile.name)
-        except (GatewayError, StoreError):
-            pass  # the figures use what the cache holds
-        now = datetime.now(UTC)
-        found = figures(profile, balance, db, now, error)
+    try:
+        db = open_db()
+    except StoreError:
+        db = None
+    try:
+        found, code = await fetch_figures(
+            profile, spec, db, datetime.now(UTC), fresh_demo=fresh_demo
+        )
+    finally:
         if db is not None:
             db.close()
-    if balance is None:  # keep the last known balance, marked by the error
+    if found.balance is None and found.error:  # keep the last known balance, marked stale
         previous, _fetched, _tried = status_cache.load(profile.name)
         if previous is not None and previous.balance is not None:
-            from dataclasses import replace
-
             found = replace(found, balance=previous.balance, unlimited=previous.unlimited)
     status_cache.save(found, time.time())
     return code

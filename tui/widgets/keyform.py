@@ -34,9 +34,13 @@ class KeyForm(Vertical):
         name: str | None = None,
         base_url: str | None = None,
         key_hint: str | None = None,
+        key: str = "",
+        compact: bool = False,
         id: str | None = "key-form",
     ) -> None:
         super().__init__(id=id)
+        self._compact = compact  # one line per field (fits a dialog at 80x24)
+        self._key = key  # a key to offer (a new one, just created): typed in, hidden
         self._preset = preset if preset in PRESETS else "custom"
         self._name = PRESETS[self._preset].name if name is None else name
         self._base = PRESETS[self._preset].base_url if base_url is None else base_url
@@ -49,13 +53,25 @@ class KeyForm(Vertical):
             value=self._preset,
             allow_blank=False,
             id="preset",
+            compact=self._compact,
         )
         yield Label(_("Profile name"))
-        yield Input(self._name if self._name != "custom" else "", id="name")
+        yield Input(self._name if self._name != "custom" else "", id="name", compact=self._compact)
         yield Label(_("Base URL"))
-        yield Input(self._base, id="base-url", placeholder="https://gateway.example/v1")
+        yield Input(
+            self._base,
+            id="base-url",
+            placeholder="https://gateway.example/v1",
+            compact=self._compact,
+        )
         yield Label(self._key_hint or _("API key (hidden)"))
-        yield Input(password=True, id="key", placeholder=self._placeholder(self.preset))
+        yield Input(
+            self._key,
+            password=True,
+            id="key",
+            placeholder=self._placeholder(self.preset),
+            compact=self._compact,
+        )
         yield Static("", id="key-warning", markup=False)
 
     @property
