@@ -1,66 +1,113 @@
-"""Opening a long conversation: first frame time and memory for 100 / 1,000 / 5,000 messages.
+"""Opening a long conversation: first frame, memory, a new message, scrolling to the top.
 
-Usage: python bench/open_conversation.py [--runs 5] [--sizes 100,1000,5000]
+For 0 (an empty chat: the same app's own floor), 1,000 and 5,000 stored messages, in fresh
+headless processes (120x40): seconds from process start to the first frame that shows the
+conversation (and the difference to the empty chat), RSS growth while opening, the time from
+Enter to the frame that shows the new message, and the time to scroll to the very top.
+
+Usage: python bench/open_conversation.py [--runs 5] [--sizes 0,1000,5000] [--top-limit 1000]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import report, run_child  # noqa: E402
+from bench._common import report, run_child, runs  # noqa: E402
 
 ANSWER = (
     "Here is a **short** answer with a list:\n\n- one point\n- another point\n\n"
     "```python\ndef f(x):\n    return x * 2\n```\n\nAnd a closing paragraph of text. " * 2
 )
+NEW = "a brand new question"
 
 CHILD = r"""
 import asyncio, json, sys, time
-from pathlib import Path
 t0 = time.perf_counter()
+from pathlib import Path
 from bench._common import rss_mb
 from tui.app import TokenDeck
 from tui.config import Config, demo_profile
 from tui.demo import DemoGateway
 from tui.runtime import spec_for
 
+size, top, NEW = int(sys.argv[2]), sys.argv[3] == "top", sys.argv[4]
+
+
+def transcript(app):
+    return app.screen.query_one("#transcript")
+
+
+def opened(app):
+    panel = app.screen.query_one("#chat-panel")
+    if panel.conversation is None or panel.conversation.id is None and size:
+        return False
+    t = transcript(app)
+    if hasattr(t, "visible_turns"):  # the line-API transcript
+        return size == 0 or bool(t.visible_turns())
+    return bool(app.screen.query("MessageView")) or bool(app.screen.query("#empty-hint"))
+
+
+def shows(app, text):
+    t = transcript(app)
+    if hasattr(t, "visible_turns"):
+        return any(turn.content == text for turn in t.visible_turns())
+    return any(v.turn.content == text and v.region.height for v in app.screen.query("MessageView"))
+
+
 async def main():
-    with DemoGateway() as demo:
+    with DemoGateway(history_rows=50) as demo:
         profile = demo_profile()
         app = TokenDeck(config=Config(path=Path(sys.argv[1]) / "c.toml",
                                       data={"cursor_blink": False}),
                         profile=profile, spec=spec_for(profile, demo.url), demo=True)
+        frames = {"open": None, "new": None, "watch": None}
         base = rss_mb()
+
+        def frame():
+            if frames["open"] is None and opened(app):
+                frames["open"] = time.perf_counter()
+            if frames["watch"] and frames["new"] is None and shows(app, NEW):
+                frames["new"] = time.perf_counter()
+
+        app.post_display_hook = frame
         async with app.run_test(size=(120, 40)) as pilot:
-            panel = app.screen.query_one("#chat-panel")
-            while not app.screen.query("MessageView"):
-                await pilot.pause(0)
-            await pilot.pause()
-            opened = time.perf_counter() - t0
-            views = len(app.screen.query("MessageView"))
+            while frames["open"] is None:
+                await pilot.pause(0.001)
+            opened_at = frames["open"] - t0
             grown = rss_mb() - base
-            transcript = app.screen.query_one("#transcript")
-            t1 = time.perf_counter()
-            transcript.scroll_home(animate=False)
-            while len(app.screen.query("MessageView")) == views and transcript.has_older:
-                await pilot.pause(0)
+            panel = app.screen.query_one("#chat-panel")
+            while app.balance is None:
+                await pilot.pause(0.01)
+            await app.workers.wait_for_complete()
             await pilot.pause()
-            older = time.perf_counter() - t1
             to_top = None
-            if sys.argv[2] == "top":
+            if top:
+                t = transcript(app)
                 t2 = time.perf_counter()
-                while transcript.has_older or transcript.scroll_y > 0:
-                    transcript.scroll_home(animate=False)
+                while t.has_older or t.scroll_y > 0:
+                    t.scroll_home(animate=False)
                     await pilot.pause()
                 to_top = time.perf_counter() - t2
-    print(json.dumps({"open": opened, "views": views, "mb": grown, "older": older,
-                      "top": to_top}))
+                t.scroll_end(animate=False)
+                await pilot.pause()
+            prompt = app.screen.query_one("#prompt")
+            prompt.load_text(NEW)
+            await pilot.pause()
+            frames["watch"] = t1 = time.perf_counter()
+            await pilot.press("enter")
+            while frames["new"] is None:
+                await pilot.pause(0.001)
+            new = frames["new"] - t1
+            while panel.streaming:
+                await pilot.pause(0.01)
+    print(json.dumps({"open": opened_at, "mb": grown, "top": to_top, "new": new * 1000}))
 
 asyncio.run(main())
 """
@@ -73,37 +120,48 @@ def make_db(data: Path, count: int) -> None:
     from tui.store.transcript import insert_message
 
     db = open_db()
-    cid = create_conversation(db, StoredSettings(model="deepseek-chat"), "demo")
-    with db.write() as conn:
-        for i in range(count):
-            role = "user" if i % 2 == 0 else "assistant"
-            text = f"Question {i}: how does this work?" if role == "user" else ANSWER
-            insert_message(conn, cid, db.now(), role=role, content=text, status="done")
+    if count:
+        cid = create_conversation(db, StoredSettings(model="deepseek-chat"), "demo")
+        with db.write() as conn:
+            for i in range(count):
+                role = "user" if i % 2 == 0 else "assistant"
+                text = f"Question {i}: how does this work?" if role == "user" else ANSWER
+                insert_message(conn, cid, db.now(), role=role, content=text, status="done")
     db.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--runs", type=int, default=runs(5))
+    parser.add_argument("--sizes", default="0,1000,5000")
+    parser.add_argument("--top-limit", type=int, default=1000,
+                        help="scroll to the top only in conversations up to this size")
     args = parser.parse_args()
+    empty: float | None = None
+    empty_mb: float | None = None
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp) / "data"
             make_db(data, size)
-            top = "top" if size <= 1000 else "no"
-            results = [run_child(CHILD, [tmp, top], {"XDG_DATA_HOME": str(data)})
+            top = "top" if 0 < size <= args.top_limit else "no"
+            results = [run_child(CHILD, [tmp, str(size), top, NEW], {"XDG_DATA_HOME": str(data)})
                        for _ in range(args.runs)]
-        views = results[0]["views"]
-        report(f"open {size} messages: start to first frame", [r["open"] for r in results],
-               "s", messages=size, mounted=views)
-        report(f"open {size} messages: memory growth", [r["mb"] for r in results], "MB",
-               messages=size)
-        report(f"open {size} messages: next older batch on scroll-up",
-               [r["older"] for r in results], "s", messages=size)
+        opens = [r["open"] for r in results]
+        mbs = [r["mb"] for r in results]
+        report(f"open {size} messages: start to first frame", opens, "s", messages=size)
+        if size == 0:
+            empty, empty_mb = statistics.median(opens), statistics.median(mbs)
+        elif empty is not None and empty_mb is not None:
+            report(f"open {size} messages: first frame minus empty chat",
+                   [o - empty for o in opens], "s", messages=size, target=0.4)
+            report(f"open {size} messages: memory growth minus empty chat",
+                   [m - empty_mb for m in mbs], "MB", messages=size, target=30)
+        report(f"open {size} messages: memory growth while opening", mbs, "MB", messages=size)
+        report(f"open {size} messages: Enter to new message on screen",
+               [r["new"] for r in results], "ms", messages=size, target=50)
         if results[0]["top"] is not None:
             report(f"open {size} messages: scroll to the very top",
-                   [r["top"] for r in results], "s", messages=size)
+                   [r["top"] for r in results], "s", messages=size, target=1.0)
 
 
 if __name__ == "__main__":

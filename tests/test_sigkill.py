@@ -16,7 +16,7 @@ from tui.demo import DemoGateway, Fault
 from tui.store import MessageStatus, list_conversations, messages, open_db
 from tui.store.drafts import draft_key, load_draft
 from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageView
+from tui.widgets.chat.transcript import Transcript
 
 CHILD = textwrap.dedent(
     """
@@ -38,11 +38,11 @@ CHILD = textwrap.dedent(
             while len(panel.conversation.turns) < 2:
                 await pilot.pause(0.01)
             await pilot.press(*"unsent draft")
-            view = app.screen.query("MessageView").last()
-            while len(view.body.source) < 300:
+            view = app.screen.query_one("#transcript").items[-1]
+            while len(view.source) < 300:
                 await pilot.pause(0.01)
             await pilot.pause(0.5)  # let the draft's quiet-typing timer fire
-            print("READY", len(view.body.source), flush=True)
+            print("READY", len(view.source), flush=True)
             await asyncio.sleep(3600)
 
     asyncio.run(main(sys.argv[1], sys.argv[2]))
@@ -94,8 +94,8 @@ async def test_sigkill_mid_stream_keeps_the_partial_answer_and_the_draft(
         assert panel.conversation.turns[-1].status is Status.INTERRUPTED
 
         def meta() -> str:
-            views = app.screen.query(MessageView)
-            return str(views.last().query_one(".meta").render()) if views else ""
+            views = app.screen.query_one(Transcript).items
+            return views[-1].meta if views else ""
 
         await wait_for(pilot, lambda: "interrupted" in meta())
         assert panel.query_one("#prompt").text == "unsent draft"

@@ -14,11 +14,20 @@ from tui.paths import data_dir
 from tui.store import add_message, create_conversation, list_conversations, messages, open_db
 from tui.store.records import StoredSettings
 from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageView
+from tui.widgets.chat.transcript import Transcript
 
 
 def chat(app: object) -> ChatPanel:
     return app.screen.query_one(ChatPanel)  # type: ignore[attr-defined,no-any-return]
+
+
+def transcript(app: object) -> Transcript:
+    return app.screen.query_one(Transcript)  # type: ignore[attr-defined,no-any-return]
+
+
+def selected_role(app: object) -> str | None:
+    item = transcript(app).selected
+    return item.turn.role if item is not None and app.focused is transcript(app) else None  # type: ignore[attr-defined]
 
 
 async def ask(pilot: object, app: object, text: str) -> None:
@@ -53,7 +62,7 @@ async def test_restart_shows_the_conversation_again(demo: DemoGateway, tmp_path:
         assert turns[0].content == "first question"
         assert turns[1].content == answer
         assert turns[1].usage is not None
-        assert len(again.screen.query(MessageView)) == 2
+        assert len(transcript(again).items) == 2
         options = again.screen.query_one("#conversation-options", OptionList)
         await wait_for(pilot, lambda: options.option_count == 1)
         assert "first question" in str(options.get_option_at_index(0).prompt)
@@ -92,8 +101,8 @@ async def test_search_finds_a_month_old_chat_and_opens_it(
         assert "«citric»" not in str(results.get_option_at_index(0).prompt)  # marked, not shown
         await pilot.press("enter")
         await wait_for(pilot, lambda: chat(app).conversation.id == old)
-        await wait_for(pilot, lambda: isinstance(app.focused, MessageView))
-        assert app.focused.turn.id == target  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: app.focused is transcript(app))
+        assert transcript(app).selected.turn.id == target  # type: ignore[union-attr]
 
 
 async def test_edit_an_earlier_message_makes_a_fork(demo: DemoGateway, tmp_path: Path) -> None:
@@ -103,9 +112,9 @@ async def test_edit_an_earlier_message_makes_a_fork(demo: DemoGateway, tmp_path:
         await ask(pilot, app, "tea or coffee")
         original = chat(app).conversation.id
         await pilot.press("shift+tab")  # the last message (the answer)
-        assert isinstance(app.focused, MessageView)
+        assert selected_role(app) == "assistant"
         await pilot.press("up")  # the question
-        assert app.focused.turn.role == "user"  # type: ignore[union-attr]
+        assert selected_role(app) == "user"
         await pilot.press("e")
         prompt = chat(app).query_one("#prompt")
         assert prompt.text == "tea or coffee"
@@ -136,7 +145,7 @@ async def test_fork_from_an_answer_by_keys(demo: DemoGateway, tmp_path: Path) ->
         await ask(pilot, app, "two")
         original = chat(app).conversation.id
         await pilot.press("shift+tab", "up", "up")  # the first answer
-        assert app.focused.turn.content.startswith("#") or app.focused.turn.role == "assistant"  # type: ignore[union-attr]
+        assert selected_role(app) == "assistant"
         await pilot.press("f")
         await wait_for(pilot, lambda: chat(app).conversation.id != original)
         assert [t.role for t in chat(app).conversation.turns] == ["user", "assistant"]
@@ -153,12 +162,12 @@ async def test_long_conversation_mounts_only_its_tail(demo: DemoGateway, tmp_pat
         await wait_for(
             pilot, lambda: chat(app).conversation is not None and chat(app).conversation.id == cid
         )
-        views = app.screen.query(MessageView)
-        assert 0 < len(views) < 100
-        assert views.last().turn.content == "message number 299"
-        transcript = app.screen.query_one("#transcript")
-        transcript.scroll_home(animate=False)
-        await wait_for(pilot, lambda: len(app.screen.query(MessageView)) > len(views))
+        items = transcript(app).items
+        assert 0 < len(items) < 100
+        assert items[-1].turn.content == "message number 299"
+        shown = len(items)
+        transcript(app).scroll_home(animate=False)
+        await wait_for(pilot, lambda: len(transcript(app).items) > shown)
 
 
 async def test_corrupt_database_is_reported_and_left_alone(

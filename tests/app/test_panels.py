@@ -12,11 +12,16 @@ from tui.conversation import Status
 from tui.demo import DemoGateway, Fault
 from tui.textfmt import number
 from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageView
+from tui.widgets.chat.message import MessageItem
+from tui.widgets.chat.transcript import Transcript
 
 
 def chat_panel(app: object) -> ChatPanel:
     return app.screen.query_one(ChatPanel)  # type: ignore[attr-defined,no-any-return]
+
+
+def shown_messages(app: object) -> list[MessageItem]:
+    return app.screen.query_one(Transcript).items  # type: ignore[attr-defined,no-any-return]
 
 
 async def test_send_a_message_and_see_the_streamed_answer(
@@ -34,11 +39,10 @@ async def test_send_a_message_and_see_the_streamed_answer(
         assert "generators" in answer.content.lower()
         assert answer.usage is not None and answer.usage.completion_tokens > 0
         assert answer.request_id == demo.logs[0]["reqid"]
-        views = app.screen.query(MessageView)
+        views = shown_messages(app)
         assert len(views) == 2
-        markdown_text = views.last().body.source
-        assert markdown_text == answer.content
-        meta = str(views.last().query_one(".meta", Static).render())
+        assert views[-1].source == answer.content
+        meta = views[-1].meta
         assert "tokens" in meta
         assert panel.query_one("#prompt").text == ""
 
@@ -64,7 +68,7 @@ async def test_escape_stops_the_stream_and_keeps_the_partial_answer(
             pilot,
             lambda: (
                 len(panel.conversation.turns) == 2
-                and len(app.screen.query(MessageView).last().body.source) > 20
+                and len(shown_messages(app)[-1].source) > 20
             ),
         )
         await pilot.press("escape")
@@ -72,7 +76,7 @@ async def test_escape_stops_the_stream_and_keeps_the_partial_answer(
         answer = panel.conversation.turns[-1]
         assert answer.status is Status.STOPPED
         assert len(answer.content) > 20
-        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
+        meta = shown_messages(app)[-1].meta
         assert "stopped" in meta
 
 
@@ -172,7 +176,7 @@ async def test_rate_limit_shows_a_countdown_and_retry_works(
             pilot, lambda: panel.conversation.turns[-1] is not failed and not panel.streaming
         )
         assert panel.conversation.turns[-1].status is Status.DONE
-        assert len(app.screen.query(MessageView)) == 2
+        assert len(shown_messages(app)) == 2
 
 
 async def test_automatic_retry_is_announced(demo: DemoGateway, tmp_path: Path) -> None:
@@ -273,5 +277,5 @@ async def test_an_answer_shows_the_credits_its_log_row_charged(
         row = demo.logs[0]
         assert row["reqid"] == answer.request_id
         assert answer.credits == Decimal(row["fen"]) and not answer.credits_estimated
-        meta = str(app.screen.query(MessageView).last().query_one(".meta", Static).render())
+        meta = shown_messages(app)[-1].meta
         assert f"{row['fen']} credits" in meta

@@ -1,22 +1,20 @@
-"""One message of the transcript: who, reasoning apart (collapsible), Markdown body, meta line."""
+"""One message of the transcript as data: who, reasoning apart, body blocks, meta line; each part
+is laid out once per width by the transcript and cached, a streaming answer grows by blocks."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from rich.markdown import Markdown as RichMarkdown
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Collapsible, Markdown, Static
+from textual.strip import Strip
 
 from ...conversation import Status, Turn
 from ...i18n import _
 from ...textfmt import number
+from .blocks import BlockSplitter
 
-_CODE_THEMES = {True: "monokai", False: "friendly"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -30,106 +28,192 @@ def literal(text: str) -> str:
     )
 
 
+@dataclass(eq=False)
+class Part:
+    """A piece of a message laid out on its own: `strips` once rendered at `width`."""
+
+    kind: str  # who | reasoning-head | reasoning | block | tail | meta | gap
+    text: str = ""
+    plain: bool = False  # shown as plain wrapped text (user text, huge blocks)
+    spaced: bool = False  # a blank line before it (between body blocks)
+    strips: list[Strip] | None = None
+    width: int = 0
+
+    def height(self, width: int) -> int:
+        if self.strips is not None and self.width == width:
+            return len(self.strips)
+        return self.estimate(width)
+
+    def estimate(self, width: int) -> int:
+        if self.kind in ("who", "reasoning-head", "gap", "meta"):
+            return 1
+        width = max(10, width - 2)
+        text = self.text
+        if not text.strip():
+            return 0
+        if len(text) > 200_000:  # a rough guess, without walking a huge text
+            return len(text) // width + text.count("\n")
+        return sum(len(line) // width + 1 for line in text.rstrip("\n").split("\n")) + (
+            1 if self.spaced else 0
+        )
+
+    def invalidate(self) -> None:
+        self.strips = None
+
+
 @dataclass
 class MessageAction(Message):
     """The user asked for `action` ('edit', 'fork', 'regenerate', 'copy') on a message."""
 
-    view: MessageView
+    item: MessageItem
     action: str
 
 
-class MessageView(Vertical, can_focus=True):
-    """A user or assistant message; assistant bodies stream in through `Markdown.get_stream`.
-    Focus one (Shift+Tab from the input, then up/down) to edit, fork, regenerate or copy it."""
+@dataclass(eq=False)
+class MessageItem:
+    """A user or assistant message in the transcript. A live answer is fed its text piece by
+    piece: completed markdown blocks are laid out once, only the growing tail again."""
 
-    BINDINGS = [
-        Binding("e", "act('edit')", _("Edit & resend"), id="message.edit"),
-        Binding("f", "act('fork')", _("Fork here"), id="message.fork"),
-        Binding("r", "act('regenerate')", _("Regenerate"), id="message.regenerate"),
-        Binding("c", "act('copy')", _("Copy"), id="message.copy"),
-        Binding("up,k", "move(-1)", _("Previous"), id="message.previous", show=False),
-        Binding("down,j", "move(1)", _("Next"), id="message.next", show=False),
-    ]
+    turn: Turn
+    live: bool = False
+    note: str | None = None  # an extra remark on the meta line (retry countdown ...)
+    reasoning_open: bool = False
+    changed: Callable[[MessageItem], None] | None = None  # the transcript's "lay me out" hook
+    blocks: list[Part] = field(default_factory=list)
+    _reasoning: list[str] = field(default_factory=list)
+    _parts: list[Part] | None = None
 
-    def __init__(self, turn: Turn, *, live: bool = False) -> None:
-        super().__init__(classes=f"message {turn.role}")
-        self.turn = turn
-        self.live = live  # streams into a Textual Markdown; else one Rich renderable (cheap)
-        self._reasoning: list[str] = []
-
-    def compose(self) -> ComposeResult:
+    def __post_init__(self) -> None:
         turn = self.turn
-        if turn.role == "user":
-            yield Static(_("You"), classes="who", markup=False)
-            yield Static(literal(turn.content), classes="body user-body", markup=False)
-            return
-        yield Static(turn.model or _("Assistant"), classes="who", markup=False)
-        with Collapsible(title=_("Reasoning"), collapsed=not turn.reasoning, classes="reasoning"):
-            yield Static(literal(turn.reasoning), classes="reasoning-text", markup=False)
-        if self.live:
-            yield Markdown(literal(turn.content), classes="body")
-        else:
-            yield Static(self._rendered(), classes="body rich-body")
-        yield Static("", classes="meta", markup=False)
+        self._splitter = BlockSplitter(markdown=turn.role == "assistant")
+        who = _("You") if turn.role == "user" else (turn.model or _("Assistant"))
+        self._who = Part("who", who)
+        self._reasoning_head = Part("reasoning-head")
+        self._reasoning_body = Part("reasoning", literal(turn.reasoning), plain=True)
+        self.tail = Part("tail")
+        self._meta = Part("meta")
+        self._gap = Part("gap")
+        self.reasoning_open = self.live and bool(turn.reasoning)
+        if not self.live:
+            self._take(self._splitter.feed(literal(turn.content)) + self._splitter.finish())
+        self._meta.text = self.meta_text()
 
-    def _rendered(self) -> RichMarkdown:
-        """A finished answer as one Rich renderable: ~10x cheaper to mount than the widget tree
-        of a Textual Markdown, which is what keeps long conversations quick to open."""
-        try:
-            dark = self.app.current_theme.dark
-        except Exception:  # noqa: BLE001 - no app yet: render for the default dark theme
-            dark = True
-        return RichMarkdown(
-            literal(self.turn.content), code_theme=_CODE_THEMES[dark], hyperlinks=False
-        )
-
-    def on_mount(self) -> None:
-        if self.turn.role == "assistant":
-            self.query_one(".reasoning").display = bool(self.turn.reasoning)
-            self.show_meta()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "act" and parameters:
-            wanted = parameters[0]
-            if wanted == "edit":
-                return self.turn.role == "user"
-            if wanted == "regenerate":
-                return self.turn.role == "assistant"
-        return True
-
-    def action_act(self, action: str) -> None:
-        self.post_message(MessageAction(self, action))
-
-    def action_move(self, step: int) -> None:
-        views = list(self.parent.query_children(MessageView)) if self.parent else []
-        index = views.index(self) + step if self in views else -1
-        if 0 <= index < len(views):
-            views[index].focus()
-            views[index].scroll_visible()
-        elif step > 0:
-            self.screen.query_one("#prompt").focus()
+    # ---- text ------------------------------------------------------------------------
 
     @property
-    def body(self) -> Markdown:
-        """The streaming Markdown of a live answer."""
-        return self.query_one(Markdown)
+    def source(self) -> str:
+        """The (literal) text shown so far."""
+        return "".join(b.text for b in self.blocks) + self.tail.text
+
+    def shown_text(self) -> str:
+        """The text up to the last part already laid out (what a frame can show)."""
+        if self.tail.text and self.tail.strips is not None:
+            return self.source
+        last = max((i for i, b in enumerate(self.blocks) if b.strips is not None), default=-1)
+        return "".join(b.text for b in self.blocks[: last + 1])
+
+    def _take(self, blocks: list) -> None:
+        for block in blocks:
+            self.blocks.append(
+                Part("block", block.text, plain=block.plain, spaced=bool(self.blocks))
+            )
+        if blocks:
+            self._parts = None
+
+    def append(self, text: str) -> None:
+        """More (literal) answer text from the stream."""
+        self._take(self._splitter.feed(text))
+        tail = self._splitter.tail
+        if tail != self.tail.text:
+            self.tail.text = tail
+            self.tail.spaced = bool(self.blocks)
+            self.tail.invalidate()
+            self._parts = None
+        self._changed()
+
+    def finish(self) -> None:
+        """The stream ended: the tail becomes the last block."""
+        self._take(self._splitter.finish())
+        self.tail.text = ""
+        self.tail.invalidate()
+        self.live = False
+        self._parts = None
+        self._meta.text = self.meta_text()
+        self._meta.invalidate()
+        self._changed()
 
     def add_reasoning(self, text: str) -> None:
         self._reasoning.append(literal(text))
-        box = self.query_one(".reasoning", Collapsible)
-        if not box.display:
-            box.display = True
-            box.collapsed = False
-        self.query_one(".reasoning-text", Static).update("".join(self._reasoning))
+        self._reasoning_body.text = "".join(self._reasoning)
+        self._reasoning_body.invalidate()
+        if len(self._reasoning) == 1:
+            self.reasoning_open = True
+        self._parts = None
+        self._changed()
 
     def content_started(self) -> None:
         """Fold the reasoning away once the answer itself begins."""
-        box = self.query_one(".reasoning", Collapsible)
-        if box.display and not box.collapsed:
-            box.collapsed = True
+        if self.reasoning_open:
+            self.toggle_reasoning()
+
+    @property
+    def has_reasoning(self) -> bool:
+        return bool(self._reasoning_body.text)
+
+    def toggle_reasoning(self) -> None:
+        self.reasoning_open = not self.reasoning_open and self.has_reasoning
+        self._reasoning_head.invalidate()
+        self._parts = None
+        self._changed()
+
+    def parts(self) -> list[Part]:
+        if self._parts is None:
+            parts = [self._who]
+            if self.has_reasoning:
+                self._reasoning_head.text = ("▼ " if self.reasoning_open else "▶ ") + _(
+                    "Reasoning"
+                )
+                parts.append(self._reasoning_head)
+                if self.reasoning_open:
+                    parts.append(self._reasoning_body)
+            parts += self.blocks
+            if self.tail.text:
+                parts.append(self.tail)
+            if self._meta.text:
+                parts.append(self._meta)
+            parts.append(self._gap)
+            self._parts = parts
+        return self._parts
+
+    def invalidate(self) -> None:
+        """Lay every part out again (new width or theme)."""
+        for part in (self._who, self._reasoning_head, self._reasoning_body, self.tail,
+                     self._meta, self._gap, *self.blocks):  # fmt: skip
+            part.invalidate()
+
+    def _changed(self) -> None:
+        if self.changed is not None:
+            self.changed(self)
+
+    # ---- meta ------------------------------------------------------------------------
 
     def show_meta(self, note: str | None = None) -> None:
+        self.note = note
+        text = self.meta_text()
+        if text != self._meta.text:
+            self._meta.text = text
+            self._meta.invalidate()
+            self._parts = None
+            self._changed()
+
+    @property
+    def meta(self) -> str:
+        return self._meta.text
+
+    def meta_text(self) -> str:
         turn = self.turn
+        if turn.role == "user":
+            return self.note or ""
         parts: list[str] = []
         if turn.status == Status.STREAMING:
             parts.append(_("answering… (Esc stops)"))
@@ -161,9 +245,6 @@ class MessageView(Vertical, can_focus=True):
             parts.append(_("ended early: {reason}").format(reason=turn.finish_reason))
         if turn.error:
             parts.append(turn.error)
-        if note:
-            parts.append(note)
-        meta = self.query_one(".meta", Static)
-        meta.update(" · ".join(parts))
-        for state in Status:
-            self.set_class(turn.status == state, f"-{state.value}")
+        if self.note:
+            parts.append(self.note)
+        return " · ".join(parts)

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Markdown, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from ...conversation import Conversation, Settings, Status, Turn
 from ...gateway import (
@@ -32,7 +32,7 @@ from ...history import Answer, History
 from ...i18n import _
 from ...messages import AnswerFinished
 from ...store import StoreError
-from .message import MessageAction, MessageView, literal
+from .message import MessageAction, MessageItem, literal
 from .prompt import PromptInput
 from .retry import RetryOffer
 from .sidebar import ConversationAction, ConversationList
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
 WIDE = 100  # columns from which the conversation list shows by default
+COSTED = 40  # latest messages whose credits are read again after an answer
 
 
 class ChatPanel(Vertical):
@@ -86,7 +87,6 @@ class ChatPanel(Vertical):
                 yield PromptInput(id="prompt")
 
     def on_mount(self) -> None:
-        self.query_one(Transcript).anchor()
         self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
         self.call_later(self._open_recent)  # after the tabs have settled
 
@@ -134,52 +134,25 @@ class ChatPanel(Vertical):
         if conversation.settings.model and conversation.settings.model != self.deck.model:
             self.deck.model = conversation.settings.model
         transcript = self.query_one(Transcript)
-        await transcript.remove_children()
-        if conversation.turns:
-            await transcript.mount_all(MessageView(t) for t in conversation.turns)
-        else:
-            await transcript.mount(Static(self._hint(), id="empty-hint", markup=False))
-        transcript.older_loaded(conversation.earlier > 0)
+        transcript.show(
+            conversation.turns,
+            conversation.earlier,
+            lambda count: self.history.older(conversation, count),
+            self._hint(),
+        )
         prompt = self.query_one(PromptInput)
         prompt.load_text(self.history.draft(conversation.id))
         prompt.move_cursor(prompt.document.end)
         self._show_settings()
         self.refresh_list()
         if focus_message is not None:
-            self.call_after_refresh(self._focus_message, focus_message)
-        else:
-            transcript.scroll_end(animate=False, immediate=True)
-            transcript.anchor()
-
-    def _focus_message(self, message_id: int) -> None:
-        for view in self.query(MessageView):
-            if view.turn.id == message_id:
-                view.focus()
-                view.scroll_visible(top=True, animate=False)
-                return
+            self.call_after_refresh(transcript.select_turn, focus_message)
 
     def refresh_list(self) -> None:
         current = self.conversation.id if self.conversation else None
         self.query_one(ConversationList).show(
             self.history.summaries(), current, self.deck.clock.now()
         )
-
-    @on(Transcript.NeedOlder)
-    async def _load_older(self) -> None:
-        transcript = self.query_one(Transcript)
-        if self.conversation is None:
-            return
-        turns = self.history.older(self.conversation)
-        if turns:
-            before = transcript.virtual_size.height
-            first = transcript.query(MessageView).first()
-            await transcript.mount_all((MessageView(t) for t in turns), before=first)
-            transcript.call_after_refresh(
-                lambda: transcript.scroll_to(
-                    y=transcript.virtual_size.height - before, animate=False
-                )
-            )
-        transcript.older_loaded(self.conversation.earlier > 0)
 
     def _hint(self) -> str:
         return _(
@@ -269,21 +242,13 @@ class ChatPanel(Vertical):
         turn = Turn("user", text)
         conversation.turns.append(turn)
         self.history.add_user(conversation, turn)
-        await self._mount(MessageView(turn))
+        self.query_one(Transcript).add(turn)
         self.query_one(PromptInput).clear()
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self.history.save_draft(draft_owner, "")
         self.history.save_draft(conversation.id, "")
         await self._answer()
-
-    async def _mount(self, view: MessageView) -> None:
-        transcript = self.query_one(Transcript)
-        hint = transcript.query("#empty-hint")
-        if hint:
-            await hint.remove()
-        await transcript.mount(view)
-        transcript.anchor()
 
     async def _answer(self, reuse: Turn | None = None) -> None:
         """Ask for an answer to the conversation so far (into `reuse`'s row when given)."""
@@ -296,20 +261,18 @@ class ChatPanel(Vertical):
         if reuse is not None:
             turn.id, turn.position = reuse.id, reuse.position
         conversation.turns.append(turn)
-        view = MessageView(turn, live=True)
-        await self._mount(view)
+        view = self.query_one(Transcript).add(turn, live=True)
         answer = self.history.start_answer(conversation, turn, asdict(self.settings))
         self._stream(turn, view, history, answer)
         self.refresh_list()
 
     @work(group="chat", exclusive=True, exit_on_error=False)
     async def _stream(
-        self, turn: Turn, view: MessageView, history: list[Message], answer: Answer
+        self, turn: Turn, view: MessageItem, history: list[Message], answer: Answer
     ) -> None:
         deck = self.deck
         clock = deck.clock
         started = clock.monotonic()
-        stream = Markdown.get_stream(view.body)
         acc = ChatAccumulator()
         stopped = False
         first_content = True
@@ -323,7 +286,7 @@ class ChatPanel(Vertical):
                             first_content = False
                             view.content_started()
                         answer.content(event.text)
-                        await stream.write(literal(event.text))
+                        view.append(literal(event.text))
                     elif isinstance(event, ReasoningDelta):
                         answer.reasoning(event.text)
                         view.add_reasoning(event.text)
@@ -335,15 +298,15 @@ class ChatPanel(Vertical):
             stopped = True
             raise
         finally:
-            await stream.stop()
             result = acc.finish()
             turn.apply(result, stopped=stopped)
             turn.elapsed = clock.monotonic() - started
+            view.finish()
             answer.finish(turn)
             self.streaming = False
             self._finished(turn, view, result.error)
 
-    def _finished(self, turn: Turn, view: MessageView, error: object) -> None:
+    def _finished(self, turn: Turn, view: MessageItem, error: object) -> None:
         view.show_meta()
         if turn.status in (Status.FAILED, Status.CUT) and error is not None:
             title = _("Answer cut off") if turn.status == Status.CUT else _("Answer failed")
@@ -383,11 +346,11 @@ class ChatPanel(Vertical):
         except StoreError as exc:
             self.notify(exc.message, title=_("History"), severity="warning")
             return
-        views = [v for v in self.query(MessageView) if v.turn.role == "assistant"]
+        recent = self.query_one(Transcript).items[-COSTED:]
+        views = [v for v in recent if v.turn.role == "assistant" and not v.live]
         self.history.refresh_costs([v.turn for v in views])
         for view in views:
-            if view.turn.status is not Status.STREAMING:
-                view.show_meta()
+            view.show_meta(view.note)
         self.refresh_list()
 
     # ---- editing and forking -----------------------------------------------------------
@@ -449,7 +412,7 @@ class ChatPanel(Vertical):
     @on(MessageAction)
     async def _message_action(self, event: MessageAction) -> None:
         event.stop()
-        turn = event.view.turn
+        turn = event.item.turn
         if event.action == "copy":
             self._copy(
                 turn.content,
@@ -497,9 +460,7 @@ class ChatPanel(Vertical):
         reuse = None
         if turns[-1].role == "assistant":
             reuse = turns.pop()
-            views = self.query(MessageView)
-            if views:
-                await views.last().remove()
+            self.query_one(Transcript).remove_last()
         await self._answer(reuse)
 
     async def action_new_chat(self) -> None:

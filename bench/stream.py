@@ -1,0 +1,209 @@
+"""Streaming a markdown answer into the chat: tokens/s flat out, CPU and stalls at a set rate.
+
+The demo gateway runs in a child process (a real gateway is remote, so its CPU must not count)
+and answers with a long markdown text cut to `--tokens` pieces; the app runs headless
+(`run_test`, 120x40) in a fresh process per run. Figures per scenario (empty conversation, and
+below a 200-message transcript):
+  - flat out: tokens per second from the first token to the last token on screen;
+  - at `--rate` tokens/s: CPU % of one core (process time / wall time while streaming), the
+    longest event-loop stall (a 5 ms sleep probe), and the time from [DONE] to the frame that
+    shows the last token.
+
+Usage: python bench/stream.py [--runs 3] [--tokens 4000] [--rate 200] [--rate-tokens 1000]
+       [--transcripts 0,200] [--only flat|rate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import report, run_child  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A gateway whose answer to any prompt is `tokens` pieces of the demo's markdown templates.
+SERVER = """
+import sys
+from tui.demo import DemoGateway, answers
+tokens, rate = int(sys.argv[1]), float(sys.argv[2])
+text = ""
+i = 0
+while len(answers.split_pieces(text)) < tokens:
+    text += answers._fill(answers.TEMPLATES[i % len(answers.TEMPLATES)], f"topic {i}") + "\\n"
+    i += 1
+long = "".join(answers.split_pieces(text)[:tokens])
+answers.answer_text = lambda prompt: long
+demo = DemoGateway(history_rows=50, token_rate=rate or None).start()
+print(demo.url, flush=True)
+sys.stdin.read()
+demo.stop()
+"""
+
+CHILD = r"""
+import asyncio, json, sys, time
+from pathlib import Path
+from tui.app import TokenDeck
+from tui.config import Config, demo_profile
+from tui.runtime import spec_for
+
+url, tmp = sys.argv[1], sys.argv[2]
+
+
+def shown(view):
+    # how much of the answer the live message shows (new transcript, else Textual Markdown)
+    text = getattr(view, "shown_text", None)
+    return text() if callable(text) else view.body.source
+
+
+async def main():
+    profile = demo_profile()
+    app = TokenDeck(config=Config(path=Path(tmp) / "c.toml", data={"cursor_blink": False}),
+                    profile=profile, spec=spec_for(profile, url), demo=True)
+    state = {"done": None, "final": None, "frame": None, "first": None, "view": None}
+    stalls = []
+
+    def frame():
+        view = state["view"]
+        if state["done"] is not None and state["frame"] is None and view is not None:
+            if len(shown(view)) >= state["final"]:
+                state["frame"] = time.perf_counter()
+
+    app.post_display_hook = frame
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.screen.query_one("#chat-panel")
+        while panel.conversation is None or app.balance is None:
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        gateway = app.gateway
+        original = gateway.stream_chat
+
+        async def timed(*args, **kwargs):
+            text = []
+            async for event in original(*args, **kwargs):
+                if state["first"] is None and getattr(event, "text", None):
+                    state["first"] = time.perf_counter()
+                    state["cpu0"] = time.process_time()
+                text.append(getattr(event, "text", "") if type(event).__name__ == "ContentDelta"
+                            else "")
+                yield event
+            state["final"] = len("".join(text))
+            state["done"] = time.perf_counter()
+            state["cpu1"] = time.process_time()
+
+        gateway.stream_chat = timed
+        running = True
+
+        async def probe():
+            while running:
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                stalls.append(time.perf_counter() - t - 0.005)
+
+        before = len(panel.conversation.turns)
+        await pilot.press(*"stream please", "enter")
+        while len(panel.conversation.turns) < before + 2:
+            await pilot.pause(0)
+        state["view"] = app.screen.query("MessageView").last()
+        task = asyncio.create_task(probe())
+        while state["frame"] is None:
+            await pilot.pause(0.001)
+        running = False
+        await task
+        while panel.streaming:
+            await pilot.pause(0.01)
+        turn = panel.conversation.turns[-1]
+        assert turn.status.value == "done", turn.status
+        wall = state["done"] - state["first"]
+        print(json.dumps({
+            "tokens": turn.usage.completion_tokens if turn.usage else None,
+            "chars": state["final"],
+            "tokens_per_s": (turn.usage.completion_tokens if turn.usage else 0)
+                            / (state["frame"] - state["first"]),
+            "cpu": (state["cpu1"] - state["cpu0"]) / wall * 100,
+            "stall": max(stalls) * 1000,
+            "last": (state["frame"] - state["done"]) * 1000,
+        }))
+
+asyncio.run(main())
+"""
+
+
+@contextmanager
+def gateway(tokens: int, rate: float) -> Iterator[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(tokens), str(rate)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=10)
+
+
+def runs(url: str, transcript: int, count: int) -> list[dict]:
+    from bench.open_conversation import make_db
+
+    results = []
+    for _ in range(count):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "data"
+            if transcript:
+                make_db(data, transcript)
+            results.append(run_child(CHILD, [url, tmp], {"XDG_DATA_HOME": str(data)}))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=4000, help="answer length flat out")
+    parser.add_argument("--rate", type=float, default=200.0, help="tokens/s for the CPU run")
+    parser.add_argument("--rate-tokens", type=int, default=1000, help="answer length at --rate")
+    parser.add_argument("--transcripts", default="0,200", help="messages already shown")
+    parser.add_argument("--only", choices=("flat", "rate"), default=None)
+    args = parser.parse_args()
+    saved = os.environ.get("XDG_DATA_HOME")
+    flat_rates: dict[int, float] = {}
+    for size in (int(s) for s in args.transcripts.split(",")):
+        where = f"into {size} messages" if size else "into an empty chat"
+        if args.only != "rate":
+            with gateway(args.tokens, 0) as url:
+                flat = runs(url, size, args.runs)
+            figure = report(f"stream {args.tokens} tokens flat out {where}",
+                            [r["tokens_per_s"] for r in flat], "tokens/s", transcript=size)
+            flat_rates[size] = figure["median"]
+            report(f"  longest event-loop stall (flat out) {where}",
+                   [r["stall"] for r in flat], "ms", transcript=size)
+        if args.only != "flat":
+            with gateway(args.rate_tokens, args.rate) as url:
+                paced = runs(url, size, args.runs)
+            rate = f"{args.rate:g} tokens/s"
+            report(f"stream at {rate}: CPU {where}", [r["cpu"] for r in paced],
+                   "% of one core", transcript=size)
+            report(f"stream at {rate}: longest stall {where}", [r["stall"] for r in paced],
+                   "ms", transcript=size)
+            report(f"stream at {rate}: [DONE] to last token on screen {where}",
+                   [r["last"] for r in paced], "ms", transcript=size)
+    if saved is not None:
+        os.environ["XDG_DATA_HOME"] = saved
+    if len(flat_rates) == 2 and 0 in flat_rates:
+        other = max(flat_rates)
+        slowdown = flat_rates[0] / flat_rates[other]
+        report(f"slowdown below {other} messages (flat out)", [slowdown], "x")
+
+
+if __name__ == "__main__":
+    main()
