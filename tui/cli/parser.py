@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck report --by model --since 30d --format csv > spend.csv",
     )
     p.add_argument("--by", choices=("day", "week", "model"), default="day")
+    p.add_argument("--model", help=_("only this model (wildcards * and ? allowed)"))
     p.add_argument("--since", help=_("only rows at or after this time (2026-11-01, 7d, 12h)"))
     p.add_argument("--until", help=_("only rows before this time (same forms as --since)"))
     p.add_argument(

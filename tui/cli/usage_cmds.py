@@ -26,6 +26,7 @@ from ..store import (
     Totals,
     forget_usage,
     open_db,
+    sum_buckets,
     usage_by,
 )
 from ..textfmt import number, plain, table
@@ -121,7 +122,9 @@ def report(args: argparse.Namespace) -> int:
             db.close()
             raise
     with closing(db):
-        buckets = usage_by(db, profile.name, args.by, since=since, until=until)
+        buckets = usage_by(
+            db, profile.name, args.by, since=since, until=until, pattern=args.model or None
+        )
     _print_report(buckets, args, profile, since, until)
     return ExitCode.OK
 
@@ -129,16 +132,6 @@ def report(args: argparse.Namespace) -> int:
 async def _refresh(spec: Any, db: Database, profile: Profile) -> None:
     async with Gateway(spec) as gw:
         await refresh(gw, db, profile)
-
-
-def _total(buckets: list[Bucket]) -> Totals:
-    total = Totals()
-    for b in buckets:
-        total.requests += b.totals.requests
-        total.prompt_tokens += b.totals.prompt_tokens
-        total.completion_tokens += b.totals.completion_tokens
-        total.credits += b.totals.credits
-    return total
 
 
 def _record(key: str, t: Totals, rate: Rate | None) -> dict[str, Any]:
@@ -164,7 +157,7 @@ def _print_report(
     fmt = args.format or ("json" if args.json else "table")
     rate = rate_for(profile)
     records = [_record(b.key, b.totals, rate) for b in buckets]
-    total = _record("total", _total(buckets), rate)
+    total = _record("total", sum_buckets(buckets), rate)
     if fmt == "json":
         dump_json(
             {"profile": profile.name, "by": args.by, "since": since, "until": until,

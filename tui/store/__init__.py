@@ -61,6 +61,7 @@ from .usage_stats import (
     latest_balance,
     projected_run_out,
     run_out_date,
+    sum_buckets,
     usage_by,
     usage_totals,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "save_draft",
     "search",
     "store_usage",
+    "sum_buckets",
     "to_json",
     "to_markdown",
     "update_message",

@@ -49,21 +49,6 @@ class Bucket:
 _Row = tuple[float, str, int, int, str]
 
 
-def _rows(
-    db: Database,
-    profile: str,
-    since: datetime | None,
-    until: datetime | None,
-    model: str | None,
-) -> Iterable[_Row]:
-    clause, params = where(profile, since, until, model)
-    sql = (
-        "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
-        f" WHERE {clause} ORDER BY ctime"
-    )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in db.query(sql, params)]
-
-
 def sum_rows(db: Database, clause: str, params: Sequence[Any]) -> Totals:
     """Count, tokens and exact credits of the rows matching `clause`. SQLite adds whole
     credits as integers; only when some row has a fraction are credits added as Decimal."""
@@ -94,6 +79,13 @@ def usage_totals(
     return sum_rows(db, clause, params)
 
 
+def _bucket_key(day: date, by: GroupBy) -> tuple[str, date]:
+    if by == "day":
+        return day.isoformat(), day
+    year, week, weekday = day.isocalendar()
+    return f"{year}-W{week:02d}", day - timedelta(days=weekday - 1)
+
+
 def usage_by(
     db: Database,
     profile: str,
@@ -102,30 +94,68 @@ def usage_by(
     since: datetime | None = None,
     until: datetime | None = None,
     model: str | None = None,
+    pattern: str | None = None,
     tz: tzinfo | None = None,
 ) -> list[Bucket]:
     """Totals per day or ISO week (in `tz`, default local time; oldest first) or per model
-    (most credits first)."""
+    (most credits first), of the rows of `model` or of models matching `pattern`.
+
+    SQLite groups by local day or model and adds whole credits as integers; rows are read
+    one by one only for another time zone or when some credits have a fraction."""
     if by not in GROUPINGS:
         raise ValueError(f"cannot group usage by {by!r}")
+    clause, params = where(profile, since, until, model, pattern)
+    group = "model" if by == "model" else "date(ctime, 'unixepoch', 'localtime')"
+    grouped = (
+        db.query(
+            f"SELECT {group} AS k, count(*), sum(prompt_tokens), sum(completion_tokens),"
+            f" sum(fen), typeof(sum(fen)) FROM usage_rows WHERE {clause} GROUP BY k",
+            params,
+        )
+        if tz is None
+        else []
+    )
     buckets: dict[str, Bucket] = {}
-    for ctime, row_model, prompt, completion, fen in _rows(db, profile, since, until, model):
-        if by == "model":
-            key, start = row_model, None
-        else:
-            day = datetime.fromtimestamp(ctime, tz).date()
-            if by == "day":
-                key, start = day.isoformat(), day
+
+    def bucket(key: str, start: date | None) -> Totals:
+        found = buckets.get(key)
+        if found is None:
+            found = buckets[key] = Bucket(key, start)
+        return found.totals
+
+    if tz is None and all(r[5] == "integer" for r in grouped):
+        for k, count, prompt, completion, fen, _type in grouped:
+            key, start = (k, None) if by == "model" else _bucket_key(date.fromisoformat(k), by)
+            totals = bucket(key, start)
+            totals.requests += count
+            totals.prompt_tokens += prompt
+            totals.completion_tokens += completion
+            totals.credits += Decimal(fen)
+    else:
+        sql = (
+            "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
+            f" WHERE {clause}"
+        )
+        for ctime, row_model, prompt, completion, fen in db.query(sql, params):
+            if by == "model":
+                key, start = row_model, None
             else:
-                year, week, weekday = day.isocalendar()
-                key, start = f"{year}-W{week:02d}", day - timedelta(days=weekday - 1)
-        bucket = buckets.get(key)
-        if bucket is None:
-            bucket = buckets[key] = Bucket(key, start)
-        bucket.totals.add(prompt, completion, Decimal(fen))
+                key, start = _bucket_key(datetime.fromtimestamp(ctime, tz).date(), by)
+            bucket(key, start).add(prompt, completion, Decimal(fen))
     if by == "model":
         return sorted(buckets.values(), key=lambda b: (-b.totals.credits, b.key))
     return sorted(buckets.values(), key=lambda b: b.key)
+
+
+def sum_buckets(buckets: Iterable[Bucket]) -> Totals:
+    """The totals of several buckets (a report's total line)."""
+    total = Totals()
+    for b in buckets:
+        total.requests += b.totals.requests
+        total.prompt_tokens += b.totals.prompt_tokens
+        total.completion_tokens += b.totals.completion_tokens
+        total.credits += b.totals.credits
+    return total
 
 
 def balance_series(

@@ -1,4 +1,5 @@
-"""The status line: DEMO marker, profile, current model and balance (coloured when low)."""
+"""The status line: DEMO marker, profile, current model, balance (coloured when low) and a
+warning when a budget is crossed or the balance is below the threshold."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.widgets import Label
 
 from ..gateway import Balance
 from ..i18n import _
+from ..store import StoreError
 from .money import balance_text
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ class StatusBar(Horizontal):
         yield Label("tokendeck", id="brand")
         yield Label("", id="profile", markup=False)
         yield Label("", id="model", markup=False)
+        yield Label("", id="budget-warning", markup=False)
         yield Label("", id="balance", markup=False)
 
     def on_mount(self) -> None:
@@ -39,6 +42,7 @@ class StatusBar(Horizontal):
         self.watch(deck, "balance", self._show_balance)
         self.watch(deck, "balance_error", self._show_balance_error, init=False)
         self.watch(deck, "balance_loading", self._show_loading, init=False)
+        self.query_one("#budget-warning").display = False
 
     def _show_model(self, model: str) -> None:
         self.query_one("#model", Label).update(
@@ -51,6 +55,33 @@ class StatusBar(Horizontal):
         label.update(_("balance …") if balance is None else balance_text(balance, unit))
         label.set_class(self.deck.is_low(balance), "low")
         label.remove_class("error")
+        self.refresh_budgets()
+
+    def refresh_budgets(self) -> None:
+        """Warn when today's or this month's spend (from the usage cache) is over its budget,
+        or the balance is below the profile's low_balance."""
+        deck = self.deck
+        profile = deck.profile
+        warnings = []
+        if profile.daily_budget is not None or profile.monthly_budget is not None:
+            from ..budgets import budget_status
+
+            db = deck.history.db
+            try:
+                statuses = budget_status(db, profile, deck.clock.now()) if db else []
+            except StoreError:
+                statuses = []
+            for status in statuses:
+                if status.over:
+                    warnings.append(
+                        _("over daily budget") if status.period == "day"
+                        else _("over monthly budget")
+                    )  # fmt: skip
+        if deck.is_low(deck.balance):
+            warnings.append(_("low balance"))
+        label = self.query_one("#budget-warning", Label)
+        label.update("⚠ " + _(", ").join(warnings) if warnings else "")
+        label.display = bool(warnings)
 
     def _show_balance_error(self, error: str | None) -> None:
         label = self.query_one("#balance", Label)

@@ -1,230 +1,518 @@
-"""The Usage panel: the gateway's paged usage logs in a table, with filters, sorting and totals."""
+"""The Usage panel: the cached usage log as rows (filter, sort, orphans, export) and as
+analytics (per day, week, model, balance over time), synced from the gateway in a worker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+import os
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, ProgressBar, Select, Static
+from textual.widgets import Input, ProgressBar, Select, Static
 
-from ...gateway import GatewayError, LogRow
-from ...i18n import _
+from ...budgets import period_start
+from ...gateway import GatewayError
+from ...i18n import N_, _
+from ...money import rate_for
+from ...store import (
+    Database,
+    GroupBy,
+    StoreError,
+    count_usage,
+    sum_buckets,
+    usage_by,
+    usage_models,
+)
+from ...store.usage_view import RowQuery
 from ...textfmt import number
-from ..cells import cell, num
+from ...usage_sync import SyncResult
+from .analytics import balance_view, spend_chart
+from .sources import (
+    DESCENDING_FIRST,
+    SORTABLE,
+    RowsSource,
+    report_columns,
+    report_lines,
+    row_columns,
+    totals_text,
+)
+from .table import ListSource, WindowTable
 
 if TYPE_CHECKING:
     from ...app import TokenDeck
 
 ALL_MODELS = "__all__"
-COLUMNS = ("time", "model", "prompt", "completion", "credits", "balance", "reqid")
+VIEWS = ("rows", "day", "week", "model", "balance")
+VIEW_TITLES = {
+    "rows": N_("Rows"),
+    "day": N_("By day"),
+    "week": N_("By week"),
+    "model": N_("By model"),
+    "balance": N_("Balance"),
+}
+RANGES = ("all", "today", "7d", "30d")
+RANGE_TITLES = {
+    "all": N_("all time"),
+    "today": N_("today"),
+    "7d": N_("last 7 days"),
+    "30d": N_("last 30 days"),
+}
+REFRESH_EVERY = 0.5  # seconds between table refreshes while a sync stores pages
 
 
-def _sort_key(column: str) -> Callable[[LogRow], Any]:
-    keys = {
-        "time": lambda r: r.ctime,
-        "model": lambda r: r.model.lower(),
-        "prompt": lambda r: r.prompt_tokens,
-        "completion": lambda r: r.completion_tokens,
-        "credits": lambda r: r.fen,
-        "balance": lambda r: r.yufen,
-        "reqid": lambda r: r.reqid,
-    }
-    return keys[column]
-
-
-class UsagePanel(Vertical):
+class UsagePanel(Vertical, can_focus=True):
     BINDINGS = [
-        Binding("ctrl+r", "refresh", _("Reload"), id="usage.refresh"),
+        Binding("ctrl+r", "refresh", _("Sync"), id="usage.refresh"),
+        Binding("v", "view(1)", _("View"), id="usage.view"),
+        Binding("V", "view(-1)", _("Previous view"), id="usage.view_back", show=False),
+        *(
+            Binding(str(i + 1), f"show_view('{name}')", _(VIEW_TITLES[name]), show=False,
+                    id=f"usage.view_{name}")
+            for i, name in enumerate(VIEWS)
+        ),  # fmt: skip
+        Binding("t", "range", _("Range"), id="usage.range"),
+        Binding("T", "custom_range", _("Custom range"), id="usage.range_custom", show=False),
+        Binding("slash", "search", _("Filter"), id="usage.search"),
         Binding("s", "sort", _("Sort"), id="usage.sort"),
         Binding("S", "reverse", _("Reverse"), id="usage.reverse", show=False),
-        Binding("slash", "search", _("Filter"), id="usage.search"),
+        Binding("o", "orphans", _("Orphans"), id="usage.orphans"),
+        Binding("e", "export", _("Export"), id="usage.export"),
+        Binding("escape", "leave_filter", _("Back to rows"), id="usage.leave", show=False),
     ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.rows: list[LogRow] = []
-        self.shown: list[LogRow] = []
-        self.loaded = False
+        self.loaded = False  # a sync finished (or failed) since the panel was first shown
         self.stale = False
-        self.sort_column = "time"
-        self.sort_reverse = True  # newest first
+        self.view = "rows"
+        self.range = "all"
+        self.custom: tuple[datetime | None, datetime | None] = (None, None)
+        self.orphans = False
+        self.sort = ("time", True)
+        self.source: RowsSource | None = None
+        self._shown = False
+        self._last_refresh = 0.0
+        self.exported: tuple[Path, int] | None = None  # the last export: file, rows
 
     @property
     def deck(self) -> TokenDeck:
         return cast("TokenDeck", self.app)
 
     def compose(self) -> ComposeResult:
+        with Horizontal(id="usage-head"):
+            yield Static("", id="usage-views")
+            yield Static("", id="usage-range", markup=False)
         with Horizontal(id="usage-filters"):
             yield Input(placeholder=_("Filter: model, request id, IP, note"), id="usage-text")
             yield Select([], prompt=_("All models"), id="usage-model", allow_blank=True)
         with Horizontal(id="usage-progress-row"):
             yield ProgressBar(total=None, show_eta=False, id="usage-progress")
             yield Static("", id="usage-status", markup=False)
-        table: DataTable[object] = DataTable(
-            id="usage-table", cursor_type="row", zebra_stripes=True
-        )
-        titles = (
-            _("Time"),
-            _("Model"),
-            _("In"),
-            _("Out"),
-            _("Credits"),
-            _("Left"),
-            _("Request id"),
-        )
-        for key, title in zip(COLUMNS, titles, strict=True):
-            table.add_column(title, key=key)
-        yield table
+        yield Static("", id="usage-chart", markup=False)
+        yield WindowTable(row_columns(), id="usage-table")
+        yield WindowTable(id="usage-report")
+        yield Static("", id="usage-figures", markup=False)
         yield Static("", id="usage-totals", markup=False)
 
+    def on_mount(self) -> None:
+        self.query_one("#usage-progress").display = False
+        self._show_head()
+        self._show_view_widgets()
+
+    # ---- activation and sync -----------------------------------------------------------
+
     def activate(self) -> Widget:
-        """Load on first show (or when stale); the widget that should take focus."""
+        """Show the cache at once, then sync it (first show, or when stale); the widget that
+        should take focus."""
+        if not self._shown:
+            self._shown = True
+            self._models_changed()
+            self.refresh_view()
         if not self.loaded or self.stale:
-            self.load()
-        return self.query_one("#usage-table", DataTable)
+            self.sync()
+        return self._focus_target()
+
+    def _focus_target(self) -> Widget:
+        if self.view == "rows":
+            return self.query_one("#usage-table", WindowTable)
+        if self.view == "balance":
+            return self
+        return self.query_one("#usage-report", WindowTable)
 
     def mark_stale(self) -> None:
         self.stale = True
         if self.loaded and self.is_on_screen:
-            self.load()
+            self.sync()
 
     def action_refresh(self) -> None:
-        self.rows = []
-        self.load()
+        self.sync()
 
-    def action_search(self) -> None:
-        self.query_one("#usage-text", Input).focus()
+    def _db(self) -> Database | None:
+        return self.deck.history.db
 
-    @work(exclusive=True, group="usage", exit_on_error=False)
-    async def load(self) -> None:
-        """Fetch every page (or only rows newer than those already here) without blocking."""
-        bar = self.query_one("#usage-progress", ProgressBar)
+    @work(exclusive=True, group="usage-sync", exit_on_error=False)
+    async def sync(self) -> None:
+        """Copy new log rows into the cache without blocking; the rows on screen stay."""
+        from ...costs import apply_costs
+        from ...runtime import DEMO_URL_ENV
+        from ...store import forget_usage
+        from ...usage_sync import sync_usage
+
+        db, deck = self._db(), self.deck
         status = self.query_one("#usage-status", Static)
-        bar.display = True
-        bar.update(total=None, progress=0)
-        newest = self.rows[0].id if self.rows else None
-        fresh: list[LogRow] = []
-        pages = 0
         status.remove_class("error")
+        if db is None:
+            self._say(_("The usage cache is unavailable, so nothing can be shown."), error=True)
+            self.loaded = True
+            return
+        if db.read_only:
+            self._say(_("The history database is read-only: showing the cached rows."))
+            self.loaded = True
+            return
+        bar = self.query_one("#usage-progress", ProgressBar)
+        bar.display = True
+        self._say(_("Syncing the usage log…"))
+        profile = deck.profile
         try:
-            async for page in self.deck.gateway.iter_usage_logs(stop_at_id=newest):
-                pages += 1
-                fresh.extend(page)
-                if newest is None:
-                    self.rows.extend(page)
-                    self._append(page)
-                status.update(
-                    _("Loading… {rows} rows from {pages} pages").format(
-                        rows=number(len(fresh)), pages=pages
-                    )
+            if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
+                forget_usage(db, profile.name)  # an in-process demo makes up a new history
+                self.refresh_view(keep_cursor=True)
+            deck.usage_cache_checked = True
+            result = await sync_usage(deck.gateway, db, profile.name, on_page=self._progress)
+            apply_costs(db, profile.name, prices=profile.prices)
+            self._say(
+                _("{new} new rows from {pages} pages; {rows} cached").format(
+                    new=number(result.new_rows),
+                    pages=number(result.pages),
+                    rows=number(count_usage(db, profile.name)),
                 )
-            if newest is not None and fresh:
-                self.rows[:0] = fresh
-                self._rebuild()
-            self.loaded, self.stale = True, False
-            status.update(_("{rows} rows loaded").format(rows=number(len(self.rows))))
+            )
         except GatewayError as exc:
-            status.update(_("Could not load usage logs: {error}").format(error=exc.detail))
-            status.add_class("error")
+            self._say(
+                _("Could not sync the usage log: {error} Showing the cached rows.").format(
+                    error=exc.detail.rstrip(".") + "."
+                ),
+                error=True,
+            )
             self.notify(exc.detail, title=_("Usage"), severity="error")
+        except StoreError as exc:
+            self._say(exc.message, error=True)
         finally:
             bar.display = False
+            self.loaded, self.stale = True, False
             self._models_changed()
-            self._show_totals()
+            self.refresh_view(keep_cursor=True)
+            self._budgets_changed()
 
-    # ---- filters, sorting, totals ---------------------------------------------------------
+    def _progress(self, result: SyncResult) -> None:
+        self._say(
+            _("Syncing… {rows} new rows from {pages} pages").format(
+                rows=number(result.new_rows), pages=number(result.pages)
+            )
+        )
+        now = time.monotonic()
+        if now - self._last_refresh >= REFRESH_EVERY:
+            self._last_refresh = now
+            self.refresh_view(keep_cursor=True)
 
-    def _matches(self, row: LogRow) -> bool:
+    def _say(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#usage-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    def _budgets_changed(self) -> None:
+        from ..status import StatusBar
+
+        for bar in self.screen.query(StatusBar):
+            bar.refresh_budgets()
+
+    # ---- what is shown -------------------------------------------------------------------
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The time range: since (inclusive), until (exclusive); None is open."""
+        if self.range == "custom":
+            return self.custom
+        if self.range == "all":
+            return None, None
+        now = self.deck.clock.now()
+        if self.range == "today":
+            return period_start(now, "day"), None
+        return now - timedelta(days=7 if self.range == "7d" else 30), None
+
+    def row_query(self) -> RowQuery:
+        since, until = self.bounds()
         model = self.query_one("#usage-model", Select).value
-        if isinstance(model, str) and model != ALL_MODELS and row.model != model:
-            return False
-        words = self.query_one("#usage-text", Input).value.lower().split()
-        if not words:
-            return True
-        hay = f"{row.model} {row.reqid} {row.ip} {row.note}".lower()
-        return all(w in hay for w in words)
+        text = self.query_one("#usage-text", Input).value
+        return RowQuery(
+            since=since,
+            until=until,
+            model=model if isinstance(model, str) and model != ALL_MODELS else None,
+            text=text,
+            orphans=self.orphans,
+            sort=self.sort[0],
+            descending=self.sort[1],
+        )
 
-    def _cells(self, row: LogRow) -> list[object]:
-        return [
-            cell(row.ctime.astimezone().strftime("%m-%d %H:%M")),
-            cell(row.model),
-            num(number(row.prompt_tokens)),
-            num(number(row.completion_tokens)),
-            num(number(row.fen)),
-            num(number(row.yufen)),
-            cell(row.reqid),
-        ]
-
-    def _append(self, page: list[LogRow]) -> None:
-        if self.sort_column != "time" or not self.sort_reverse:
-            self._rebuild()
+    def refresh_view(self, *, keep_cursor: bool = False) -> None:
+        """Show the current view from the cache (a few queries, each over an index)."""
+        db = self._db()
+        if db is None:
             return
-        keep = [r for r in page if self._matches(r)]
-        self.shown.extend(keep)
-        self.query_one("#usage-table", DataTable).add_rows(self._cells(r) for r in keep)
-        self._show_totals()
+        try:
+            if self.view == "rows":
+                self._show_rows(db, keep_cursor)
+            elif self.view == "balance":
+                self._show_balance(db)
+            else:
+                self._show_report(db, cast(GroupBy, self.view))
+        except StoreError as exc:
+            self._say(exc.message, error=True)
 
-    def _rebuild(self) -> None:
-        table = self.query_one("#usage-table", DataTable)
-        shown = [r for r in self.rows if self._matches(r)]
-        shown.sort(key=_sort_key(self.sort_column), reverse=self.sort_reverse)
-        self.shown = shown
-        table.clear()
-        table.add_rows(self._cells(r) for r in shown)
-        self._show_totals()
-
-    def _show_totals(self) -> None:
-        rows = self.shown
-        credits = sum((r.fen for r in rows), Decimal(0))
-        prompt = sum(r.prompt_tokens for r in rows)
-        completion = sum(r.completion_tokens for r in rows)
+    def _show_rows(self, db: Database, keep_cursor: bool) -> None:
+        query = self.row_query()
+        self.source = source = RowsSource(db, self.deck.profile.name, query)
+        table = self.query_one("#usage-table", WindowTable)
+        table.sort = self.sort
+        table.show(source, keep_cursor=keep_cursor)
+        in_range = count_usage(db, self.deck.profile.name, since=query.since, until=query.until)
+        rate = rate_for(self.deck.profile)
         self.query_one("#usage-totals", Static).update(
-            _("{count}/{total} rows · {prompt} in · {completion} out · {credits} credits").format(
-                count=number(len(rows)),
-                total=number(len(self.rows)),
-                prompt=number(prompt),
-                completion=number(completion),
-                credits=number(credits),
+            totals_text(source.totals, rate, shown=in_range)
+        )
+
+    def _show_report(self, db: Database, by: GroupBy) -> None:
+        since, until = self.bounds()
+        model = self.row_query().model
+        buckets = usage_by(db, self.deck.profile.name, by, since=since, until=until, model=model)
+        rate = rate_for(self.deck.profile)
+        table = self.query_one("#usage-report", WindowTable)
+        table.show(ListSource(report_lines(buckets, rate)), report_columns(by, rate))
+        chart = self.query_one("#usage-chart", Static)
+        chart.update(spend_chart(buckets, by, max(10, self.size.width - 2)))
+        chart.display = by != "model" and bool(buckets)
+        self.query_one("#usage-totals", Static).update(totals_text(sum_buckets(buckets), rate))
+
+    def _show_balance(self, db: Database) -> None:
+        since, until = self.bounds()
+        profile = self.deck.profile
+        height = max(3, self.size.height - 11)
+        chart, figures = balance_view(
+            db, profile, self.deck.clock.now(), since=since, until=until,
+            width=max(20, self.size.width - 2), height=height,
+        )  # fmt: skip
+        widget = self.query_one("#usage-chart", Static)
+        widget.update(chart)
+        widget.display = bool(chart)
+        self.query_one("#usage-figures", Static).update(figures)
+        self.query_one("#usage-totals", Static).update("")
+
+    def _show_head(self) -> None:
+        views = Text()
+        for i, name in enumerate(VIEWS):
+            if i:
+                views.append(" │ ", style="dim")
+            label = f"{i + 1} {_(VIEW_TITLES[name])}"
+            views.append(label, style="reverse bold" if name == self.view else "")
+        self.query_one("#usage-views", Static).update(views)
+        self.query_one("#usage-range", Static).update(self._range_text())
+
+    def _range_text(self) -> str:
+        if self.range == "custom":
+            since, until = self.custom
+            day = "%Y-%m-%d"
+            if since and until:
+                text = _("{since} to {until}").format(
+                    since=since.strftime(day), until=until.strftime(day)
+                )
+            elif since:
+                text = _("since {since}").format(since=since.strftime(day))
+            else:
+                text = _("until {until}").format(until=until.strftime(day) if until else "")
+        else:
+            text = _(RANGE_TITLES[self.range])
+        if self.orphans:
+            text = _("{range} · orphans only").format(range=text)
+        return text
+
+    def _show_view_widgets(self) -> None:
+        rows, report = self.view == "rows", self.view in ("day", "week", "model")
+        self.query_one("#usage-filters").display = rows
+        self.query_one("#usage-table").display = rows
+        self.query_one("#usage-report").display = report
+        self.query_one("#usage-chart").display = False
+        self.query_one("#usage-figures").display = self.view == "balance"
+        self.query_one("#usage-totals").display = self.view != "balance"
+
+    # ---- keys ----------------------------------------------------------------------------
+
+    def action_view(self, step: int) -> None:
+        self.action_show_view(VIEWS[(VIEWS.index(self.view) + step) % len(VIEWS)])
+
+    def action_show_view(self, name: str) -> None:
+        self.view = name
+        self._show_head()
+        self._show_view_widgets()
+        self.refresh_view()
+        self.screen.set_focus(self._focus_target())
+
+    def action_range(self) -> None:
+        names = RANGES
+        current = names.index(self.range) if self.range in names else -1
+        self.range = names[(current + 1) % len(names)]
+        self._range_changed()
+
+    def _range_changed(self) -> None:
+        self._show_head()
+        self.refresh_view()
+
+    def action_custom_range(self) -> None:
+        from ...screens.dialogs import TextPrompt
+
+        prompt = _(
+            "Range: since..until, each like 2026-11-01, 2026-11-01T08:30 or 7d (or empty)"
+        )
+        self.app.push_screen(TextPrompt(prompt, "7d.."), self._custom_chosen)
+
+    def _custom_chosen(self, text: str | None) -> None:
+        from ...cli.run import UsageError
+        from ...cli.times import parse_when
+
+        if not text:
+            return
+        since_text, _sep, until_text = text.partition("..")
+        now = self.deck.clock.now()
+        try:
+            since = parse_when(since_text, _("since"), now) if since_text.strip() else None
+            until = parse_when(until_text, _("until"), now) if until_text.strip() else None
+        except UsageError as exc:
+            self.notify(str(exc), title=_("Range"), severity="error")
+            return
+        self.range, self.custom = "custom", (since, until)
+        self._range_changed()
+
+    def action_search(self) -> None:
+        if self.view != "rows":
+            self.action_show_view("rows")
+        self.query_one("#usage-text", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        self.query_one("#usage-table", WindowTable).focus()
+
+    @on(Input.Submitted, "#usage-text")
+    def _submitted(self) -> None:
+        self.action_leave_filter()
+
+    def action_orphans(self) -> None:
+        self.orphans = not self.orphans
+        if self.view != "rows":
+            self.action_show_view("rows")
+        else:
+            self._range_changed()
+        self._show_head()
+        if self.orphans:
+            self._say(
+                _(
+                    "Orphan charges: rows since your first answer in tokendeck that none of "
+                    "your answers accounts for (o shows every row)."
+                )
+            )
+
+    def action_sort(self) -> None:
+        """Sort by the next column (s); S reverses the order."""
+        column = SORTABLE[(SORTABLE.index(self.sort[0]) + 1) % len(SORTABLE)]
+        self._sort(column, column in DESCENDING_FIRST)
+
+    def action_reverse(self) -> None:
+        self._sort(self.sort[0], not self.sort[1])
+
+    def _sort(self, column: str, descending: bool) -> None:
+        self.sort = (column, descending)
+        self.refresh_view()
+        self._say(
+            _("Sorted by {column} {arrow}").format(
+                column=column, arrow="↓" if descending else "↑"
             )
         )
 
-    def _models_changed(self) -> None:
-        select = self.query_one("#usage-model", Select)
-        models = sorted({r.model for r in self.rows})
-        current = select.value
-        select.set_options([(_("All models"), ALL_MODELS), *((m, m) for m in models)])
-        if current in models:
-            select.value = current
+    @on(WindowTable.HeaderClicked, "#usage-table")
+    def _header(self, event: WindowTable.HeaderClicked) -> None:
+        if event.key in SORTABLE:
+            column = event.key
+            same = column == self.sort[0]
+            self._sort(column, not self.sort[1] if same else column in DESCENDING_FIRST)
 
     @on(Input.Changed, "#usage-text")
     @on(Select.Changed, "#usage-model")
     def _filters_changed(self) -> None:
-        self._rebuild()
+        if self._shown:
+            self.refresh_view()
 
-    def action_sort(self) -> None:
-        """Sort by the next column (s); S reverses the order."""
-        column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
-        self._sort(column, column in ("time", "prompt", "completion", "credits", "balance"))
+    def _models_changed(self) -> None:
+        db = self._db()
+        if db is None:
+            return
+        select = self.query_one("#usage-model", Select)
+        models = usage_models(db, self.deck.profile.name)
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options([(_("All models"), ALL_MODELS), *((m, m) for m in models)])
+            if current in models:
+                select.value = current
 
-    def action_reverse(self) -> None:
-        self._sort(self.sort_column, not self.sort_reverse)
+    # ---- export --------------------------------------------------------------------------
 
-    def _sort(self, column: str, reverse: bool) -> None:
-        self.sort_column, self.sort_reverse = column, reverse
-        self._rebuild()
-        arrow = "↓" if reverse else "↑"
-        self.query_one("#usage-status", Static).update(
-            _("Sorted by {column} {arrow}").format(column=column, arrow=arrow)
+    def action_export(self) -> None:
+        from ...paths import data_dir
+        from ...screens.dialogs import TextPrompt
+
+        if self.view != "rows" or self.source is None:
+            self.action_show_view("rows")
+        count = self.source.count() if self.source else 0
+        stamp = self.deck.clock.now().astimezone().strftime("%Y%m%d-%H%M%S")
+        default = data_dir() / "exports" / f"usage-{stamp}.csv"
+        title = _("Export {count} rows to (.csv or .json):").format(count=number(count))
+        self.app.push_screen(TextPrompt(title, str(default)), self._export_chosen)
+
+    def _export_chosen(self, text: str | None) -> None:
+        db = self._db()
+        if text and db is not None:
+            self.export(Path(text).expanduser(), db.path, self.row_query())
+
+    @work(thread=True, group="usage-export", exit_on_error=False)
+    def export(self, path: Path, db_path: Path, query: RowQuery) -> None:
+        """Write the filtered rows to `path` (CSV, or JSON for a .json name) from a connection
+        of this thread's own; the file appears whole or not at all."""
+        from ...store import open_db
+        from ...store.usage_view import iter_query
+        from ...usage_export import write_rows
+
+        fmt = "json" if path.suffix.lower() == ".json" else "csv"
+        part = path.with_name(path.name + ".part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open_db(db_path, read_only=True) as db, part.open("w", encoding="utf-8") as out:
+                count = write_rows(iter_query(db, self.deck.profile.name, query), out, fmt)
+            os.replace(part, path)
+        except (OSError, StoreError) as exc:
+            part.unlink(missing_ok=True)
+            reason = exc.message if isinstance(exc, StoreError) else exc.strerror or str(exc)
+            self.app.call_from_thread(
+                self.notify,
+                _("Could not export to {path}: {reason}").format(path=path, reason=reason),
+                title=_("Export"),
+                severity="error",
+            )
+            return
+        self.exported = (path, count)
+        self.app.call_from_thread(
+            self.notify,
+            _("Exported {count} rows to {path}").format(count=number(count), path=path),
+            title=_("Export"),
         )
-
-    @on(DataTable.HeaderSelected, "#usage-table")
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
-        reverse = not self.sort_reverse if column == self.sort_column else column != "model"
-        self._sort(column, reverse)
