@@ -7,10 +7,12 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .store.usage import LogRowLike
 from .textfmt import plain
+
+if TYPE_CHECKING:
+    from .store.usage import LogRowLike
 
 LOG_FIELDS = (
     "id",

@@ -99,27 +99,6 @@ async def test_pick_a_model_from_the_list_and_see_it_in_the_header(
         assert chat_panel(app).settings.model == "gpt-4o-mini"
 
 
-async def test_usage_loads_every_page_and_totals_match(demo: DemoGateway, tmp_path: Path) -> None:
-    app = make_app(demo, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f4")
-        panel = app.screen.query_one("#usage-panel")
-        await wait_for(pilot, lambda: panel.loaded)
-        table = app.screen.query_one("#usage-table", DataTable)
-        assert table.row_count == len(demo.logs) == 3000
-        expected = sum(Decimal(r["fen"]) for r in demo.logs)
-        totals = str(app.screen.query_one("#usage-totals", Static).render())
-        assert f"{expected:,}" in totals
-        assert "3,000/3,000 rows" in totals
-        # filter by text: only one model's rows
-        model = demo.logs[0]["model"]
-        await pilot.press("slash", *model)
-        expected_rows = [r for r in demo.logs if model in r["model"]]
-        await wait_for(pilot, lambda: table.row_count == len(expected_rows))
-        totals = str(app.screen.query_one("#usage-totals", Static).render())
-        assert f"{len(expected_rows):,}/3,000 rows" in totals
-
-
 async def test_balance_drops_after_a_chat(demo: DemoGateway, tmp_path: Path) -> None:
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

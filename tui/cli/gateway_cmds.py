@@ -27,6 +27,7 @@ from ..gateway.types import Balance, LogRow
 from ..i18n import _
 from ..runtime import demo_for, spec_for
 from ..textfmt import number, plain, table
+from ..usage_export import write_rows
 from .output import dump_json, err, out
 from .run import UsageError
 from .times import local, parse_when
@@ -226,49 +227,9 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     return ExitCode.OK
 
 
-LOG_FIELDS = (
-    "id",
-    "time",
-    "model",
-    "prompt_tokens",
-    "completion_tokens",
-    "credits",
-    "balance_after",
-    "request_id",
-    "ip",
-    "note",
-)
-
-
-def _record(row: LogRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "time": local(row.ctime).isoformat(),
-        "model": row.model,
-        "prompt_tokens": row.prompt_tokens,
-        "completion_tokens": row.completion_tokens,
-        "credits": row.fen,
-        "balance_after": row.yufen,
-        "request_id": row.reqid,
-        "ip": row.ip,
-        "note": row.note,
-    }
-
-
 def _print_rows(rows: list[LogRow], fmt: str) -> None:
-    if fmt == "json":
-        dump_json([_record(r) for r in rows])
-        return
-    if fmt == "csv":
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(LOG_FIELDS)
-        for r in rows:
-            record = _record(r)
-            writer.writerow(
-                [plain(v) if isinstance(v, Decimal) else v for v in (record[f] for f in LOG_FIELDS)]
-            )
+    if fmt in ("csv", "json"):
+        write_rows([rows], sys.stdout, fmt)
         return
     cells = [
         [
