@@ -50,7 +50,7 @@ class TokenDeck(App[int]):
         Binding(
             "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
         ),
-        Binding("f6", "profiles", _("Profiles"), id="app.profiles", priority=True),
+        Binding("f6", "profiles", _("Profiles"), id="app.profiles", show=False, priority=True),
         Binding("f1", "help", _("Help"), id="app.help", priority=True),
         Binding("question_mark", "help", _("Help"), id="app.help_question", show=False),
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),

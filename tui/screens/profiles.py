@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from contextlib import suppress
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -107,7 +106,7 @@ class ProfilesScreen(Screen[str | None]):
         if fresh_demo:
             deck.usage_cache_checked = True
         found, _code = await fetch_figures(
-            profile, spec, deck.history.db, datetime.now(UTC), fresh_demo=fresh_demo
+            profile, spec, deck.history.db, deck.clock.now(), fresh_demo=fresh_demo
         )
         self._show(found)
         with suppress(OSError):
@@ -140,8 +139,15 @@ class ProfilesScreen(Screen[str | None]):
         if profile is None:
             detail.update("")
             return
-        where = profile.base_url or _("the built-in demo gateway")
-        text = where if found is None or not found.error else found.error
+        if found is not None and found.error:
+            text = found.error
+        else:
+            logs, keys = _endpoints(profile)
+            text = _("{profile}: usage log {logs} · key creation {keys}").format(
+                profile=profile.name,
+                logs=_("yes") if logs else _("no"),
+                keys=_("yes") if keys else _("no"),
+            )
         detail.update(text)
         detail.set_class(bool(found and found.error), "error")
 
@@ -232,3 +238,17 @@ def _balance(found: Figures) -> str:
         return _("error") if found.error else "—"
     places = 2 if found.unit in ("USD", "CNY") else None
     return f"{number(found.balance, places)} {found.unit}"
+
+
+def _endpoints(profile: Profile) -> tuple[bool, bool]:
+    """Whether the profile's gateway has a usage log and key creation (configured or known)."""
+    from urllib.parse import urlsplit
+
+    from ..gateway.adapters import for_host
+
+    if profile.demo:
+        return True, True
+    family = for_host(urlsplit(profile.base_url).hostname or "")
+    known = family is not None and family.creates_keys
+    custom_logs = bool((profile.adapter or {}).get("logs"))
+    return bool(profile.logs_url) or custom_logs or known, bool(profile.create_url) or known
