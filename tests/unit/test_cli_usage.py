@@ -95,6 +95,16 @@ def test_report_by_day_and_model_adds_up_to_the_gateways_rows(
     inside = [r for r in logs if 1_762_732_800 <= int(r["ctime"]) < 1_763_337_600]
     assert json.loads(window.stdout)["total"]["credits"] == sum(int(r["fen"]) for r in inside)
 
+    one = tokendeck("report", "--by", "day", "--model", "GPT-4O*", "--offline", "--json",
+                    env=demo_env)  # fmt: skip
+    theirs = [r for r in logs if r["model"].startswith("gpt-4o")]
+    assert {r["model"] for r in theirs} == {"gpt-4o", "gpt-4o-mini"}
+    assert json.loads(one.stdout)["rows"] == [
+        dict(zip(("key", "requests", "prompt_tokens", "completion_tokens", "credits"),
+                 [key, *sums], strict=True))
+        for key, sums in sorted(expected(theirs, "day").items())
+    ]  # fmt: skip
+
     weeks = tokendeck("report", "--by", "week", "--offline", env=demo_env)
     assert weeks.returncode == 0 and "2025-W47" in weeks.stdout
     assert weeks.stdout.splitlines()[-1].split()[:2] == ["total", "3,000"]

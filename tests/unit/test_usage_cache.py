@@ -1,9 +1,13 @@
-"""Usage cache: migration to schema v2, sync over real loopback HTTP (full, incremental, cut
-short, log moving underneath), windowed queries, totals, groupings, burn rate and run-out."""
+"""Usage cache: migrations to schema v2 and v3, sync over real loopback HTTP (full, incremental, cut
+short, log moving underneath), windowed queries in every order and filter, orphan charges, exact
+totals, groupings, burn rate, run-out and the export formats."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +26,9 @@ from tui.conversation import Settings
 from tui.demo import DemoGateway
 from tui.gateway import ChatParams, Gateway, LogRow, Message
 from tui.store import schema as store_schema
+from tui.store import usage_view as store_view
+from tui.store.usage_view import RowQuery, query_totals, window
+from tui.usage_export import LOG_FIELDS, json_value, log_record, write_rows
 from tui.usage_sync import SyncResult, sync_usage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -309,3 +316,124 @@ def test_sqlite_holds_decimal_text_not_floats(db: store.Database) -> None:
     assert store.usage_totals(db, P).credits == Decimal("0.3")  # 0.1 * 3 in floats is not
     with pytest.raises(sqlite3.IntegrityError):
         db.conn.execute("INSERT INTO usage_rows (profile, id, ctime) VALUES ('demo', 1, 0)")
+
+
+# ---- the Usage table's windows: sort, filter, orphans, exact totals ----------------------------
+
+
+def seeded(db: store.Database, n: int = 2000) -> list[LogRow]:
+    """n rows with a few credits that have fractions, models and IPs that vary."""
+    rows = [
+        LogRow(i, "9", T - timedelta(minutes=n - i), i % 97, i % 13,
+               Decimal(i % 50) + (Decimal("0.25") if i % 400 == 0 else 0),
+               ("gpt-4o", "Qwen-Max", "deepseek")[i % 3],
+               Decimal(10**6 - i), f"req{i:05d}", ("10.0.0.1", "10.0.0.2")[i % 2],
+               "retry" if i % 250 == 0 else "")
+        for i in range(1, n + 1)
+    ]  # fmt: skip
+    store.store_usage(db, P, rows)
+    return rows
+
+
+def shown(db: store.Database, q: RowQuery, total: int) -> list[int]:
+    """Every row id the query shows, read window by window as the table reads them."""
+    ids: list[int] = []
+    for offset in range(0, total, 70):
+        ids += [s.row.id for s in window(db, P, q, offset, 70, total=total)]
+    return ids
+
+
+def test_windows_in_every_order_and_filter_match_python(db: store.Database) -> None:
+    rows = seeded(db)
+    keys = {
+        "time": lambda r: (r.ctime, r.id), "model": lambda r: (r.model, r.ctime, r.id),
+        "prompt": lambda r: (r.prompt_tokens, r.id), "credits": lambda r: (r.fen, r.id),
+        "balance": lambda r: (r.yufen, r.id), "ip": lambda r: (r.ip, r.id),
+        "reqid": lambda r: (r.reqid, r.id),
+    }  # fmt: skip
+    for text, keep in (("", lambda r: True), ("QWEN 10.0.0.2", lambda r: r.model == "Qwen-Max"
+                       and r.ip == "10.0.0.2"), ("retry", lambda r: r.note == "retry"),
+                       ("100%_", lambda r: False)):  # fmt: skip
+        wanted = [r for r in rows if keep(r)]
+        q = RowQuery(text=text)
+        totals = query_totals(db, P, q)
+        assert totals.requests == len(wanted)
+        assert totals.credits == sum((r.fen for r in wanted), Decimal(0))  # exact fractions
+        assert totals.prompt_tokens == sum(r.prompt_tokens for r in wanted)
+        for sort, key in keys.items():
+            for descending in (True, False):
+                expected = [r.id for r in sorted(wanted, key=key, reverse=descending)]
+                assert shown(db, q.sorted_by(sort, descending), len(wanted)) == expected
+    since = T - timedelta(minutes=300)
+    only = RowQuery(model="deepseek", since=since)
+    wanted = [r for r in rows if r.model == "deepseek" and r.ctime >= since]
+    assert query_totals(db, P, only).requests == len(wanted) > 0
+    with pytest.raises(ValueError):
+        RowQuery().sorted_by("nonsense", True)
+
+
+def test_orphans_are_unclaimed_rows_since_the_first_claimed_one(db: store.Database) -> None:
+    seeded(db, 50)
+    assert not any(s.orphan for s in window(db, P, RowQuery(), 0, 50))  # no answers yet
+    cid = store.create_conversation(db, Settings(model="m"), P)
+    by_body_id = store.add_message(db, cid, "assistant", "a", request_id="chatcmpl-req00030")
+    store.add_message(db, cid, "assistant", "b", request_id="req00040")
+    by_time = store.add_message(db, cid, "assistant", "c")
+    db.conn.execute("UPDATE messages SET usage_id = 45 WHERE id = ?", (by_time,))
+    other = store.create_conversation(db, Settings(model="m"), "another-profile")
+    store.add_message(db, other, "assistant", "d", request_id="req00035")  # not this profile's
+    assert by_body_id and store_view.orphan_anchor(db, P) == 30
+    flags = {s.row.id: s.orphan for s in window(db, P, RowQuery(), 0, 50)}
+    assert [i for i, orphan in flags.items() if orphan] == sorted(
+        set(range(31, 51)) - {40, 45}, reverse=True
+    )
+    orphans = RowQuery(orphans=True)
+    assert query_totals(db, P, orphans).requests == 18
+    assert all(s.orphan for s in window(db, P, orphans, 0, 50))
+
+
+def test_sql_groupings_equal_the_row_by_row_ones(db: store.Database) -> None:
+    seeded(db)  # some credits have fractions: SQLite's float sum must not be used
+    for by in store.GROUPINGS:
+        assert store.usage_by(db, P, by) == store.usage_by(db, P, by, tz=UTC)  # TZ=UTC here
+    store.forget_usage(db, P)
+    spend(db, [d + 0.5 for d in range(10)], fen=100, last_balance=1000)  # whole credits
+    for by in store.GROUPINGS:
+        assert store.usage_by(db, P, by) == store.usage_by(db, P, by, tz=UTC)
+    picked = store.usage_by(db, P, "model", pattern="M*")
+    assert [b.key for b in picked] == ["m"] and picked[0].totals.requests == 10
+    assert store.usage_by(db, P, "model", pattern="x*") == []
+
+
+def test_migration_from_v2_adds_sortable_credit_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v2.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:2])
+        with store.open_db(path) as old:
+            old.conn.execute(
+                "INSERT INTO usage_rows (profile, id, ctime, fen, yufen) VALUES"
+                " ('demo', 1, 0, '9', '100'), ('demo', 2, 1, '10.5', '89.5')"
+            )
+    with store.open_db(path) as db:
+        by_credits = window(db, P, RowQuery().sorted_by("credits", True), 0, 5)
+        assert [s.row.fen for s in by_credits] == [Decimal("10.5"), Decimal(9)]  # not as text
+
+
+def test_exported_rows_are_the_cli_formats(db: store.Database) -> None:
+    seeded(db, 30)
+    batches = list(store_view.iter_query(db, P, RowQuery(text="gpt"), chunk=4))
+    flat = [r for batch in batches for r in batch]
+    assert len(batches) == 3 and len(flat) == 10
+    out = io.StringIO()
+    assert write_rows(batches, out, "json") == 10
+    expected = json.dumps([log_record(r) for r in flat], indent=2, default=json_value)
+    assert out.getvalue() == expected + "\n"
+    empty = io.StringIO()
+    assert write_rows([], empty, "json") == 0 and empty.getvalue() == "[]\n"
+    table = io.StringIO()
+    write_rows(batches, table, "csv")
+    lines = list(csv.reader(io.StringIO(table.getvalue())))
+    assert lines[0] == list(LOG_FIELDS) and len(lines) == 11
+    assert lines[1][LOG_FIELDS.index("request_id")] == flat[0].reqid
