@@ -18,6 +18,8 @@ from .run import UsageError
 
 def run(args: argparse.Namespace) -> int:
     config = load(args.config)
+    for warning in config.warnings:  # e.g. a file holding keys that others can read
+        err(warning)
     action = args.config_command
     if action == "path":
         out(str(config.path))
