@@ -1,0 +1,113 @@
+"""The app in Simplified Chinese: every panel, the footer and palette, and switching the
+language from the command palette without a restart (the chat and its draft are kept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import PANEL_SCENES, make_app, screen_text, wait_for
+from tui.demo import DemoGateway
+from tui.i18n import current_language, set_language
+from tui.textfmt import cell_len
+
+PANEL_WORDS = {
+    "chat": ["对话 (F2)", "发送", "换行"],
+    "models": ["模型", "所有者", "上下文"],
+    "usage": ["用量 (F4)"],
+    "balance": ["剩余积分", "余额格式"],
+}
+
+
+async def test_each_panel_speaks_chinese(demo: DemoGateway, tmp_path: Path) -> None:
+    set_language("zh_CN")
+    for panel, scene in PANEL_SCENES.items():
+        app = make_app(demo, tmp_path / panel)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scene(pilot)
+            text = screen_text(app)
+            for words in ["余额", "积分", "命令", *PANEL_WORDS[panel]]:
+                assert words in text, f"{panel}: {words!r} not on screen:\n{text}"
+            for english in ("Balance (F5)", "palette", "credits", "Send"):
+                assert english not in text, f"{panel}: {english!r} still English:\n{text}"
+            assert all(cell_len(line) <= 80 for line in text.splitlines())
+
+
+async def test_switching_language_from_the_palette_keeps_the_chat_and_draft(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await PANEL_SCENES["chat"](pilot)
+        chat: Any = app.screen.query_one("#chat-panel")
+        conversation = chat.conversation
+        await pilot.press(*"half a thought")
+        assert "Send" in screen_text(app)
+
+        await pilot.press("ctrl+p")
+        await pilot.press(*"language")
+        await wait_for(pilot, lambda: "简体中文" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "发送" in screen_text(app))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        chat = app.screen.query_one("#chat-panel")
+        await wait_for(pilot, lambda: chat.conversation is conversation)
+        assert chat.query_one("#prompt").text == "half a thought"
+        text = screen_text(app)
+        assert "对话 (F2)" in text and "Chat (F2)" not in text
+        assert "Explain generators" in text  # the conversation on screen is the same
+        assert current_language() == "zh_CN"
+        assert 'language = "zh_CN"' in app.config.path.read_text()
+
+        await pilot.press("f1")  # help lists binding descriptions: translated too
+        await wait_for(pilot, lambda: "光标下移" in screen_text(app))  # Textual's own, too
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+p")
+        await pilot.press(*"yuyan")  # nothing matches: the palette itself is Chinese
+        assert "搜索命令" in screen_text(app) or "yuyan" in screen_text(app)
+        await pilot.press(*["backspace"] * 5, *"English")
+        await wait_for(pilot, lambda: "English" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Send" in screen_text(app))
+        assert current_language() == "en"
+
+
+async def test_no_switch_while_an_answer_streams(demo: DemoGateway, tmp_path: Path) -> None:
+    from tui.langswitch import switch_language
+
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        chat: Any = app.screen.query_one("#chat-panel")
+        chat.streaming = True
+        assert not await switch_language(app, "zh_CN")
+        assert current_language() == "en"
+        chat.streaming = False
+        assert await switch_language(app, "zh_CN")
+        await pilot.pause()
+        await wait_for(pilot, lambda: "发送" in screen_text(app))
+
+
+async def test_chinese_wraps_between_characters(demo: DemoGateway, tmp_path: Path) -> None:
+    """A paragraph mixing Latin and Chinese fills its lines (no half-empty line before a
+    long run of Chinese, as whitespace-only wrapping leaves)."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    make_app(demo, tmp_path)  # installs the CJK line breaking
+    paragraph = "面向 OpenAI 兼容网关的对话、模型、用量日志和余额工具。目前还没有配置。"
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static(paragraph)
+
+    app = One()
+    async with app.run_test(size=(30, 6)) as pilot:
+        await pilot.pause()
+        lines = [line.rstrip() for line in screen_text(app).splitlines() if line.strip()]
+        assert lines[0] == "面向 OpenAI 兼容网关的对话、模"
+        assert all(cell_len(line) >= 28 for line in lines[:-1]), lines
+        assert not any(line.startswith(("、", "。", "，")) for line in lines)
