@@ -25,6 +25,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -36,8 +37,7 @@ POT = LOCALE_DIR / f"{DOMAIN}.pot"
 LANGUAGES = ("en", "zh_CN")
 VERSION = "0.1"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
-# The built-in demo gateway plays a remote server: its texts are the gateway's, not ours.
-SKIP = ("demo/",)
+MAPPING = ROOT / "babel.cfg"  # which files, which extractor; the demo gateway is left out
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)[#0\- +]*\d*(?:\.\d+)?[a-z]|%[sdrfi]")
 
 
@@ -52,17 +52,18 @@ def mo_path(language: str) -> Path:
 def extract() -> Catalog:
     """Every msgid `_`, `N_` and `ngettext` mark in tui/, with where it comes from."""
     catalog = Catalog(project="tokendeck", version=VERSION, domain=DOMAIN, charset="utf-8")
+    with MAPPING.open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh, str(MAPPING))
     found = extract_from_dir(
         str(SOURCE),
-        method_map=[("**.py", "python")],
+        method_map=method_map,
+        options_map=options_map,
         keywords=KEYWORDS,
         comment_tags=("TRANSLATORS:",),
         callback=None,
         strip_comment_tags=True,
     )
     for filename, lineno, message, comments, context in found:
-        if filename.startswith(SKIP):
-            continue
         location = (f"tui/{filename}", lineno)
         catalog.add(message, None, [location], auto_comments=comments, context=context)
     return catalog

@@ -230,3 +230,29 @@ def test_cli_logs_table_lines_up_with_a_chinese_model_name(
     # the request-id column (last) starts in the same cell on every line
     starts = {cell_len(line[: line.rindex("  ") + 2]) for line in lines}
     assert len(starts) == 1, done.stdout
+
+
+def test_gateway_words_are_kept_as_written_beside_our_chinese_explanation(
+    isolated_env: Path, demo: object
+) -> None:
+    from tui.demo import DEMO_KEY, DemoGateway, Fault
+
+    assert isinstance(demo, DemoGateway)
+    config = isolated_env / "config.toml"
+    config.write_text(
+        f'[profiles.oc]\nbase_url = "{demo.opencodex_base}"\napi_key = "{DEMO_KEY}"\n'
+        f'logs_url = "{demo.logs_url}"\ndefault_model = "gpt-4o-mini"\n'
+    )
+    config.chmod(0o600)
+    demo.add_fault(Fault("envelope_error", endpoint="logs", times=-1))
+    done = _cli("--config", str(config), "logs", "--limit", "5")
+    assert done.returncode != 0
+    assert "网关原话：系统繁忙" in done.stderr  # openai-hk's error_des, as it wrote it
+    assert done.stderr.count("\n") == 1
+
+    demo.clear_faults()
+    demo.balance = 0
+    done = _cli("--config", str(config), "chat", "hello")
+    assert done.returncode == 5
+    assert "积分不足" in done.stderr  # our explanation, translated
+    assert "Insufficient credits — please top up and try again" in done.stderr  # theirs, not
