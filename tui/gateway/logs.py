@@ -100,5 +100,5 @@ def parse_row(row: dict[str, Any]) -> LogRow:
 def _money(value: Any) -> Decimal:
     result = dec(value if value not in ("", None) else 0)
     if result is None:
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(_("not a number: {value!r}").format(value=value))
     return result
