@@ -33,6 +33,7 @@ from ...i18n import _
 from ...messages import AnswerFinished
 from ...store import StoreError
 from .message import MessageAction, MessageItem, literal
+from .preview import CostPreview
 from .prompt import PromptInput
 from .retry import RetryOffer
 from .sidebar import ConversationAction, ConversationList
@@ -85,6 +86,7 @@ class ChatPanel(Vertical):
                 yield RetryOffer(id="retry-offer")
                 yield Static("", id="edit-banner", markup=False)
                 yield PromptInput(id="prompt")
+                yield CostPreview(id="cost-preview")
 
     def on_mount(self) -> None:
         self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
@@ -199,6 +201,7 @@ class ChatPanel(Vertical):
     @on(TextArea.Changed, "#prompt")
     def _draft_changed(self, event: TextArea.Changed) -> None:
         self._draft_text = event.text_area.text
+        self.query_one(CostPreview).typed(self._draft_text)
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)

@@ -1,0 +1,66 @@
+"""The cost preview under the chat input: the context so far plus the prompt, at the credits per
+token the usage log shows for this model, updated as you type and hidden when there is nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.widgets import Static
+
+from tests.helpers import make_app, wait_for
+from tui.conversation import Turn
+from tui.demo import DemoGateway
+from tui.gateway import UsageInfo
+from tui.store import credits_per_token
+from tui.textfmt import number
+from tui.widgets.chat.preview import CostPreview, context_tokens, text_tokens
+
+
+def test_token_guesses() -> None:
+    assert text_tokens("") == 0 and text_tokens("abcd") == 1 and text_tokens("abcde") == 2
+    assert text_tokens("你好世界") == 4
+    turns = [Turn("user", "x" * 40), Turn("assistant", "y" * 400)]
+    assert context_tokens(turns, "s" * 8) == 2 + 10 + 100
+    turns[1].usage = UsageInfo(30, 70, 100)
+    turns.append(Turn("user", "z" * 8))
+    assert context_tokens(turns) == 100 + 2  # exact counts of the last answer, then estimates
+
+
+async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.screen.query_one("#chat-panel")
+        preview = app.screen.query_one(CostPreview)
+        await wait_for(pilot, lambda: panel.conversation is not None)  # type: ignore[attr-defined]
+        assert not preview.display or not preview.has_class("-shown")
+        await pilot.press(*"first question", "enter")
+        conversation = panel.conversation  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: len(conversation.turns) == 2 and not panel.streaming)  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()  # the usage log is synced after the answer
+        answer = conversation.turns[-1]
+        assert answer.usage is not None
+        prompt = "and now a much longer follow-up question " * 3
+        await pilot.press(*prompt)
+        await wait_for(pilot, lambda: "credits" in str(preview.render()))
+        model = conversation.settings.model
+        db = app.history.db
+        assert db is not None
+        rate = credits_per_token(db, "demo", model)
+        assert rate is not None
+        tokens = answer.usage.prompt_tokens + answer.usage.completion_tokens + text_tokens(prompt)
+        text = str(preview.render())
+        assert f"≈ {number(tokens)} tokens" in text
+        expected = (rate * tokens).quantize(Decimal("0.000001"))
+        shown = Decimal(text.rsplit("≈ ", 1)[1].split()[0].replace(",", ""))
+        assert abs(shown - expected) <= Decimal("0.5") + expected / 100
+        await pilot.press(*" more")
+        await wait_for(pilot, lambda: f"≈ {number(tokens)} tokens" not in str(preview.render()))
+        grown = str(preview.render())
+        assert (
+            f"≈ {number(tokens + 1)} tokens" in grown or f"≈ {number(tokens + 2)} tokens" in grown
+        )
+        prompt_area = app.screen.query_one("#prompt")
+        prompt_area.clear()  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: not preview.has_class("-shown"))
+        assert isinstance(preview, Static)
