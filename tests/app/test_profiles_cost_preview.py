@@ -64,3 +64,19 @@ async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path)
         prompt_area.clear()  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: not preview.has_class("-shown"))
         assert isinstance(preview, Static)
+
+
+async def test_the_last_answers_request_id_on_demand(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.screen.query_one("#chat-panel")
+        await wait_for(pilot, lambda: panel.conversation is not None)  # type: ignore[attr-defined]
+        await pilot.press(*"hello", "enter")
+        conversation = panel.conversation  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: len(conversation.turns) == 2 and not panel.streaming)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+p")
+        await pilot.press(*"request id")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.clipboard != "")
+        assert app.clipboard == conversation.turns[-1].request_id == demo.logs[0]["reqid"]
