@@ -100,17 +100,26 @@ def spec_for_key(name: str, base_url: str, key: str, table: dict[str, object]) -
     )
 
 
-def save_checked(
-    config: Config, name: str, table: dict[str, Any], *, make_default: bool
-) -> str | None:
-    """Save profile `name` (0600); None when saved, else what went wrong."""
+async def check_and_save(
+    config: Config, name: str, table: dict[str, Any], spec: GatewaySpec, *, make_default: bool
+) -> tuple[bool, str]:
+    """Check the key live, then save profile `name` (0600): (saved, the sentence to show)."""
+    from .config import ConfigError
+
+    result = await check_key(spec)
+    if not result.ok:
+        return False, result.message
     try:
         config.put_profile(name, table)
         if make_default:
             config.set("default_profile", name)
         config.save()
     except OSError as exc:
-        return _("The key works, but the config could not be saved: {error}").format(
+        return False, _("The key works, but the config could not be saved: {error}").format(
             error=exc.strerror
         )
-    return None
+    except ConfigError as exc:  # the table itself is wrong (a bad base URL ...)
+        return False, str(exc)
+    return True, _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
+        result=result.message, name=name, path=config.path
+    )

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 
 from ..config import ConfigError, Profile
 from ..i18n import _
-from ..onboarding import check_key, save_checked, spec_for_key
+from ..onboarding import check_and_save, spec_for_key
 from ..presets import PRESETS, profile_table
 from ..widgets.keyform import KeyForm
 
@@ -163,24 +163,13 @@ class ProfileFormScreen(ModalScreen[str | None]):
             self._status(str(exc), error=True)
             return
         self._status(_("Checking the key with {url}…").format(url=table["base_url"]))
-        result = await check_key(self._spec(name, table, key))
-        if not result.ok:
-            self._status(result.message, error=True)
-            return
         deck = self.deck
-        try:
-            problem = save_checked(deck.config, name, table, make_default=False)
-        except ConfigError as exc:
-            problem = str(exc)
-        if problem:
-            self._status(problem, error=True)
+        spec = self._spec(name, table, key)
+        saved, message = await check_and_save(deck.config, name, table, spec, make_default=False)
+        if not saved:
+            self._status(message, error=True)
             return
-        deck.notify(
-            _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
-                result=result.message, name=name, path=deck.config.path
-            ),
-            timeout=8,
-        )
+        deck.notify(message, timeout=8)
         self.dismiss(name)
 
 

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from ..config import DEFAULT_OPENAI_BASE
 from ..i18n import _
-from ..onboarding import check_key, save_checked, spec_for_key
+from ..onboarding import check_and_save, spec_for_key
 from ..presets import PRESETS, Preset, profile_table
 from ..widgets.keyform import KeyForm
 
@@ -106,19 +106,11 @@ class WelcomeScreen(ModalScreen[str | None]):
     ) -> None:
         table = profile_table(preset, base, key_source)
         self._status(_("Checking the key with {url}…").format(url=base))
-        result = await check_key(spec_for_key(name, base, key, table))
-        if not result.ok:
-            self._status(result.message, error=True)
-            return
         deck = cast("TokenDeck", self.app)
-        problem = save_checked(deck.config, name, table, make_default=True)
-        if problem:
-            self._status(problem, error=True)
+        spec = spec_for_key(name, base, key, table)
+        saved, message = await check_and_save(deck.config, name, table, spec, make_default=True)
+        if not saved:
+            self._status(message, error=True)
             return
-        deck.notify(
-            _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
-                result=result.message, name=name, path=deck.config.path
-            ),
-            timeout=8,
-        )
+        deck.notify(message, timeout=8)
         self.dismiss(name)
