@@ -256,7 +256,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(file, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         match = _LINE.search(str(exc))
-        problem = _LINE.sub("", str(exc)).replace("()", "").strip(" .")
+        problem = re.sub(r"at line \d+,?\s*", "", str(exc)).replace("()", "").strip(" .")
         raise ConfigError(
             file,
             _("not valid TOML: {problem}").format(problem=problem),

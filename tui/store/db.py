@@ -163,8 +163,10 @@ def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connec
             return conn
         except sqlite3.Error as exc:
             conn.close()
-            # A WAL database in a read-only directory can only be read as immutable.
-            if i + 1 < len(modes) and translate(exc, path).problem is Problem.READ_ONLY:
+            # A WAL database in a read-only directory can only be read as immutable (SQLite
+            # says READONLY, or CANTOPEN when it cannot create the -shm file beside it).
+            problem = translate(exc, path).problem
+            if i + 1 < len(modes) and problem in (Problem.READ_ONLY, Problem.UNAVAILABLE):
                 continue
             raise translate(exc, path) from exc
     raise AssertionError("unreachable")
