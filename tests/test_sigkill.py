@@ -41,7 +41,8 @@ CHILD = textwrap.dedent(
             view = app.screen.query_one("#transcript").items[-1]
             while len(view.source) < 300:
                 await pilot.pause(0.01)
-            await pilot.pause(0.5)  # let the draft's quiet-typing timer fire
+            while app.history.draft(panel.conversation.id) != "unsent draft":
+                await pilot.pause(0.01)  # until the quiet-typing timer has saved the draft
             print("READY", len(view.source), flush=True)
             await asyncio.sleep(3600)
 
