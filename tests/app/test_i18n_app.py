@@ -111,3 +111,18 @@ async def test_chinese_wraps_between_characters(demo: DemoGateway, tmp_path: Pat
         assert lines[0] == "面向 OpenAI 兼容网关的对话、模"
         assert all(cell_len(line) >= 28 for line in lines[:-1]), lines
         assert not any(line.startswith(("、", "。", "，")) for line in lines)
+
+
+async def test_status_line_cuts_a_long_chinese_model_name_by_cells(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    set_language("zh_CN")
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        app.model = "通义千问-max-latest-超长的模型名称-2025"
+        await pilot.pause()
+        status = screen_text(app).splitlines()[0]
+        assert "通义千问-max" in status and "…" in status and "2025" not in status
+        assert "余额 141," in status  # the balance keeps its place
+        assert cell_len(status) <= 80

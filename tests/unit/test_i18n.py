@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from tui import i18n
 from tui.i18n import _, current_language, detect_language, retranslate, set_language
@@ -256,3 +258,15 @@ def test_gateway_words_are_kept_as_written_beside_our_chinese_explanation(
     assert done.returncode == 5
     assert "积分不足" in done.stderr  # our explanation, translated
     assert "Insufficient credits — please top up and try again" in done.stderr  # theirs, not
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2000, blacklist_categories=["Cs"])))
+def test_line_breaking_changes_nothing_for_text_without_wide_characters(text: str) -> None:
+    import re
+
+    from tui.cjkwrap import _WIDE, RICH_WORD, TEXTUAL_CHUNK
+
+    assume(not re.search(f"[{_WIDE}]", text))
+    assert TEXTUAL_CHUNK.findall(text) == re.findall(r"\S+\s*|\s+", text)
+    assert RICH_WORD.findall(text) == re.findall(r"\s*\S+\s*", text)
