@@ -8,6 +8,7 @@ apply to that ratio instead of the median (`target_of="ratio"`).
 Environment read here (set by `bench/run`, or by hand):
   BENCH_QUICK=1      fewer fresh runs per figure (`runs(5)` returns 2)
   BENCH_FLOOR=0.18   the bare-Textual first-frame floor in seconds, measured once by bench/run
+  BENCH_FLOOR_CPU=.. the same floor as CPU seconds of the process
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_ENV = "BENCH_QUICK"
 FLOOR_ENV = "BENCH_FLOOR"
+FLOOR_CPU_ENV = "BENCH_FLOOR_CPU"
 SIZE = (120, 40)
 
 
@@ -217,7 +219,8 @@ def _headless_run(self, *args, **kwargs):
 def _on_ready(self, event):
     if not getattr(_sys, "_first_frame_seen", False):
         _sys._first_frame_seen = True
-        print(_json.dumps({"at": _time.monotonic(), "screen": type(self.screen).__name__}),
+        print(_json.dumps({"at": _time.monotonic(), "cpu": _time.process_time(),
+                           "screen": type(self.screen).__name__}),
               file=_sys.__stdout__, flush=True)
         self.exit()
 
@@ -247,8 +250,15 @@ def first_frames(code: str, count: int, env: Env | None = None) -> list[float]:
     """Seconds from spawning a fresh process running `code` (which starts with
     FIRST_FRAME_HOOK) to its first frame, `count` times (after one run not counted, which
     fills the bytecode cache)."""
+    return [run["elapsed"] for run in first_frame_runs(code, count, env)]
+
+
+def first_frame_runs(code: str, count: int, env: Env | None = None) -> list[dict]:
+    """Like `first_frames`, each run as {"elapsed": wall seconds, "cpu": the child's CPU
+    seconds (user + system) until its first frame, which other load on the machine disturbs
+    less}."""
     timed_child(code, env=env)
-    return [timed_child(code, env=env)["elapsed"] for _ in range(count)]
+    return [timed_child(code, env=env) for _ in range(count)]
 
 
 def floor_first_frame(count: int | None = None, *, measure: bool = False) -> float:
@@ -259,3 +269,16 @@ def floor_first_frame(count: int | None = None, *, measure: bool = False) -> flo
     if given and not measure:
         return float(given)
     return statistics.median(first_frames(FLOOR_APP, count or runs(5)))
+
+
+def floors(count: int | None = None) -> tuple[float, float]:
+    """The floor's median wall and CPU seconds to its first frame: from $BENCH_FLOOR and
+    $BENCH_FLOOR_CPU when bench/run measured them already, else measured now."""
+    wall, cpu = os.environ.get(FLOOR_ENV), os.environ.get(FLOOR_CPU_ENV)
+    if wall and cpu:
+        return float(wall), float(cpu)
+    measured = first_frame_runs(FLOOR_APP, count or runs(5))
+    return (
+        statistics.median(r["elapsed"] for r in measured),
+        statistics.median(r["cpu"] for r in measured),
+    )

@@ -107,7 +107,12 @@ def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
     screen = app.screen
     if isinstance(screen, MainScreen):
         screen.show_panel(panel)
-        app.call_later(screen.panel(panel).run_action, action)
+
+        async def run() -> None:
+            await screen.panel_ready(panel)  # a panel not shown before is mounted just now
+            await screen.panel(panel).run_action(action)
+
+        app.call_later(run)
 
 
 def _request_id(app: TokenDeck) -> None:

@@ -2,36 +2,40 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from ..i18n import _
 from ..messages import AnswerFinished, ModelChosen
-from ..widgets.balance import BalancePanel
 from ..widgets.chat import ChatPanel
-from ..widgets.models import ModelsPanel
 from ..widgets.status import StatusBar
-from ..widgets.usage import UsagePanel
 
 PANELS = ("chat", "models", "usage", "balance")
+# The panels not shown at start are imported and mounted when first shown (a faster start).
+LATER = {
+    "models": ("..widgets.models", "ModelsPanel"),
+    "usage": ("..widgets.usage", "UsagePanel"),
+    "balance": ("..widgets.balance", "BalancePanel"),
+}
 
 
 class MainScreen(Screen[None]):
     AUTO_FOCUS = None  # each panel focuses its own widget when shown
 
     def compose(self) -> ComposeResult:
+        self._mounting: dict[str, AwaitMount] = {}
         yield StatusBar()
         with TabbedContent(initial="chat", id="panels"):
             with TabPane(_("Chat (F2)"), id="chat"):
                 yield ChatPanel(id="chat-panel")
-            with TabPane(_("Models (F3)"), id="models"):
-                yield ModelsPanel(id="models-panel")
-            with TabPane(_("Usage (F4)"), id="usage"):
-                yield UsagePanel(id="usage-panel")
-            with TabPane(_("Balance (F5)"), id="balance"):
-                yield BalancePanel(id="balance-panel")
+            yield TabPane(_("Models (F3)"), id="models")
+            yield TabPane(_("Usage (F4)"), id="usage")
+            yield TabPane(_("Balance (F5)"), id="balance")
         yield Footer()
 
     @property
@@ -39,7 +43,25 @@ class MainScreen(Screen[None]):
         return self.query_one(TabbedContent).active
 
     def panel(self, name: str) -> Widget:
-        return self.query_one(f"#{name}-panel")
+        """The panel's widget; mounted now if it was not shown yet (its children follow)."""
+        found = self.query(f"#{name}-panel")
+        if found:
+            return found.first()
+        module, cls = LATER[name]
+        widget: Widget = getattr(import_module(module, __package__), cls)(id=f"{name}-panel")
+        self._mounting[name] = self.query_one(f"TabPane#{name}", TabPane).mount(widget)
+        return widget
+
+    def panel_ready(self, name: str) -> AwaitComplete:
+        """Await this before using a panel's children: it is mounted (and composed)."""
+        self.panel(name)
+        mounting = self._mounting.get(name)
+
+        async def ready() -> None:
+            if mounting is not None:
+                await mounting
+
+        return AwaitComplete(ready())
 
     def current_panel_title(self) -> str:
         tabs = self.query_one(TabbedContent)
@@ -47,6 +69,7 @@ class MainScreen(Screen[None]):
         return str(pane._title) if pane is not None else ""
 
     def show_panel(self, name: str) -> None:
+        self.panel(name)
         tabs = self.query_one(TabbedContent)
         if tabs.active != name:
             tabs.active = name
@@ -55,7 +78,15 @@ class MainScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         name = event.pane.id or "chat"
-        self._focus_panel(name)
+        if self.panel(name).is_mounted:
+            self._focus_panel(name)
+            return
+
+        async def when_mounted() -> None:
+            await self.panel_ready(name)
+            self._focus_panel(name)
+
+        self.call_next(when_mounted)
 
     def _focus_panel(self, name: str) -> None:
         """Focus the shown panel's main widget now (not deferred: a late focus on a hidden
@@ -74,7 +105,7 @@ class MainScreen(Screen[None]):
         message.stop()
         if message.charged:
             self.app.refresh_balance()  # type: ignore[attr-defined]
-            usage = self.query_one("#usage-panel")
-            mark = getattr(usage, "mark_stale", None)
-            if mark is not None:
-                mark()
+            for usage in self.query("#usage-panel"):  # not there until first shown
+                mark = getattr(usage, "mark_stale", None)
+                if mark is not None:
+                    mark()
