@@ -357,10 +357,12 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if currency and per_unit is None:
         problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
         raise fail("currency", problem.format(unit=currency))
-    from .gateway.adapters import CUSTOM, KNOWN, AdapterSpecError, parse_custom
+    from .gateway.families import CUSTOM, KNOWN
 
     adapter = t.get("adapter")
     if adapter is not None:
+        from .gateway.adapters import AdapterSpecError, parse_custom
+
         try:
             parse_custom(adapter, f"{section}.adapter")
         except AdapterSpecError as exc:

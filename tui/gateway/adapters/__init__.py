@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...i18n import _
+from ..families import CUSTOM, KNOWN
 from .base import Adapter, Call, Client, Generic, data_of, dec
 from .custom import AdapterSpecError, Custom, CustomSpec, lookup, parse_custom
 from .hosted import DeepSeek, Moonshot, OpenRouter, SiliconFlow
@@ -21,8 +22,7 @@ ADAPTERS: dict[str, Adapter] = {
         SiliconFlow(), OpenAiHk(),
     )
 }  # fmt: skip
-KNOWN = tuple(ADAPTERS)
-CUSTOM = "custom"
+assert tuple(ADAPTERS) == KNOWN, "tui.gateway.families.KNOWN lists every adapter, in order"
 GENERIC = Generic()
 
 
