@@ -126,3 +126,23 @@ async def test_status_line_cuts_a_long_chinese_model_name_by_cells(
         assert "通义千问-max" in status and "…" in status and "2025" not in status
         assert "余额 141," in status  # the balance keeps its place
         assert cell_len(status) <= 80
+
+
+async def test_the_first_start_welcome_and_key_form_are_chinese(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    from tests.app.test_welcome import first_start
+
+    set_language("zh_CN")
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query("#welcome-title")))
+        await pilot.pause()
+        text = screen_text(app)
+        for words in ("欢迎使用 tokendeck", "体验演示 (Esc)", "添加我的网关 key"):
+            assert words in text, text
+        # the paragraph fills its lines: no half-empty line before a long run of Chinese
+        assert "面向 OpenAI 兼容网关的对话、" in text, text
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "配置档案名称" in screen_text(app))
+        assert "OpenAI 兼容，key 形如 sk-live-…" in screen_text(app)
