@@ -251,4 +251,5 @@ def _endpoints(profile: Profile) -> tuple[bool, bool]:
     family = for_host(urlsplit(profile.base_url).hostname or "")
     known = family is not None and family.creates_keys
     custom_logs = bool((profile.adapter or {}).get("logs"))
-    return bool(profile.logs_url) or custom_logs or known, bool(profile.create_url) or known
+    create = bool(profile.create_url or profile.logs_url)  # the gateway derives one from logs
+    return bool(profile.logs_url) or custom_logs or known, create or known
