@@ -72,7 +72,7 @@ def current_language() -> str:
 def _(message: str) -> str:
     """Translate `message` into the current language; use str.format for values."""
     text = _translation.gettext(message)
-    if text is not message:
+    if text != message:
         _msgids[text] = message
     return text
 
@@ -85,6 +85,11 @@ def N_(message: str) -> str:
     """Mark `message` for extraction without translating it yet (module-level constants,
     binding descriptions): translate it with `_()` where it is shown."""
     return message
+
+
+def translated_anything() -> bool:
+    """Whether `_()` ever gave a text other than its msgid in this process."""
+    return bool(_msgids)
 
 
 def retranslate(text: str) -> str:

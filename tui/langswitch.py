@@ -18,7 +18,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
-from .i18n import N_, _, retranslate, set_language
+from .i18n import N_, _, current_language, retranslate, set_language, translated_anything
 
 if TYPE_CHECKING:
     from .app import TokenDeck
@@ -149,6 +149,8 @@ def _nodes(app: TokenDeck) -> Iterator[DOMNode]:
 
 def localize_bindings(app: TokenDeck) -> None:
     """Every binding description, class-level and live, in the current language."""
+    if current_language() == "en" and not translated_anything():
+        return  # English msgids everywhere already: nothing to do (the usual start)
     classes: set[type[DOMNode]] = {DOMNode, *_subclasses(DOMNode)}
     for cls in classes:
         merged = cls.__dict__.get("_merged_bindings")
