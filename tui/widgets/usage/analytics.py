@@ -10,9 +10,10 @@ from decimal import Decimal
 from ...budgets import budget_status, describe_budget
 from ...config import Profile
 from ...i18n import _, ngettext
+from ...localefmt import day
 from ...money import credits_text, rate_for
 from ...store import Bucket, Database, balance_series, burn_rate, latest_balance, run_out_date
-from ...textfmt import number
+from ...textfmt import cell_len, number, pad
 from ..charts import columns, sparkline
 
 
@@ -73,7 +74,7 @@ def balance_view(
     lines = columns(values, width - 10, max(1, height))
     labels = {0: number(round(top)), len(lines) - 1: number(round(low))}
     chart = [f"{labels.get(i, ''):>9} {line}" for i, line in enumerate(lines)]
-    start = series[0][0].astimezone().strftime("%m-%d")
-    end = series[-1][0].astimezone().strftime("%m-%d")
-    axis = " " * 10 + start + end.rjust(max(0, width - 10 - len(start)))
+    start = day(series[0][0].astimezone())  # "Nov 16" / "11月16日"
+    end = day(series[-1][0].astimezone())
+    axis = " " * 10 + start + pad(end, max(0, width - 10 - cell_len(start)), right=True)
     return "\n".join([*chart, axis]), "\n".join(figures)
