@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -151,3 +152,17 @@ def table(
         cells = [pad(truncate(c, widths[i]), widths[i], right[i]) for i, c in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def literal(text: str) -> str:
+    """Model output made safe for a terminal: control characters and escapes shown as their
+    Unicode pictures (ESC as ␛), never run; newlines and tabs stay."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(
+        lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421",
+        text.replace("\r\n", "\n"),
+    )

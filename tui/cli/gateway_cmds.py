@@ -26,7 +26,7 @@ from ..gateway.errors import retry_sentence
 from ..gateway.types import Balance, LogRow
 from ..i18n import _
 from ..runtime import demo_for, spec_for
-from ..textfmt import number, plain, table
+from ..textfmt import literal, number, plain, table
 from ..usage_export import write_rows
 from .output import dump_json, err, out
 from .run import UsageError
@@ -305,11 +305,13 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
         max_tokens=args.max_tokens if args.max_tokens is not None else profile.max_tokens,
         stop=tuple(args.stop) or profile.stop,
     )
+    shown = _for_terminal(sys.stdout)
+    thought = _for_terminal(sys.stderr)
     if args.no_stream:
         result = await gw.chat(messages, params)
         if args.show_reasoning and result.reasoning:
-            sys.stderr.write(result.reasoning + "\n")
-        out(result.content, end="" if result.content.endswith("\n") else "\n")
+            sys.stderr.write(thought(result.reasoning) + "\n")
+        out(shown(result.content), end="" if result.content.endswith("\n") else "\n")
         _ended_early(result.finish_reason)
         return ExitCode.OK
     acc = ChatAccumulator()
@@ -323,12 +325,12 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
                     reasoning_open = False
                     sys.stderr.write("\n\n")
                     sys.stderr.flush()
-                sys.stdout.write(event.text)
+                sys.stdout.write(shown(event.text))
                 sys.stdout.flush()
                 ends_with_newline = event.text.endswith("\n")
             elif isinstance(event, ReasoningDelta) and args.show_reasoning:
                 reasoning_open = True
-                sys.stderr.write(event.text)
+                sys.stderr.write(thought(event.text))
                 sys.stderr.flush()
     result = acc.finish()
     if not ends_with_newline:
@@ -340,6 +342,13 @@ async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
         return result.error.exit_code
     _ended_early(result.finish_reason)
     return ExitCode.OK
+
+
+def _for_terminal(stream: Any) -> Callable[[str], str]:
+    """On a terminal, model output shows escapes and control characters instead of running
+    them (an answer must not clear the screen or retitle the window); a pipe gets it as is."""
+    isatty = getattr(stream, "isatty", None)
+    return literal if isatty is not None and isatty() else str
 
 
 def _ended_early(reason: str | None) -> None:
