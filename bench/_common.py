@@ -206,27 +206,48 @@ def rss_mb() -> float:
 # so their ratio compares like with like.
 FIRST_FRAME_HOOK = r"""
 import json as _json, sys as _sys, time as _time
-from textual.app import App as _App
-
-_run = _App.run
+import importlib.abc as _abc, importlib.machinery as _machinery
 
 
-def _headless_run(self, *args, **kwargs):
-    kwargs.update(headless=True, size=SIZE)
-    return _run(self, *args, **kwargs)
+def _headless(App):
+    run = App.run
+
+    def _headless_run(self, *args, **kwargs):
+        kwargs.update(headless=True, size=SIZE)
+        return run(self, *args, **kwargs)
+
+    def _on_ready(self, event):
+        if not getattr(_sys, "_first_frame_seen", False):
+            _sys._first_frame_seen = True
+            print(_json.dumps({"at": _time.monotonic(), "cpu": _time.process_time(),
+                               "screen": type(self.screen).__name__}),
+                  file=_sys.__stdout__, flush=True)
+            self.exit()
+
+    App.run = _headless_run
+    App._on_ready = _on_ready
 
 
-def _on_ready(self, event):
-    if not getattr(_sys, "_first_frame_seen", False):
-        _sys._first_frame_seen = True
-        print(_json.dumps({"at": _time.monotonic(), "cpu": _time.process_time(),
-                           "screen": type(self.screen).__name__}),
-              file=_sys.__stdout__, flush=True)
-        self.exit()
+class _PatchTextual(_abc.MetaPathFinder, _abc.Loader):
+    # Patches textual.app once the program imports it, so the hook itself imports nothing
+    # and the program's own import order (and what overlaps with it) stays as it is.
+    def find_spec(self, name, path, target=None):
+        if name != "textual.app":
+            return None
+        spec = _machinery.PathFinder.find_spec(name, path)
+        self.loader = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        _headless(module.App)
 
 
-_App.run = _headless_run
-_App._on_ready = _on_ready
+_sys.meta_path.insert(0, _PatchTextual())
 """.replace("SIZE", repr(SIZE))
 
 FLOOR_APP = (

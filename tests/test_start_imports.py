@@ -1,4 +1,5 @@
-"""The scriptable commands never load Textual (nor what they do not use), so they start fast.
+"""The start path: the scriptable commands never load Textual (nor what they do not use), and
+the app's demo gateway, started early in a child process, never outlives the app.
 
 Each command's `main` runs in a fresh interpreter against the demo gateway over loopback; the
 child then reports which modules it had loaded. No timings here: speed is measured by
@@ -10,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -77,3 +80,54 @@ def test_without_a_running_demo_server_the_in_process_one_answers() -> None:
     modules = loaded("balance", env={})
     assert "tui.demo.server" in modules
     assert "textual" not in modules
+
+
+def _get_models(url: str) -> list[str]:
+    from tui.demo import DEMO_KEY
+
+    request = urllib.request.Request(
+        f"{url}/api/v1/models", headers={"Authorization": f"Bearer {DEMO_KEY}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return [m["id"] for m in json.load(response)["data"]]
+
+
+def test_the_apps_early_demo_child_serves_and_ends_with_the_handle() -> None:
+    from tui.runtime import DemoHandle, start_demo_early
+
+    start_demo_early()
+    with DemoHandle() as handle:
+        child = handle.child
+        assert child is not None and handle.url is not None
+        assert "deepseek-chat" in _get_models(handle.url)
+    assert child.poll() is not None
+
+
+PARENT = """
+import os, sys
+from tui.runtime import DemoHandle, start_demo_early
+start_demo_early()
+handle = DemoHandle().__enter__()
+print(handle.child.pid, handle.url, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_early_demo_child_ends_when_the_app_is_killed() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    pid, url = parent.stdout.readline().split()
+    assert "deepseek-chat" in _get_models(url)
+    pidfd = os.pidfd_open(int(pid))  # readable once the process has ended
+    try:
+        parent.kill()
+        parent.wait()
+        ready, _, _ = select.select([pidfd], [], [], 30)  # the limit bounds a hang only
+        assert ready, "the demo child outlived the app"
+    finally:
+        os.close(pidfd)
+        parent.stdout.close()
+        if parent.stdin is not None:
+            parent.stdin.close()

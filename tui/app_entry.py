@@ -6,6 +6,17 @@ import argparse
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from .app import run
+    from .config import ConfigError, load
+    from .runtime import start_demo_early, stop_demo_early
 
-    return run(config_path=args.config, profile=args.profile)
+    try:  # a demo profile: its gateway starts in a child while this process imports the app
+        if load(args.config).profile(args.profile).demo:
+            start_demo_early()
+    except (ConfigError, OSError):
+        pass  # the app reports it
+    try:
+        from .app import run
+
+        return run(config_path=args.config, profile=args.profile)
+    finally:
+        stop_demo_early()

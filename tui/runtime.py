@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager, nullcontext
+import subprocess
+import sys
+from contextlib import AbstractContextManager, nullcontext, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Profile
@@ -46,16 +49,82 @@ def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
     )
 
 
+# A demo gateway in a child process: it prints its URL, then serves until its stdin closes
+# (when the app ends, or dies: no server is left behind).
+_CHILD = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+from tui.demo import DemoGateway
+demo = DemoGateway().start()
+print(demo.url, flush=True)
+sys.stdin.read()
+demo.stop()
+"""
+_early: subprocess.Popen[str] | None = None
+
+
+def start_demo_early() -> None:
+    """Start the app's demo gateway in a child process now, so that it seeds its history on the
+    other core while this one imports the app; the next DemoHandle without options adopts it.
+    (One-shot CLI commands keep an in-process demo: a second interpreter would cost more.)"""
+    global _early
+    if _early is None and not os.environ.get(DEMO_URL_ENV):
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        }
+        try:
+            _early = subprocess.Popen(
+                [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True, env=env, start_new_session=True,
+            )  # fmt: skip
+        except OSError:
+            _early = None  # the in-process demo will do
+
+
+def stop_demo_early() -> None:
+    """End an early demo child nobody adopted (e.g. the config turned out broken)."""
+    global _early
+    child, _early = _early, None
+    if child is not None:
+        _end(child)
+
+
+def _end(child: subprocess.Popen[str]) -> None:
+    with suppress(OSError):
+        if child.stdin is not None:
+            child.stdin.close()
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    if child.stdout is not None:
+        child.stdout.close()
+
+
 class DemoHandle(AbstractContextManager["DemoHandle"]):
-    """The demo gateway for a demo profile: a running one named by $TOKENDECK_DEMO_URL, or one
-    started in-process on an ephemeral loopback port (stopped on exit)."""
+    """The demo gateway for a demo profile: a running one named by $TOKENDECK_DEMO_URL, the
+    child process `start_demo_early` started, or one started in-process on an ephemeral
+    loopback port (stopped on exit)."""
 
     def __init__(self, **options: Any) -> None:
         self.url = os.environ.get(DEMO_URL_ENV, "").rstrip("/") or None
         self.server: DemoGateway | None = None
+        self.child: subprocess.Popen[str] | None = None
         self._options = options
 
     def __enter__(self) -> DemoHandle:
+        global _early
+        if self.url is None and _early is not None and not self._options:
+            self.child, _early = _early, None
+            url = self.child.stdout.readline().strip() if self.child.stdout else ""
+            if url.startswith("http://"):
+                self.url = url
+            else:  # it could not start: an in-process demo instead
+                _end(self.child)
+                self.child = None
         if self.url is None:
             from .demo import DemoGateway
 
@@ -66,6 +135,8 @@ class DemoHandle(AbstractContextManager["DemoHandle"]):
     def __exit__(self, *exc: object) -> None:
         if self.server is not None:
             self.server.stop()
+        if self.child is not None:
+            _end(self.child)
 
 
 def demo_for(profile: Profile, **options: Any) -> AbstractContextManager[DemoHandle | None]:
