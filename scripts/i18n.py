@@ -75,10 +75,17 @@ def read(language: str) -> Catalog:
 
 
 def write(catalog: Catalog, path: Path, **options: bool) -> None:
+    """Write `catalog` as a .po/.pot, unless only its header dates would change."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, **options)
-    path.write_bytes(buffer.getvalue())
+    new = buffer.getvalue()
+    if not path.exists() or _undated(path.read_bytes()) != _undated(new):
+        path.write_bytes(new)
+
+
+def _undated(po: bytes) -> bytes:
+    return re.sub(rb'^"(POT-Creation|PO-Revision)-Date: .*\n', b"", po, flags=re.M)
 
 
 def compiled(catalog: Catalog) -> bytes:
