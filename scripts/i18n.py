@@ -78,7 +78,7 @@ def write(catalog: Catalog, path: Path, **options: bool) -> None:
     """Write `catalog` as a .po/.pot, unless only its header dates would change."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, **options)
+    write_po(buffer, catalog, width=100, include_lineno=False, **options)  # steadier diffs
     new = buffer.getvalue()
     if not path.exists() or _undated(path.read_bytes()) != _undated(new):
         path.write_bytes(new)
