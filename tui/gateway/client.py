@@ -246,6 +246,8 @@ class Gateway:
             json=self._chat_body(messages, params, stream=False),
             idempotent=False,
         )
+        if isinstance(payload, dict) and "error_des" in payload and "choices" not in payload:
+            self._unwrap(payload)  # openai-hk's envelope: a non-zero error in its own words
         if (
             not isinstance(payload, dict)
             or not isinstance(payload.get("choices"), list)
