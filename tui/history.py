@@ -112,7 +112,14 @@ class History:
     ) -> None:
         self.db = db
         self.profile = profile
-        self.report = report
+        self._report = report
+        self._said: set[str] = set()
+
+    def report(self, error: StoreError) -> None:
+        """Tell the user about a store problem, each distinct one once (not per operation)."""
+        if error.message not in self._said:
+            self._said.add(error.message)
+            self._report(error)
 
     @classmethod
     def open(cls, profile: str, report: Callable[[StoreError], None]) -> History:

@@ -38,6 +38,7 @@ class Database:
         self.fts = fts  # search uses the FTS5 index; else LIKE
         self.clock = clock  # wall time as a unix float; tests replace it
         self.recovered = 0  # answers found mid-stream at open and marked interrupted
+        self.damaged: StoreError | None = None  # once seen damaged, never written again
 
     def now(self) -> float:
         return self.clock()
@@ -45,6 +46,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One committed transaction; any failure rolls back and raises StoreError."""
+        if self.damaged is not None:
+            raise self.damaged
         if self.read_only:
             raise read_only(self.path)
         try:
@@ -53,7 +56,7 @@ class Database:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise translate(exc, self.path) from exc
+            raise self._failed(exc) from exc
         except BaseException:
             self._rollback()
             raise
@@ -67,7 +70,15 @@ class Database:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise translate(exc, self.path) from exc
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: sqlite3.Error) -> StoreError:
+        """The StoreError for `exc`; a damaged file is remembered, so that nothing more is
+        written into it (what it still holds stays as it was, for a repair or a backup)."""
+        error = translate(exc, self.path)
+        if error.problem is Problem.CORRUPT:
+            self.damaged = error
+        return error
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         rows = self.query(sql, params)

@@ -347,7 +347,7 @@ class ChatPanel(Vertical):
         try:
             apply_costs(db, profile.name, prices=profile.prices)
         except StoreError as exc:
-            self.notify(exc.message, title=_("History"), severity="warning")
+            self.history.report(exc)  # said once, like every other store problem
             return
         recent = self.query_one(Transcript).items[-COSTED:]
         views = [v for v in recent if v.turn.role == "assistant" and not v.live]
