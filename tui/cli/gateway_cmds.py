@@ -52,9 +52,24 @@ def run(args: argparse.Namespace) -> int:
 async def _with_gateway(
     spec: Any, command: Command, args: argparse.Namespace, profile: Profile
 ) -> int:
-    async with Gateway(spec) as gateway:
+    transport = None
+    if _one_shot(args, profile):
+        from ..gateway.oneshot import OneShotTransport
+
+        transport = OneShotTransport()
+    async with Gateway(spec, transport=transport) as gateway:
         gateway.on_retry = _retrying
         return await command(gateway, args, profile)
+
+
+def _one_shot(args: argparse.Namespace, profile: Profile) -> bool:
+    """A command of one or two short requests (not a stream, not a many-page sync), which the
+    standard library sends faster than httpx2 can start up."""
+    if args.command in ("models", "key"):
+        return True
+    if args.command == "balance":  # budgets sync the usage log first
+        return profile.daily_budget is None and profile.monthly_budget is None
+    return args.command == "logs" and args.action != "sync"
 
 
 def _retrying(error: GatewayError, delay: float) -> None:
