@@ -178,7 +178,12 @@ def test_help_is_chinese_and_fits_80_columns() -> None:
     assert all(cell_len(line) <= 80 for line in done.stdout.splitlines())
     done = _cli("logs", "--help")
     assert "示例：" in done.stdout and "只显示此模型" in done.stdout
-    assert all(cell_len(line) <= 80 for line in done.stdout.splitlines())
+    for command in ("logs", "config", "config init", "report", "chat"):
+        lines = _cli(*command.split(), "--help").stdout.splitlines()
+        assert all(cell_len(line) <= 80 for line in lines), command
+        # the usage's continuation lines start under the first option, counted in cells
+        first = cell_len(lines[0][: lines[0].index("[")])
+        assert cell_len(lines[1]) - cell_len(lines[1].lstrip()) == first, command
 
 
 def test_usage_errors_are_chinese() -> None:

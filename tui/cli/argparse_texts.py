@@ -9,6 +9,7 @@ missing from the catalog (another Python version words it differently) stays Eng
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..i18n import N_, _, ngettext
 from ..textfmt import cell_len, wrap
@@ -44,6 +45,26 @@ def install() -> None:
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help wrapped by display cells (argparse counts characters, and a Chinese character
     takes two cells); descriptions and epilogs keep their own line breaks."""
+
+    def _format_usage(self, *args: Any) -> str:
+        """argparse wraps and indents the usage by characters: indent by the cells "用法："
+        takes, and narrow the wrapping until every line fits in cells."""
+        full = self._width
+        prefix = args[3] if len(args) > 3 and args[3] is not None else _("usage: ")
+        shift = " " * (cell_len(prefix) - len(prefix))
+        try:
+            for _attempt in range(4):
+                lines = super()._format_usage(*args).split("\n")
+                text = "\n".join(
+                    [lines[0], *(shift + line if line[:1] == " " else line for line in lines[1:])]
+                )
+                over = max(cell_len(line) for line in text.splitlines()) - full
+                if over <= 0 or self._width - over < 20:
+                    break
+                self._width -= over
+            return text
+        finally:
+            self._width = full
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return wrap(text, width) or [""]
