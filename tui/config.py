@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import stat
-import subprocess
-import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -92,6 +88,9 @@ class Profile:
 
 
 def _run_key_command(command: str, where: Path, profile: str) -> str:
+    import shlex
+    import subprocess
+
     key = f"profiles.{profile}.api_key_cmd"
     try:
         done = subprocess.run(
@@ -249,6 +248,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(file, _("cannot be read: {error}").format(error=exc.strerror)) from None
     config.exists = True
+    import tomllib  # here, not at the top: the commands start faster without a config file
+
     try:
         text = raw.decode("utf-8")
         config.data = tomllib.loads(text)
@@ -475,6 +476,8 @@ def _find_line(file: Path, section: str | None, key: str, text: str | None = Non
 
 def write_toml(path: Path, data: dict[str, Any]) -> None:
     """Write `data` atomically (temp file + rename) with mode 0600, in a 0700 directory."""
+    import tempfile
+
     import tomli_w
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
