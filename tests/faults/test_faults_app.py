@@ -141,6 +141,24 @@ def _first_content_spy(app: TokenDeck) -> asyncio.Event:
     return first
 
 
+class FinishEvent(asyncio.Event):
+    at = 0.0  # monotonic time it was set
+
+
+def _finish_event(panel: ChatPanel) -> FinishEvent:
+    """An event set when the panel has ended an answer (after the stream was closed)."""
+    event = FinishEvent()
+    original = panel._finished
+
+    def finished(*args: Any) -> None:
+        event.at = time.monotonic()
+        event.set()
+        original(*args)
+
+    panel._finished = finished  # type: ignore[method-assign]
+    return event
+
+
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in TIME_CASES])
 async def test_escape_stops_at_once(case: Case, demo: DemoGateway, tmp_path: Path) -> None:
     """Esc ends a stall, a keep-alive-only stream or a drip: partial text kept, marked stopped."""
@@ -156,10 +174,12 @@ async def test_escape_stops_at_once(case: Case, demo: DemoGateway, tmp_path: Pat
         dripping = case.id == "slow_drip"
         await wait_for(pilot, first.is_set if dripping else seen.event.is_set, limit=60)
         assert panel.streaming
+        finished = _finish_event(panel)
         started = time.monotonic()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not panel.streaming, limit=60)
-        record_latency("app", f"stream-{case.id}", time.monotonic() - started)
+        await asyncio.wait_for(finished.wait(), 60)  # the answer ended: stream closed, saved
+        record_latency("app", f"stream-{case.id}", finished.at - started)
+        assert not panel.streaming
         await pilot.pause()
         turn = panel.conversation.turns[-1]
         assert turn.status is Status.STOPPED

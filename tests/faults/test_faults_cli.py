@@ -77,6 +77,12 @@ def _cancel_params() -> list[Any]:
     return [pytest.param(c, m, id=f"{m}-{c.id}") for c in TIME_CASES for m, _e in c.modes()]
 
 
+def _interruptible() -> None:
+    """Ctrl-C as in a terminal, even when this test runs in the background (where an inherited
+    ignored SIGINT would make Python ignore it too)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("case", "mode"), _cancel_params())
 def test_ctrl_c_stops_at_once(
     case: Case, mode: str, demo: DemoGateway, config_file: Path, isolated_env: Path
@@ -89,8 +95,9 @@ def test_ctrl_c_stops_at_once(
     if mode == "nonstream":
         argv.append("--no-stream")
     child = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=os.environ.copy()
-    )
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=os.environ.copy(),
+        preexec_fn=_interruptible,
+    )  # fmt: skip
     try:
         assert child.stdout is not None and child.stderr is not None
         first = split_pieces(case.text(Expect()))[0].encode()
