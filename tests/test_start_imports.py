@@ -68,6 +68,12 @@ def test_scriptable_commands_do_not_import_textual(demo: DemoGateway, argv: tupl
     assert not {m for m in modules if m.partition(".")[0] == "textual"}
 
 
+def test_no_arguments_mean_what_the_parser_would_say() -> None:
+    from tui.cli.run import app_args
+
+    assert app_args() == build_parser().parse_args([])
+
+
 def test_a_running_demo_server_is_used_without_loading_the_in_process_one(
     demo: DemoGateway,
 ) -> None:
