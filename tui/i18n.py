@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 DOMAIN = "tokendeck"
@@ -21,6 +21,7 @@ LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 _msgids: dict[str, str] = {}  # translated text -> msgid, for texts translated at import time
+_listeners: list[Callable[[str], None]] = []
 
 
 def normalize(code: str | None) -> str | None:
@@ -62,7 +63,14 @@ def set_language(language: str | None) -> str:
     _translation = gettext.translation(
         DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True
     )
+    for listener in _listeners:
+        listener(code)
     return code
+
+
+def on_language_change(listener: Callable[[str], None]) -> None:
+    """Call `listener(code)` after every `set_language` (texts kept outside `_()` calls)."""
+    _listeners.append(listener)
 
 
 def current_language() -> str:

@@ -18,7 +18,15 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
-from .i18n import N_, _, current_language, retranslate, set_language, translated_anything
+from .i18n import (
+    N_,
+    _,
+    current_language,
+    on_language_change,
+    retranslate,
+    set_language,
+    translated_anything,
+)
 
 if TYPE_CHECKING:
     from .app import TokenDeck
@@ -147,8 +155,8 @@ def _nodes(app: TokenDeck) -> Iterator[DOMNode]:
         yield from screen.walk_children(with_self=True)
 
 
-def localize_bindings(app: TokenDeck) -> None:
-    """Every binding description, class-level and live, in the current language."""
+def _localize_classes() -> None:
+    """The class-level binding maps each new widget copies, in the current language."""
     if current_language() == "en" and not translated_anything():
         return  # English msgids everywhere already: nothing to do (the usual start)
     classes: set[type[DOMNode]] = {DOMNode, *_subclasses(DOMNode)}
@@ -156,6 +164,16 @@ def localize_bindings(app: TokenDeck) -> None:
         merged = cls.__dict__.get("_merged_bindings")
         if merged is not None:
             cls._merged_bindings = _translated(merged)
+
+
+on_language_change(lambda _code: _localize_classes())
+
+
+def localize_bindings(app: TokenDeck) -> None:
+    """Every binding description, class-level and live, in the current language."""
+    if current_language() == "en" and not translated_anything():
+        return
+    _localize_classes()
     for node in _nodes(app):
         node._bindings = _translated(node._bindings)
     for screen in app.screen_stack:

@@ -146,3 +146,17 @@ async def test_the_first_start_welcome_and_key_form_are_chinese(
         await pilot.press("enter")
         await wait_for(pilot, lambda: "配置档案名称" in screen_text(app))
         assert "OpenAI 兼容，key 形如 sk-live-…" in screen_text(app)
+
+
+def test_class_binding_descriptions_follow_set_language() -> None:
+    from tui.app import TokenDeck
+
+    def descriptions() -> set[str]:
+        merged = TokenDeck._merged_bindings
+        assert merged is not None
+        return {b.description for group in merged.key_to_bindings.values() for b in group}
+
+    set_language("zh_CN")
+    assert {"帮助", "退出"} <= descriptions()
+    set_language("en")
+    assert {"Help", "Quit"} <= descriptions() and "帮助" not in descriptions()
