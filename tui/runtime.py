@@ -28,7 +28,7 @@ def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
         from .demo import DEMO_KEY
 
         if not demo_url:
-            raise ValueError("a demo profile needs the demo gateway's URL")
+            raise ValueError(_("a demo profile needs the demo gateway's URL"))
         return GatewaySpec(
             name=profile.name,
             base_url=f"{demo_url}/api/v1",
