@@ -191,14 +191,15 @@ class TokenDeck(App[int]):
         name = getattr(theme, "name", None)
         if not name or name == (self.config.theme or DEFAULT_THEME):
             return  # the start-up theme, or no change: nothing to save
-        self.config.set("theme", name)
+        self.save_setting("theme", name, _("Could not save the theme choice: {error}"))
+
+    def save_setting(self, key: str, value: object, failed: str) -> None:
+        """Set a top-level config `key` and save the file; `failed` (with {error}) if it cannot."""
+        self.config.set(key, value)
         try:
             self.config.save()
         except OSError as exc:
-            self.notify(
-                _("Could not save the theme choice: {error}").format(error=exc.strerror),
-                severity="warning",
-            )
+            self.notify(failed.format(error=exc.strerror), severity="warning")
 
     # ---- shared state ----------------------------------------------------------------
 

@@ -200,14 +200,7 @@ async def switch_language(app: TokenDeck, code: str) -> bool:
         return False
     code = set_language(code)
     localize_bindings(app)
-    app.config.set("language", code)
-    try:
-        app.config.save()
-    except OSError as exc:
-        app.notify(
-            _("Could not save the language choice: {error}").format(error=exc.strerror),
-            severity="warning",
-        )
+    app.save_setting("language", code, _("Could not save the language choice: {error}"))
     for screen in list(app.screen_stack):
         if screen is main and main is not None:
             await _recompose_main(main, chat)
