@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.test_cli import tokendeck
 from tui import i18n
 from tui.i18n import _, current_language, detect_language, retranslate, set_language
 from tui.localefmt import day, full_date, money, recent_date
@@ -156,17 +155,7 @@ def test_money_shows_the_profiles_currency_symbol() -> None:
 
 
 def _cli(*args: str, lang: str = "zh_CN.UTF-8") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANGUAGE"))}
-    env.update(LANG=lang, COLUMNS="80")
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    return tokendeck(*args, env={"LANG": lang, "COLUMNS": "80"})
 
 
 def test_help_is_chinese_and_fits_80_columns() -> None:
