@@ -91,6 +91,16 @@ async def ask(pilot: Any, app: TokenDeck) -> None:
     await pilot.pause()
 
 
+async def retry_by_hand(pilot: Any, app: TokenDeck) -> ChatPanel:
+    """Press Ctrl+R and wait for the new answer to be done."""
+    await pilot.press("ctrl+r")
+    panel = chat(app)
+    await wait_for(
+        pilot, lambda: panel.conversation.turns[-1].status is Status.DONE and not panel.streaming
+    )
+    return panel
+
+
 @pytest.mark.parametrize(
     ("case", "expect"), [pytest.param(c, c.stream, id=c.id) for c in CASES if c.stream]
 )
@@ -208,12 +218,7 @@ async def test_rate_limit_counts_down_on_the_app_clock_then_retry_by_hand(
         assert "Press Ctrl+R to retry" in offer_text(app)
         assert offer._timer is None  # the countdown is over
         assert chat_requests(demo) == 1
-        await pilot.press("ctrl+r")
-        panel = chat(app)
-        await wait_for(
-            pilot,
-            lambda: panel.conversation.turns[-1].status is Status.DONE and not panel.streaming,
-        )
+        await retry_by_hand(pilot, app)
         assert offer_text(app) == ""
         assert chat_requests(demo) == 2
 
@@ -227,11 +232,6 @@ async def test_a_cut_answer_is_offered_for_retry_never_retried_alone(
         await ask(pilot, app)
         assert "The answer was cut off. Press Ctrl+R to retry" in offer_text(app)
         assert chat_requests(demo) == 1
-        await pilot.press("ctrl+r")
-        panel = chat(app)
-        await wait_for(
-            pilot,
-            lambda: panel.conversation.turns[-1].status is Status.DONE and not panel.streaming,
-        )
+        panel = await retry_by_hand(pilot, app)
         assert chat_requests(demo) == 2 and offer_text(app) == ""
         assert len(panel.conversation.turns) == 2  # the retry replaced the cut answer
