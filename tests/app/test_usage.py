@@ -51,6 +51,13 @@ def notices(app: TokenDeck) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
+async def totals(pilot: Any) -> str:
+    """The totals line, once it adds up what the table shows (it is summed in a thread)."""
+    usage = panel(pilot.app)
+    await wait_for(pilot, lambda: usage.totals_shown == usage.row_query())
+    return text_of(pilot.app, "#usage-totals")
+
+
 async def open_usage(pilot: Any) -> UsagePanel:
     await wait_for(pilot, lambda: pilot.app.balance is not None)  # the app has settled
     await pilot.app.workers.wait_for_complete()
@@ -74,7 +81,7 @@ async def test_rows_come_from_the_cache_sorted_and_filtered_by_keys(
         assert table.window_size < 500  # only a window of the rows is held
         assert cells(table, 0)["reqid"] == logs[0]["reqid"]  # newest first
         credits = sum(Decimal(r["fen"]) for r in logs)
-        assert "3,000/3,000 rows" in text_of(app, "#usage-totals")
+        assert "3,000/3,000 rows" in await totals(pilot)
         assert number(credits) in text_of(app, "#usage-totals")
 
         await pilot.press("end")
@@ -96,7 +103,7 @@ async def test_rows_come_from_the_cache_sorted_and_filtered_by_keys(
         await pilot.press("slash", *model, "enter")
         expected = [r for r in logs if model in r["model"]]
         assert table.row_count == len(expected)
-        assert f"{len(expected):,}/3,000 rows" in text_of(app, "#usage-totals")
+        assert f"{len(expected):,}/3,000 rows" in await totals(pilot)
         assert table.has_focus
         await pilot.press("slash", "ctrl+u", *"no-such-thing", "enter")
         assert table.row_count == 0
@@ -276,8 +283,7 @@ async def test_money_is_shown_beside_credits_when_the_profile_says_what_they_are
     credits = sum(int(r["fen"]) for r in demo.logs)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_usage(pilot)
-        totals = text_of(app, "#usage-totals")
         rate = Rate(Decimal(100), "CNY")
-        assert credits_text(Decimal(credits), rate) in totals
+        assert credits_text(Decimal(credits), rate) in await totals(pilot)
         await pilot.press("4")
         assert "CNY" in screen_text(app)  # the money column's title

@@ -138,6 +138,13 @@ def window(
     return [ShownRow(row_from_sql(r), bool(r["orphan"])) for r in shown]
 
 
+def count_query(db: Database, profile: str, q: RowQuery) -> int:
+    """How many rows the query shows (an index count unless words are searched)."""
+    clause, params = _where(db, profile, q)
+    row = db.query_one(f"SELECT count(*) FROM usage_rows WHERE {clause}", params)
+    return int(row[0]) if row else 0
+
+
 def query_totals(db: Database, profile: str, q: RowQuery) -> Totals:
     """How many rows the query shows, with their tokens and exact credits."""
     clause, params = _where(db, profile, q)

@@ -100,6 +100,9 @@ class UsagePanel(Vertical, can_focus=True):
         self._shown = False
         self._last_refresh = 0.0
         self.exported: tuple[Path, int] | None = None  # the last export: file, rows
+        self._texts: dict[str, str | Text] = {}
+        self._models: list[str] | None = None
+        self.totals_shown: RowQuery | None = None  # the query the totals line adds up
 
     @property
     def deck(self) -> TokenDeck:
@@ -223,9 +226,15 @@ class UsagePanel(Vertical, can_focus=True):
             self.refresh_view(keep_cursor=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#usage-status", Static)
-        status.update(text)
-        status.set_class(error, "error")
+        self._put("#usage-status", text)
+        self.query_one("#usage-status").set_class(error, "error")
+
+    def _put(self, selector: str, text: str | Text) -> None:
+        """Update a line of text only when it changes (each update costs a layout pass)."""
+        widget = self.query_one(selector, Static)
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            widget.update(text)
 
     def _budgets_changed(self) -> None:
         from ..status import StatusBar
@@ -281,11 +290,34 @@ class UsagePanel(Vertical, can_focus=True):
         table = self.query_one("#usage-table", WindowTable)
         table.sort = self.sort
         table.show(source, keep_cursor=keep_cursor)
-        in_range = count_usage(db, self.deck.profile.name, since=query.since, until=query.until)
-        rate = rate_for(self.deck.profile)
-        self.query_one("#usage-totals", Static).update(
-            totals_text(source.totals, rate, shown=in_range)
-        )
+        self.totals_shown = None
+        self._add_up(db.path, query)
+
+    @work(thread=True, exclusive=True, group="usage-totals", exit_on_error=False)
+    def _add_up(self, path: Path, query: RowQuery) -> None:
+        """The totals line, added up in a thread with a connection of its own: summing
+        100,000 rows must not hold up the keys."""
+        from textual.worker import get_current_worker
+
+        from ...store import open_db
+        from ...store.usage_view import query_totals
+
+        profile, problem = self.deck.profile, ""
+        try:
+            with open_db(path, read_only=True, recover=False) as db:
+                totals = query_totals(db, profile.name, query)
+                in_range = count_usage(db, profile.name, since=query.since, until=query.until)
+        except StoreError as exc:
+            totals, in_range, problem = None, 0, exc.message
+        if get_current_worker().is_cancelled:
+            return
+        text = problem if totals is None else totals_text(totals, rate_for(profile), in_range)
+        self.app.call_from_thread(self._totals_ready, text, query)
+
+    def _totals_ready(self, text: str, query: RowQuery) -> None:
+        if self.view == "rows" and query == self.row_query():  # not a stale answer
+            self._put("#usage-totals", text)
+            self.totals_shown = query
 
     def _show_report(self, db: Database, by: GroupBy) -> None:
         since, until = self.bounds()
@@ -297,7 +329,7 @@ class UsagePanel(Vertical, can_focus=True):
         chart = self.query_one("#usage-chart", Static)
         chart.update(spend_chart(buckets, by, max(10, self.size.width - 2)))
         chart.display = by != "model" and bool(buckets)
-        self.query_one("#usage-totals", Static).update(totals_text(sum_buckets(buckets), rate))
+        self._put("#usage-totals", totals_text(sum_buckets(buckets), rate))
 
     def _show_balance(self, db: Database) -> None:
         since, until = self.bounds()
@@ -310,8 +342,8 @@ class UsagePanel(Vertical, can_focus=True):
         widget = self.query_one("#usage-chart", Static)
         widget.update(chart)
         widget.display = bool(chart)
-        self.query_one("#usage-figures", Static).update(figures)
-        self.query_one("#usage-totals", Static).update("")
+        self._put("#usage-figures", figures)
+        self._put("#usage-totals", "")
 
     def _show_head(self) -> None:
         views = Text()
@@ -320,8 +352,8 @@ class UsagePanel(Vertical, can_focus=True):
                 views.append(" │ ", style="dim")
             label = f"{i + 1} {_(VIEW_TITLES[name])}"
             views.append(label, style="reverse bold" if name == self.view else "")
-        self.query_one("#usage-views", Static).update(views)
-        self.query_one("#usage-range", Static).update(self._range_text())
+        self._put("#usage-views", views)
+        self._put("#usage-range", self._range_text())
 
     def _range_text(self) -> str:
         if self.range == "custom":
@@ -434,12 +466,7 @@ class UsagePanel(Vertical, can_focus=True):
 
     def _sort(self, column: str, descending: bool) -> None:
         self.sort = (column, descending)
-        self.refresh_view()
-        self._say(
-            _("Sorted by {column} {arrow}").format(
-                column=column, arrow="↓" if descending else "↑"
-            )
-        )
+        self.refresh_view()  # the column's title shows ↓ or ↑
 
     @on(WindowTable.HeaderClicked, "#usage-table")
     def _header(self, event: WindowTable.HeaderClicked) -> None:
@@ -460,6 +487,9 @@ class UsagePanel(Vertical, can_focus=True):
             return
         select = self.query_one("#usage-model", Select)
         models = usage_models(db, self.deck.profile.name)
+        if models == self._models:
+            return
+        self._models = models
         current = select.value
         with self.prevent(Select.Changed):
             select.set_options([(_("All models"), ALL_MODELS), *((m, m) for m in models)])

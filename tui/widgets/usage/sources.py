@@ -8,7 +8,7 @@ from decimal import Decimal
 from ...i18n import _
 from ...money import Rate, credits, format_amount
 from ...store import Bucket, Database, Totals
-from ...store.usage_view import RowQuery, ShownRow, query_totals, window
+from ...store.usage_view import RowQuery, ShownRow, count_query, window
 from ...textfmt import number
 from .table import Bar, Column, Line
 
@@ -51,17 +51,17 @@ def row_line(shown: ShownRow) -> Line:
 
 
 class RowsSource:
-    """A profile's cached rows as the query shows them: totals counted once, rows read a
-    window at a time."""
+    """A profile's cached rows as the query shows them: counted once, read a window at a
+    time (their totals are added up elsewhere, off the event loop)."""
 
     def __init__(self, db: Database, profile: str, query: RowQuery) -> None:
         self.db = db
         self.profile = profile
         self.query = query
-        self.totals: Totals = query_totals(db, profile, query)
+        self._count = count_query(db, profile, query)
 
     def count(self) -> int:
-        return self.totals.requests
+        return self._count
 
     def lines(self, offset: int, limit: int) -> Sequence[Line]:
         rows = window(self.db, self.profile, self.query, offset, limit, total=self.count())

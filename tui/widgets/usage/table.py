@@ -244,7 +244,7 @@ class WindowTable(ScrollView, can_focus=True):
                 segments.append(Segment(pad(bar(value.fraction, w), w), bar_style))
             else:
                 segments.append(Segment(" " + pad(truncate(value, w), w, column.right), style))
-        return self._finish(segments, width, style, index)
+        return self._finish(segments, width, style)
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self.get_component_rich_style("window-table--header")
@@ -253,20 +253,14 @@ class WindowTable(ScrollView, can_focus=True):
             title = column.title
             if self.sort is not None and self.sort[0] == column.key:
                 title = truncate(title, w - 1) + ("↓" if self.sort[1] else "↑")
-            meta = Style.from_meta({"header": column.key})
-            segments.append(Segment(" " + pad(truncate(title, w), w, column.right), style + meta))
-        return self._finish(segments, width, style, None)
+            segments.append(Segment(" " + pad(truncate(title, w), w, column.right), style))
+        return self._finish(segments, width, style)
 
-    def _finish(
-        self, segments: list[Segment], width: int, style: Style, index: int | None
-    ) -> Strip:
+    def _finish(self, segments: list[Segment], width: int, style: Style) -> Strip:
         used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), style))
-        strip = Strip(segments).crop(0, width)
-        if index is not None:
-            strip = strip.apply_style(Style.from_meta({"row": index}))
-        return strip
+        return Strip(segments).crop(0, width)
 
     # ---- cursor ----------------------------------------------------------------------------
 
@@ -299,8 +293,13 @@ class WindowTable(ScrollView, can_focus=True):
         self._move(self.row_count - 1 if where < 0 else 0)
 
     async def _on_click(self, event: events.Click) -> None:
-        meta = event.style.meta
-        if "header" in meta:
-            self.post_message(self.HeaderClicked(self, str(meta["header"])))
-        elif "row" in meta:
-            self._move(int(meta["row"]))
+        """A click on a title asks to sort by its column; on a row moves the cursor there."""
+        if event.y > 0:
+            self._move(round(self.scroll_y) + event.y - 1)
+            return
+        x = 0
+        for column, w in self._widths:
+            if x <= event.x < x + w + 1:
+                self.post_message(self.HeaderClicked(self, column.key))
+                return
+            x += w + 1
