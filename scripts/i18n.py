@@ -7,7 +7,8 @@
     python scripts/i18n.py extract   # only write tui/locale/tokendeck.pot
 
 New strings arrive in tui/locale/zh_CN/LC_MESSAGES/tokendeck.po with an empty msgstr; changed
-ones come back marked `#, fuzzy` with the old translation as a hint. Translate them, delete
+ones come back marked `#, fuzzy` with the old translation as a hint. Strings no longer in the
+code are kept at the end as `#~` lines (and come back translated if the code uses them again). Translate them, delete
 the fuzzy flag, run `compile`. The English catalog is filled in by `update` (msgstr = msgid).
 The compiled .mo files are committed so that `pip install .` needs no Babel; a test checks
 they match the .po files.
@@ -105,19 +106,21 @@ def update() -> None:
             catalog = Catalog(locale=language, domain=DOMAIN, project="tokendeck", header_comment=(
                 f"# {language} messages of tokendeck (scripts/i18n.py keeps this file in step)."
             ))
+        for message in list(catalog.obsolete.values()):
+            catalog[message.id] = message  # a string gone for a while keeps its translation
+        catalog.obsolete.clear()
         catalog.update(copy.deepcopy(template), update_header_comment=False)
         catalog.fuzzy = False
         catalog.version = VERSION
         catalog.msgid_bugs_address = ""
         catalog.last_translator = "tokendeck"
         catalog.language_team = "tokendeck"
-        catalog.obsolete.clear()  # removed strings go; git keeps their history
         if language == "en":
             for message in catalog:
                 if message.id:
                     message.string = message.id
                     message.flags.discard("fuzzy")
-        write(catalog, path, ignore_obsolete=True)
+        write(catalog, path)  # strings no longer in tui/ stay at the end, as #~ lines
     compile_all()
 
 
