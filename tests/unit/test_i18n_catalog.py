@@ -79,3 +79,35 @@ def test_placeholders_are_compared_by_name_and_kind() -> None:
     ]
     assert script.placeholders("%(prog)s: error: %(message)s\n") == ["%(message)s", "%(prog)s"]
     assert script.placeholders("unrecognized arguments: %s") == ["%s"]
+
+
+def test_update_keeps_a_removed_string_and_revives_its_translation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from babel.messages.catalog import Catalog
+
+    def template(*ids: str) -> Catalog:
+        catalog = Catalog(domain="tokendeck")
+        for msgid in ids:
+            catalog.add(msgid, locations=[("tui/app.py", 1)])
+        return catalog
+
+    monkeypatch.setattr(script, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(script, "POT", tmp_path / "tokendeck.pot")
+    monkeypatch.setattr(script, "extract", lambda: template("Balance", "Models"))
+    script.update()
+    catalog = script.read("zh_CN")
+    catalog["Balance"].string = "余额"
+    catalog["Models"].string = "模型"
+    script.write(catalog, script.po_path("zh_CN"))
+
+    monkeypatch.setattr(script, "extract", lambda: template("Models"))  # "Balance" left
+    script.update()
+    assert script.read("zh_CN").get("Balance") is None
+    assert "#~ msgid \"Balance\"" in script.po_path("zh_CN").read_text(encoding="utf-8")
+
+    monkeypatch.setattr(script, "extract", lambda: template("Balance", "Models"))  # back
+    script.update()
+    back = script.read("zh_CN")["Balance"]
+    assert back.string == "余额" and not back.fuzzy
+    assert script.read("en")["Balance"].string == "Balance"
