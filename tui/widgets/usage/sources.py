@@ -28,7 +28,7 @@ def row_columns() -> list[Column]:
         Column("credits", _("Credits"), 7, right=True, keep=9),
         Column("balance", _("Left"), 9, right=True, keep=4),
         Column("ip", _("IP"), 15, keep=3),
-        Column("reqid", _("Request id"), 16, keep=1),
+        Column("reqid", _("Request id"), 16, flex=True, keep=1),
     ]
 
 
