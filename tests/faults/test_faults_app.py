@@ -215,7 +215,7 @@ async def test_rate_limit_counts_down_on_the_app_clock_then_retry_by_hand(
         assert "retry possible in 1 s" in offer_text(app)
         clock.advance(1)
         offer.tick()
-        assert "Press Ctrl+R to retry" in offer_text(app)
+        assert "press Ctrl+R to retry" in offer_text(app)
         assert offer._timer is None  # the countdown is over
         assert chat_requests(demo) == 1
         await retry_by_hand(pilot, app)
@@ -230,7 +230,7 @@ async def test_a_cut_answer_is_offered_for_retry_never_retried_alone(
     app = fault_app(demo, tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await ask(pilot, app)
-        assert "The answer was cut off. Press Ctrl+R to retry" in offer_text(app)
+        assert "Answer cut off — press Ctrl+R to retry" in offer_text(app)
         assert chat_requests(demo) == 1
         panel = await retry_by_hand(pilot, app)
         assert chat_requests(demo) == 2 and offer_text(app) == ""

@@ -31,7 +31,7 @@ class RetryOffer(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
         self.until: float | None = None  # the clock's monotonic time when a retry may go
-        self._what = ""
+        self._cut = False
         self._timer: Timer | None = None
 
     @property
@@ -48,7 +48,7 @@ class RetryOffer(Static):
         self.withdraw()
         if isinstance(error, HOPELESS):
             return
-        self._what = _("The answer was cut off.") if cut else _("The answer failed.")
+        self._cut = cut
         wait = error.retry_after if isinstance(error, RateLimited) else None
         if wait:
             self.until = self.clock.monotonic() + wait
@@ -61,19 +61,19 @@ class RetryOffer(Static):
         left = math.ceil(self.until - self.clock.monotonic()) if self.until is not None else 0
         if left > 0:
             self.update(
-                _("{what} Rate limited: retry possible in {seconds} s (Ctrl+R).").format(
-                    what=self._what, seconds=left
+                _("Rate limited — retry possible in {seconds} s, then press Ctrl+R.").format(
+                    seconds=left
                 )
             )
             return
         self._stop_timer()
         self.until = None
-        self.update(
-            _(
-                "{what} Press Ctrl+R to retry — never done automatically, as the gateway may "
-                "have charged for it."
-            ).format(what=self._what)
-        )
+        if self._cut:
+            self.update(_("Answer cut off — press Ctrl+R to retry (never automatic: it may be "
+                          "charged)."))  # fmt: skip
+        else:
+            self.update(_("Answer failed — press Ctrl+R to retry (never automatic: it may be "
+                          "charged)."))  # fmt: skip
 
     def withdraw(self) -> None:
         """Hide the offer (a new answer started, or another conversation opened)."""
