@@ -111,10 +111,18 @@ def test_ctrl_c_stops_at_once(
             assert seen.event.wait(60), "the chat request never reached the gateway"
         started = time.monotonic()
         child.send_signal(signal.SIGINT)
+        said = b""
+        while not said.endswith(b"tokendeck: interrupted\n"):
+            line = child.stderr.readline()  # blocks until the child says it stopped
+            if not line:
+                break
+            said += line
+        stopped = time.monotonic()
         child.wait(timeout=60)
-        record_latency("cli", f"{mode}-{case.id}", time.monotonic() - started)
+        record_latency("cli", f"{mode}-{case.id}", stopped - started)
+        record_latency("cli-exit", f"{mode}-{case.id}", time.monotonic() - started)
         out = got + child.stdout.read()
-        err = child.stderr.read().decode()
+        err = (said + child.stderr.read()).decode()
     finally:
         if child.poll() is None:
             child.kill()
