@@ -49,7 +49,7 @@ demo.stop()
 """
 
 CHILD = r"""
-import asyncio, json, sys, time
+import asyncio, json, os, sys, time
 from pathlib import Path
 from tui.app import TokenDeck
 from tui.config import Config, demo_profile
@@ -108,12 +108,15 @@ async def main():
                 t = time.perf_counter()
                 await asyncio.sleep(0.005)
                 stalls.append(time.perf_counter() - t - 0.005)
+                if stalls[-1] > 0.05 and os.environ.get("BENCH_DEBUG"):
+                    print("stall", round(stalls[-1]*1000), "at", round((t - (state["done"] or t))*1000), "after done" if state["done"] else "", file=sys.stderr)
 
         before = len(panel.conversation.turns)
         await pilot.press(*"stream please", "enter")
         while len(panel.conversation.turns) < before + 2:
             await pilot.pause(0)
-        state["view"] = app.screen.query("MessageView").last()
+        views = app.screen.query("MessageView")  # before the line-API transcript
+        state["view"] = views.last() if views else app.screen.query_one("#transcript").items[-1]
         task = asyncio.create_task(probe())
         while state["frame"] is None:
             await pilot.pause(0.001)

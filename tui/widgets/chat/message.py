@@ -13,7 +13,7 @@ from textual.strip import Strip
 from ...conversation import Status, Turn
 from ...i18n import _
 from ...textfmt import number
-from .blocks import BlockSplitter
+from .blocks import Block, BlockSplitter
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -35,9 +35,14 @@ class Part:
     kind: str  # who | reasoning-head | reasoning | block | tail | meta | gap
     text: str = ""
     plain: bool = False  # shown as plain wrapped text (user text, huge blocks)
+    code: str | None = None  # a chunk of a code fence: its language
+    body: str = ""  # a code chunk's lines
+    top: bool = False  # first chunk of its fence (padding above)
+    bottom: bool = False  # last chunk of its fence (padding below)
     spaced: bool = False  # a blank line before it (between body blocks)
     strips: list[Strip] | None = None
     width: int = 0
+    lines: list[Strip] | None = None  # `strips` framed and styled as the transcript paints them
 
     def height(self, width: int) -> int:
         if self.strips is not None and self.width == width:
@@ -48,7 +53,10 @@ class Part:
         if self.kind in ("who", "reasoning-head", "gap", "meta"):
             return 1
         width = max(10, width - 2)
-        text = self.text
+        text = self.text if self.code is None else self.body
+        if self.code is not None:
+            pad = int(self.top) + int(self.bottom) + int(self.spaced)
+            return pad + sum(len(line) // width + 1 for line in text.rstrip("\n").split("\n"))
         if not text.strip():
             return 0
         if len(text) > 200_000:  # a rough guess, without walking a huge text
@@ -58,7 +66,7 @@ class Part:
         )
 
     def invalidate(self) -> None:
-        self.strips = None
+        self.strips = self.lines = None
 
 
 @dataclass
@@ -112,30 +120,41 @@ class MessageItem:
         last = max((i for i, b in enumerate(self.blocks) if b.strips is not None), default=-1)
         return "".join(b.text for b in self.blocks[: last + 1])
 
-    def _take(self, blocks: list) -> None:
+    def _take(self, blocks: list[Block]) -> None:
         for block in blocks:
+            spaced = bool(self.blocks) and (block.code is None or block.top)
             self.blocks.append(
-                Part("block", block.text, plain=block.plain, spaced=bool(self.blocks))
-            )
+                Part("block", block.text, plain=block.plain, spaced=spaced, code=block.code,
+                     body=block.body, top=block.top, bottom=block.bottom)
+            )  # fmt: skip
         if blocks:
             self._parts = None
 
     def append(self, text: str) -> None:
         """More (literal) answer text from the stream."""
         self._take(self._splitter.feed(text))
-        tail = self._splitter.tail
+        splitter = self._splitter
+        tail = splitter.tail
         if tail != self.tail.text:
+            code = splitter.in_code
             self.tail.text = tail
-            self.tail.spaced = bool(self.blocks)
+            self.tail.code = splitter.lang if code else None
+            self.tail.body = splitter.code_body() if code else ""
+            self.tail.top = code and splitter.first
+            self.tail.spaced = bool(self.blocks) and (not code or splitter.first)
             self.tail.invalidate()
             self._parts = None
         self._changed()
 
     def finish(self) -> None:
-        """The stream ended: the tail becomes the last block."""
+        """The stream ended: the tail becomes the last block (keeping its layout if it is the
+        same markdown, so the last token shows without laying the block out again)."""
+        tail, count = self.tail, len(self.blocks)
         self._take(self._splitter.finish())
-        self.tail.text = ""
-        self.tail.invalidate()
+        last = self.blocks[-1] if len(self.blocks) == count + 1 else None
+        if last is not None and last.text == tail.text and last.code is None is tail.code:
+            last.strips, last.width = tail.strips, tail.width
+        self.tail = Part("tail")
         self.live = False
         self._parts = None
         self._meta.text = self.meta_text()

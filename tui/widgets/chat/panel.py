@@ -194,7 +194,7 @@ class ChatPanel(Vertical):
         return True
 
     def watch_streaming(self) -> None:
-        self.refresh_bindings()
+        self.call_after_refresh(self.refresh_bindings)  # the Footer after the answer's frame
 
     # ---- drafts ------------------------------------------------------------------------
 
@@ -318,12 +318,15 @@ class ChatPanel(Vertical):
             )
             if self.is_mounted and isinstance(error, GatewayError):
                 self.query_one(RetryOffer).offer(error, cut=turn.status == Status.CUT)
-        if self.is_mounted:
-            self.refresh_list()
         charged = bool(turn.content or turn.usage)
+        if self.is_mounted:  # after the frame that shows the last token
+            self.call_after_refresh(self._after_answer, charged)
+        self.post_message(AnswerFinished(charged=charged))
+
+    def _after_answer(self, charged: bool) -> None:
+        self.refresh_list()
         if charged:
             self._cost_answers()
-        self.post_message(AnswerFinished(charged=charged))
 
     @work(group="costs", exclusive=True, exit_on_error=False)
     async def _cost_answers(self) -> None:

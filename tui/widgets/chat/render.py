@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
 from rich.console import Console, RenderableType
 from rich.markdown import Markdown as RichMarkdown
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
+from rich.syntax import Syntax
 from rich.text import Text
 from textual.strip import Strip
 
@@ -60,10 +63,12 @@ def render_part(part: Part, role: str, meta_style: Style, look: Look, console: C
     if kind == "reasoning":
         body = _lines(console, Text(part.text.strip("\n")), width - 2, look.reasoning)
         return _indent(body, REASONING_BAR, look.reasoning, width)
+    gap = [Strip.blank(width)] if part.spaced else []
+    if part.code is not None:
+        return gap + _code(part, look, console, width)
     text = part.text.strip("\n")
     if not text.strip():
         return []
-    gap = [Strip.blank(width)] if part.spaced else []
     if role == "user":
         body = _lines(console, Text(text), width - 2, look.user_body)
         edge = Segment(" ", look.user_body)
@@ -71,7 +76,7 @@ def render_part(part: Part, role: str, meta_style: Style, look: Look, console: C
     renderable: RenderableType = (
         Text(text)
         if part.plain
-        else RichMarkdown(text, code_theme=_CODE_THEMES[look.dark], hyperlinks=False)
+        else _Markdown(text, _CODE_THEMES[look.dark])
     )
     body = _lines(console, renderable, width - 2, Style())
     while body and _empty(body[0]):  # Rich opens lists and code with a blank line
@@ -79,6 +84,40 @@ def render_part(part: Part, role: str, meta_style: Style, look: Look, console: C
     while body and _empty(body[-1]):
         body.pop()
     return gap + _indent(body, " ", Style(), width)
+
+
+def _code(part: Part, look: Look, console: Console, width: int) -> list[Strip]:
+    """A chunk of a code fence: highlighted once complete; while it grows (the tail of a
+    streaming answer), plain on the code background, which is far cheaper to lay out again."""
+    theme = _CODE_THEMES[look.dark]
+    code = part.body.rstrip("\n")
+    padding = (int(part.top), 1, int(part.bottom), 1)
+    renderable: RenderableType
+    if part.kind == "tail":
+        background = Syntax.get_theme(theme).get_background_style()
+        renderable = Padding(Text(code), padding, style=background, expand=True)
+    else:
+        renderable = Syntax(code, part.code or "text", theme=theme, word_wrap=True,
+                            padding=padding)  # fmt: skip
+    return _indent(_lines(console, renderable, width - 2, Style()), " ", Style(), width)
+
+
+class _Markdown(RichMarkdown):
+    """Rich's Markdown with one shared parser: building a parser costs as much as parsing."""
+
+    _parser: MarkdownIt | None = None
+
+    def __init__(self, markup: str, code_theme: str) -> None:
+        if _Markdown._parser is None:
+            _Markdown._parser = MarkdownIt().enable("strikethrough").enable("table")
+        self.markup = markup
+        self.parsed = _Markdown._parser.parse(markup)
+        self.code_theme = code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer = None
+        self.inline_code_theme = code_theme
 
 
 def _empty(strip: Strip) -> bool:

@@ -79,6 +79,7 @@ class Transcript(ScrollView, can_focus=True):
         self._stale = 0  # items from here on need their height and top again
         self._width = 0
         self._look: Look | None = None
+        self._base = self._cursor = self._bar = Style()
         self._hint_part = Part("meta")
         self._follow = True  # keep the bottom in view as text arrives
         self._preparing = False
@@ -271,11 +272,13 @@ class Transcript(ScrollView, can_focus=True):
             y = self._unread + self._tops[index]
             for part in item.parts():
                 guess = part.height(width)
-                if y < bottom and y + guess > top and (part.strips is None or part.width != width):
+                in_view = y < bottom and y + guess > top or not guess and top <= y <= bottom
+                if in_view and (part.strips is None or part.width != width):
                     part.strips = render_part(
                         part, item.turn.role, self._meta_style(item, look), look, console, width
                     )
                     part.width = width
+                    self.refresh()
                     if len(part.strips) != guess:
                         changed = True
                         self._stale = min(self._stale, index)
@@ -310,6 +313,9 @@ class Transcript(ScrollView, can_focus=True):
     def _styles(self) -> Look:
         if self._look is None:
             style = self.get_component_rich_style
+            self._base = self.rich_style
+            self._cursor = style("transcript--cursor", partial=True)
+            self._bar = style("transcript--bar", partial=True)
             self._look = Look(
                 who=style("transcript--who", partial=True),
                 user_who=style("transcript--user-who", partial=True),
@@ -341,34 +347,39 @@ class Transcript(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         full = self.scrollable_content_region.width
-        base = self.rich_style
+        look = self._styles()
         line = round(self.scroll_y) + y
         if not self.items and not self.earlier:
-            return self._hint_line(line, full, base)
+            return self._hint_line(line, full)
         found = self._locate(line)
         if found is None:
-            return Strip.blank(full, base)
+            return Strip.blank(full, self._base)
         index, number, row = found
         item = self.items[index]
         part = item.parts()[number]
         if part.strips is None or part.width != self._width:
-            look = self._styles()
             part.strips = render_part(
                 part, item.turn.role, self._meta_style(item, look), look, self.app.console,
                 self._width,
             )  # fmt: skip
             part.width = self._width
         strip = part.strips[row] if row < len(part.strips) else Strip.blank(self._width)
-        selected = self.has_focus and index == self.cursor
-        if selected:
-            base = base + self.get_component_rich_style("transcript--cursor", partial=True)
-            bar = Segment("▌", base + self.get_component_rich_style("transcript--bar"))
-        else:
-            bar = Segment(" ")
-        joined = Strip([bar, *strip, Segment(" ")]).crop(0, full).extend_cell_length(full)
-        return joined.apply_style(base)
+        if self.has_focus and index == self.cursor:
+            base = self._base + self._cursor
+            bar = Segment("▌", base + self._bar)
+            return Strip([bar, *strip, Segment(" ")]).crop(0, full).apply_style(base)
+        if part.lines is None:
+            edge = Segment(" ")
+            part.lines = [
+                Strip([edge, *s, edge]).crop(0, full).extend_cell_length(full).apply_style(
+                    self._base
+                )
+                for s in part.strips
+            ]
+        return part.lines[row] if row < len(part.lines) else Strip.blank(full, self._base)
 
-    def _hint_line(self, line: int, full: int, base: Style) -> Strip:
+    def _hint_line(self, line: int, full: int) -> Strip:
+        base = self._base
         part = self._hint_part
         if part.strips is None or part.width != self._width:
             style = self.get_component_rich_style("transcript--hint", partial=True)
