@@ -87,6 +87,12 @@ class TokenDeck(App[int]):
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
         cjkwrap.install()  # line breaks between Chinese characters
         self.model = profile.default_model or ""
+        # The theme before the first frame: set later, it would parse all CSS once more.
+        themes, self._theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = config.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
 
     @property
     def gateway(self) -> Gateway:
@@ -125,17 +131,12 @@ class TokenDeck(App[int]):
         return MainScreen()
 
     def on_mount(self) -> None:
-        themes, problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        if problems:
+        if self._theme_problems:
             self.notify(
-                "\n".join(str(p) for p in problems),
+                "\n".join(str(p) for p in self._theme_problems),
                 title=_("Theme files skipped"),
                 severity="warning",
             )
-        wanted = self.config.theme or DEFAULT_THEME
-        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         self.theme_changed_signal.subscribe(self, self._save_theme)
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
