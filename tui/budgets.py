@@ -70,3 +70,10 @@ def describe_budget(status: BudgetStatus, profile: Profile) -> str:
         if not status.over:
             text = _("this month's spend {spent} of the monthly budget {limit}")
     return text.format(spent=spent, limit=limit)
+
+
+def budget_sentence(status: BudgetStatus, profile: Profile) -> str:
+    """describe_budget as a sentence on its own: the first letter upper case (only that one:
+    a currency code stays as it is)."""
+    text = describe_budget(status, profile)
+    return text[:1].upper() + text[1:]

@@ -267,6 +267,8 @@ async def test_the_header_warns_over_a_budget_and_below_the_low_balance(
         await wait_for(pilot, lambda: "over daily budget" in str(warning.render()))
         await pilot.press("5")
         assert "over the daily budget" in text_of(app, "#usage-figures")
+        await pilot.press("f5", "r")
+        await wait_for(pilot, lambda: "over the daily budget" in text_of(app, "#balance-details"))
 
     calm = budget_app(demo, tmp_path, monthly_budget=Decimal(10**9))
     async with calm.run_test(size=(120, 40)) as pilot:

@@ -1,4 +1,5 @@
-"""The Balance panel: credit left in the gateway's unit, used, last refresh, low-credit state."""
+"""The Balance panel: credit left in the gateway's unit, used, last refresh, low-credit state,
+and the spend against the profile's budgets."""
 
 from __future__ import annotations
 
@@ -97,8 +98,25 @@ class BalancePanel(VerticalScroll, can_focus=True):
         if balance.fetched_at is not None:
             when = balance.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             lines.append(_("Last refreshed: {when}").format(when=when))
+        lines.extend(self._budget_lines())
         lines.append(_("Press r to refresh."))
         self.query_one("#balance-details", Static).update("\n".join(lines))
+
+    def _budget_lines(self) -> list[str]:
+        """Today's and this month's spend against the profile's budgets (usage cache)."""
+        deck = self.deck
+        profile = deck.profile
+        if profile.daily_budget is None and profile.monthly_budget is None:
+            return []
+        from ..budgets import budget_sentence, budget_status
+        from ..store import StoreError
+
+        db = deck.history.db
+        try:
+            statuses = budget_status(db, profile, deck.clock.now()) if db else []
+        except StoreError:
+            return []
+        return [budget_sentence(status, profile) for status in statuses]
 
     def _render_error(self, error: str | None) -> None:
         widget = self.query_one("#balance-error", Static)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from ...budgets import budget_status, describe_budget
+from ...budgets import budget_sentence, budget_status
 from ...config import Profile
 from ...i18n import _, ngettext
 from ...localefmt import day
@@ -66,7 +66,7 @@ def balance_view(
             ).format(date=when.astimezone().strftime("%Y-%m-%d"), days=number(days))
         )
     for status in budget_status(db, profile, now):
-        figures.append(describe_budget(status, profile).capitalize())
+        figures.append(budget_sentence(status, profile))
     if len(series) < 2:
         return "", "\n".join(figures)
     values = [float(v) for _t, v in series]
