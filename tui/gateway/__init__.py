@@ -45,44 +45,6 @@ if TYPE_CHECKING:
         UsageInfo,
     )
 
-_WHERE = {
-    "client": ("Gateway",),
-    "errors": (
-        "AuthError",
-        "BadRequest",
-        "ExitCode",
-        "GatewayError",
-        "GatewayTimeout",
-        "NetworkError",
-        "NotFound",
-        "OutOfCredits",
-        "ProtocolError",
-        "RateLimited",
-        "ServerError",
-    ),
-    "secret": ("Secret", "redact"),
-    "types": (
-        "Balance",
-        "ChatAccumulator",
-        "ChatEvent",
-        "ChatParams",
-        "ChatResult",
-        "ContentDelta",
-        "Finish",
-        "GatewaySpec",
-        "LogRow",
-        "Malformed",
-        "Message",
-        "Model",
-        "Opened",
-        "ReasoningDelta",
-        "StreamFailed",
-        "Timeouts",
-        "UsageInfo",
-    ),
-}
-_MODULE = {name: module for module, names in _WHERE.items() for name in names}
-
 __all__ = [
     "AuthError",
     "BadRequest",
@@ -119,13 +81,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _MODULE.get(name)
-    if module is None:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+    for module in ("errors", "secret", "types", "client"):  # the light ones first
+        found = import_module(f".{module}", __name__)
+        if hasattr(found, name):
+            value = getattr(found, name)
+            globals()[name] = value  # later look-ups skip this function
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULE})
+    return sorted({*globals(), *__all__})
