@@ -60,6 +60,7 @@ class MainScreen(Screen[None]):
         async def ready() -> None:
             if mounting is not None:
                 await mounting
+                self._mounting.pop(name, None)
 
         return AwaitComplete(ready())
 
@@ -78,7 +79,8 @@ class MainScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         name = event.pane.id or "chat"
-        if self.panel(name).is_mounted:
+        self.panel(name)
+        if name not in self._mounting:  # shown before (or composed with the screen)
             self._focus_panel(name)
             return
 
@@ -86,6 +88,9 @@ class MainScreen(Screen[None]):
             await self.panel_ready(name)
             self._focus_panel(name)
 
+        # Meanwhile no widget of the pane just hidden keeps the focus: Textual would move it
+        # to a neighbour there, and that pane would be shown again.
+        self.set_focus(None)
         self.call_next(when_mounted)
 
     def _focus_panel(self, name: str) -> None:
