@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -43,6 +44,7 @@ from .store import (
 
 TAIL = 30  # turns mounted when a conversation opens
 BATCH = 15  # older turns mounted each time the transcript reaches its top
+SLOW_WRITE = 0.01  # seconds: a persistence batch slower than this spaces out the next ones
 
 
 def _message(db: Database, message_id: int) -> StoredMessage | None:
@@ -80,7 +82,17 @@ class Answer:
         self._failed = False
 
     def content(self, text: str) -> None:
-        self._do(lambda w: w.append_content(text))
+        self._do(lambda w: self._timed(w.append_content, text))
+
+    def _timed(self, append: Callable[[str], bool], text: str) -> None:
+        """Append; when a write was slow (each one rewrites the whole row, so a huge answer
+        makes them slower and slower), write less often: at most ~10% of the time."""
+        started = time.perf_counter()
+        if append(text) and self.writer is not None:
+            spent = time.perf_counter() - started
+            if spent > SLOW_WRITE:
+                self.writer.interval = max(self.writer.interval, 10 * spent)
+                self.writer.max_bytes = 1 << 62  # by time only from now on
 
     def reasoning(self, text: str) -> None:
         self._do(lambda w: w.append_reasoning(text))

@@ -44,10 +44,14 @@ class Part:
     width: int = 0
     lines: list[Strip] | None = None  # `strips` framed and styled as the transcript paints them
 
+    _guess: tuple[int, int] = (0, 0)  # (width, estimate) cached
+
     def height(self, width: int) -> int:
         if self.strips is not None and self.width == width:
             return len(self.strips)
-        return self.estimate(width)
+        if self._guess[0] != width:
+            self._guess = (width, self.estimate(width))
+        return self._guess[1]
 
     def estimate(self, width: int) -> int:
         if self.kind in ("who", "reasoning-head", "gap", "meta"):
@@ -67,6 +71,7 @@ class Part:
 
     def invalidate(self) -> None:
         self.strips = self.lines = None
+        self._guess = (0, 0)
 
 
 @dataclass
@@ -90,6 +95,8 @@ class MessageItem:
     blocks: list[Part] = field(default_factory=list)
     _reasoning: list[str] = field(default_factory=list)
     _parts: list[Part] | None = None
+    _tops: list[int] | None = None
+    _tops_width: int = 0
 
     def __post_init__(self) -> None:
         turn = self.turn
@@ -185,8 +192,28 @@ class MessageItem:
         self._parts = None
         self._changed()
 
+    def tops(self, width: int) -> list[int]:
+        """The first line of each part, and the height of the message last."""
+        if self._tops is None or self._tops_width != width or self._parts is None:
+            parts = self.parts()
+            tops, y = [], 0
+            for part in parts:
+                tops.append(y)
+                y += part.height(width)
+            tops.append(y)
+            self._tops, self._tops_width = tops, width
+        return self._tops
+
+    def height(self, width: int) -> int:
+        return self.tops(width)[-1]
+
+    def relayout(self) -> None:
+        """A part's height changed (it was laid out)."""
+        self._tops = None
+
     def parts(self) -> list[Part]:
         if self._parts is None:
+            self._tops = None
             parts = [self._who]
             if self.has_reasoning:
                 self._reasoning_head.text = ("▼ " if self.reasoning_open else "▶ ") + _(
@@ -206,6 +233,7 @@ class MessageItem:
 
     def invalidate(self) -> None:
         """Lay every part out again (new width or theme)."""
+        self._tops = None
         for part in (self._who, self._reasoning_head, self._reasoning_body, self.tail,
                      self._meta, self._gap, *self.blocks):  # fmt: skip
             part.invalidate()

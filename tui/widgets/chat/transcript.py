@@ -82,6 +82,7 @@ class Transcript(ScrollView, can_focus=True):
         self._base = self._cursor = self._bar = Style()
         self._hint_part = Part("meta")
         self._follow = True  # keep the bottom in view as text arrives
+        self._keep_cursor = False  # focus arrives with a message chosen (click, search)
         self._preparing = False
         self._timer: object | None = None
         self._last_flush = 0.0
@@ -188,7 +189,7 @@ class Transcript(ScrollView, can_focus=True):
         del self._tops[start:], self._heights[start:]
         top = self._tops[-1] + self._heights[-1] if start else 0
         for item in self.items[start:]:
-            height = sum(part.height(width) for part in item.parts())
+            height = item.height(width)
             self._tops.append(top)
             self._heights.append(height)
             top += height
@@ -219,12 +220,11 @@ class Transcript(ScrollView, can_focus=True):
         if index < 0 or line >= self._tops[index] + self._heights[index]:
             return None
         row = line - self._tops[index]
-        for number, part in enumerate(self.items[index].parts()):
-            height = part.height(self._width)
-            if row < height:
-                return index, number, row
-            row -= height
-        return None
+        tops = self.items[index].tops(self._width)
+        number = bisect_right(tops, row) - 1
+        if not 0 <= number < len(tops) - 1:
+            return None
+        return index, number, row - tops[number]
 
     def _visible(self) -> range:
         """Indexes of the items in view."""
@@ -269,9 +269,15 @@ class Transcript(ScrollView, can_focus=True):
         changed = False
         for index in self._visible():
             item = self.items[index]
-            y = self._unread + self._tops[index]
-            for part in item.parts():
-                guess = part.height(width)
+            start = self._unread + self._tops[index]
+            tops = item.tops(width)
+            parts = item.parts()
+            first = max(0, bisect_right(tops, top - start) - 1)
+            for number in range(first, len(parts)):
+                part, y = parts[number], start + tops[number]
+                if y > bottom:
+                    break
+                guess = tops[number + 1] - tops[number]
                 in_view = y < bottom and y + guess > top or not guess and top <= y <= bottom
                 if in_view and (part.strips is None or part.width != width):
                     part.strips = render_part(
@@ -284,7 +290,8 @@ class Transcript(ScrollView, can_focus=True):
                         self._stale = min(self._stale, index)
                         if y < top:
                             shift += len(part.strips) - guess
-                y += part.height(width)
+            if changed:
+                item.relayout()
         if changed:
             self._reflow()
             if shift and not self._follow:
@@ -358,11 +365,16 @@ class Transcript(ScrollView, can_focus=True):
         item = self.items[index]
         part = item.parts()[number]
         if part.strips is None or part.width != self._width:
+            guess = part.height(self._width)
             part.strips = render_part(
                 part, item.turn.role, self._meta_style(item, look), look, self.app.console,
                 self._width,
             )  # fmt: skip
             part.width = self._width
+            if len(part.strips) != guess:  # place what follows again after this frame
+                item.relayout()
+                self._stale = min(self._stale, index)
+                self.call_later(self._flush)
         strip = part.strips[row] if row < len(part.strips) else Strip.blank(self._width)
         if self.has_focus and index == self.cursor:
             base = self._base + self._cursor
@@ -429,14 +441,17 @@ class Transcript(ScrollView, can_focus=True):
     def select_turn(self, message_id: int) -> bool:
         for index, item in enumerate(self.items):
             if item.turn.id == message_id:
+                self._keep_cursor = True
                 self.focus()
                 self.select(index, top=True)
                 return True
         return False
 
     def on_focus(self) -> None:
-        if self.cursor is None and self.items:
-            self.select(len(self.items) - 1)
+        visible = self._visible()
+        if not self._keep_cursor and visible:  # the lowest message in view, without scrolling
+            self.cursor = visible[-1]
+        self._keep_cursor = False
         self.refresh()
 
     def on_blur(self) -> None:
@@ -445,7 +460,23 @@ class Transcript(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         found = self._locate(round(self.scroll_y) + event.y)
         if found is not None:
+            self._keep_cursor = True
             self.select(found[0])
+
+    # Scrolling by keys jumps (an animation would fight reading older messages on the way).
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def action_page_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - self.scrollable_content_region.height, animate=False,
+                       immediate=True)  # fmt: skip
+
+    def action_page_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + self.scrollable_content_region.height, animate=False,
+                       immediate=True)  # fmt: skip
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         item = self.selected
