@@ -15,6 +15,12 @@ def run_app(args: argparse.Namespace) -> int:
     except (ConfigError, OSError):
         pass  # the app reports it
     try:
+        # Binding descriptions are translated when their modules are imported; import them
+        # as msgids so that the language switch knows what each one says (run sets the
+        # language again before anything is shown).
+        from .i18n import set_language
+
+        set_language("en")
         from .app import run
 
         return run(config_path=args.config, profile=args.profile)

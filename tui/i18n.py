@@ -100,9 +100,16 @@ def translated_anything() -> bool:
     return bool(_msgids)
 
 
+def msgid_of(text: str) -> str:
+    """The msgid `_()` last turned into `text` (text `_()` never produced is its own msgid).
+
+    Several msgids may share one translation: prefer a record of the msgid itself."""
+    return _msgids.get(text, text)
+
+
 def retranslate(text: str) -> str:
     """`text`, once translated by `_()` in some language, in the current language.
 
     For texts that were translated before the language changed (a binding description
     evaluated at import time); text `_()` never produced is treated as a msgid."""
-    return _(_msgids.get(text, text))
+    return _(msgid_of(text))

@@ -22,8 +22,8 @@ from .i18n import (
     N_,
     _,
     current_language,
+    msgid_of,
     on_language_change,
-    retranslate,
     set_language,
     translated_anything,
 )
@@ -135,14 +135,28 @@ def _subclasses(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
         yield from _subclasses(sub)
 
 
+# (key, action, id, text shown) -> the msgid it was made from. Several msgids can share one
+# translation ("Range" and "Where" are both 范围), so a text alone cannot say what to show
+# in the next language; each binding remembers its own msgid from the first time it is seen
+# (the app's modules are imported in English, so that first text is the msgid itself).
+_origins: dict[tuple[str, str, str | None, str], str] = {}
+
+
+def _again(b: Binding, text: str) -> str:
+    origin = _origins.get((b.key, b.action, b.id, text)) or msgid_of(text)
+    shown = _(origin)
+    _origins[(b.key, b.action, b.id, shown)] = origin
+    return shown
+
+
 def _translated(bindings: BindingsMap) -> BindingsMap:
     keys: dict[str, list[Binding]] = {}
     for key, group in bindings.key_to_bindings.items():
         keys[key] = [
             replace(
                 b,
-                description=retranslate(b.description) if b.description else b.description,
-                tooltip=retranslate(b.tooltip) if b.tooltip else b.tooltip,
+                description=_again(b, b.description) if b.description else b.description,
+                tooltip=_again(b, b.tooltip) if b.tooltip else b.tooltip,
             )
             for b in group
         ]

@@ -160,3 +160,26 @@ def test_class_binding_descriptions_follow_set_language() -> None:
     assert {"帮助", "退出"} <= descriptions()
     set_language("en")
     assert {"Help", "Quit"} <= descriptions() and "帮助" not in descriptions()
+
+
+def test_descriptions_sharing_one_translation_come_back_as_themselves() -> None:
+    # "Range" (usage) and "Where" (help) are both 范围 in Chinese: back in English, the
+    # usage panel's key must say Range again, not whichever msgid was translated last.
+    from tui.screens.help import HelpScreen  # noqa: F401  (its "Where" is in the catalog)
+    from tui.widgets.usage.panel import UsagePanel
+
+    def description(key: str) -> str:
+        merged = UsagePanel._merged_bindings
+        assert merged is not None
+        return merged.key_to_bindings[key][0].description
+
+    set_language("zh_CN")
+    assert description("t") == "范围"
+    from tui.i18n import _
+
+    assert _("Where") == "范围"  # the help column's title, translated after the binding
+    set_language("en")
+    assert description("t") == "Range"
+    set_language("zh_CN")
+    set_language("en")
+    assert description("t") == "Range"
