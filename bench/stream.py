@@ -109,7 +109,9 @@ async def main():
                 await asyncio.sleep(0.005)
                 stalls.append(time.perf_counter() - t - 0.005)
                 if stalls[-1] > 0.05 and os.environ.get("BENCH_DEBUG"):
-                    print("stall", round(stalls[-1]*1000), "at", round((t - (state["done"] or t))*1000), "after done" if state["done"] else "", file=sys.stderr)
+                    when = round((t - (state["done"] or t)) * 1000)
+                    after = "after done" if state["done"] else ""
+                    print("stall", round(stalls[-1] * 1000), "at", when, after, file=sys.stderr)
 
         before = len(panel.conversation.turns)
         await pilot.press(*"stream please", "enter")
