@@ -38,6 +38,7 @@ from tui.demo import DemoGateway
 from tui.runtime import spec_for
 
 size, top, NEW = int(sys.argv[2]), sys.argv[3] == "top", sys.argv[4]
+LIMIT = 60  # seconds before a step counts as hung
 
 
 def transcript(app):
@@ -80,6 +81,8 @@ async def main():
         async with app.run_test(size=(120, 40)) as pilot:
             while frames["open"] is None:
                 await pilot.pause(0.001)
+                if time.perf_counter() - t0 > LIMIT:
+                    raise SystemExit(f"the conversation was not shown after {LIMIT} s")
             opened_at = frames["open"] - t0
             grown = rss_mb() - base
             panel = app.screen.query_one("#chat-panel")
@@ -94,6 +97,8 @@ async def main():
                 while t.has_older or t.scroll_y > 0:
                     t.scroll_home(animate=False)
                     await pilot.pause()
+                    if time.perf_counter() - t2 > LIMIT:
+                        raise SystemExit(f"not at the top after {LIMIT} s: {t.scroll_y=}")
                 to_top = time.perf_counter() - t2
                 t.scroll_end(animate=False)
                 await pilot.pause()
@@ -104,9 +109,14 @@ async def main():
             await pilot.press("enter")
             while frames["new"] is None:
                 await pilot.pause(0.001)
+                if time.perf_counter() - t1 > LIMIT:
+                    raise SystemExit(f"the new message was not shown after {LIMIT} s")
             new = frames["new"] - t1
+            t3 = time.perf_counter()
             while panel.streaming:
                 await pilot.pause(0.01)
+                if time.perf_counter() - t3 > LIMIT:
+                    raise SystemExit(f"the answer did not finish after {LIMIT} s")
     print(json.dumps({"open": opened_at, "mb": grown, "top": to_top, "new": new * 1000}))
 
 asyncio.run(main())
