@@ -235,11 +235,11 @@ class Transcript(ScrollView, can_focus=True):
         return range(first, min(last, len(self.items)))
 
     def visible_turns(self) -> list[Turn]:
-        """The turns of the messages in view and laid out (what a frame shows)."""
+        """The turns of the messages in view with text laid out (what a frame shows)."""
         return [
             self.items[i].turn
             for i in self._visible()
-            if all(p.strips is not None for p in self.items[i].parts())
+            if any(p.strips for p in self.items[i].parts() if p.kind in ("block", "tail"))
         ]
 
     # ---- laying out what is in view ----------------------------------------------------
