@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.helpers import make_app, screen_text, wait_for
 from tui.demo import DemoGateway, Fault
-from tui.demo.answers import big_pieces
+from tui.demo.answers import big_line_piece, big_pieces
 from tui.store import add_message, create_conversation, messages, open_db
 from tui.store.records import StoredSettings
 from tui.widgets.chat import ChatPanel
@@ -172,6 +172,20 @@ async def test_a_one_megabyte_line_is_laid_out_in_pieces_and_shown(
         await pilot.press("shift+tab", "up", "down")  # the answer from its top
         await pilot.pause()
         assert "lorem ipsum dolor" in screen_text(app)
+
+
+async def test_a_streamed_one_megabyte_line_is_kept_whole_and_typing_goes_on(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("big_line"))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await answered(pilot, app, "one line please", limit=120)
+        answer = chat(app).conversation.turns[-1]
+        assert answer.content == big_line_piece() and answer.status.value == "done"
+        assert transcript(app).items[-1].source == answer.content
+        await pilot.press(*"next")
+        assert app.screen.query_one(PromptInput).text == "next"
 
 
 async def test_a_five_megabyte_answer_is_kept_whole_and_its_end_shown(

@@ -12,7 +12,7 @@ import pytest
 
 from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui.demo import DEMO_KEY, DemoGateway, Fault
-from tui.demo.answers import UTF8_ANSWER
+from tui.demo.answers import UTF8_ANSWER, big_line_piece
 from tui.gateway import (
     ChatAccumulator,
     ChatEvent,
@@ -221,6 +221,14 @@ async def test_clean_done_finishes_with_stop(gw: Gateway) -> None:
     run = await stream(gw)
     assert_clean(run, "stop")
     assert run.result.finish_reason == "stop"
+
+
+async def test_a_one_mebibyte_line_arrives_whole(demo: DemoGateway, gw: Gateway) -> None:
+    # One delta of 1 MiB is one SSE event of more than 1 MiB (httpx2's default cap).
+    demo.add_fault(Fault("big_line"))
+    run = await stream(gw)
+    assert_clean(run, "stop")
+    assert run.result.content == big_line_piece()
 
 
 @pytest.mark.parametrize("kind", ["cut", "reset"])

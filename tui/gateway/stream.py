@@ -40,6 +40,12 @@ def _join_surrogates(held: str, text: str) -> tuple[str, str]:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"), held
 
 
+# One SSE event may carry a whole answer in one line (a 1 MiB delta, as some gateways send a
+# non-streamed answer "streamed" in one piece); httpx2's 1 MiB default refused those. The
+# cap still bounds what a broken stream that never ends its event can make us hold.
+MAX_EVENT_BYTES = 32 * 1024 * 1024
+
+
 class _AnyTypeEventSource(httpx2.EventSource):
     """EventSource for bodies we already sniffed as SSE though labelled otherwise."""
 
@@ -216,7 +222,7 @@ async def events_from_response(
             yield event
         return
     source_type = httpx2.EventSource if "event-stream" in content_type else _AnyTypeEventSource
-    source = source_type(response).__aiter__()
+    source = source_type(response, max_event_size=MAX_EVENT_BYTES).__aiter__()
     while not decoder.done:
         try:
             async with asyncio.timeout_at(deadline):
@@ -252,7 +258,7 @@ async def _whole_body(
             request=response.request,
         )
         try:
-            for sse in httpx2.EventSource(sse_response):
+            for sse in httpx2.EventSource(sse_response, max_event_size=MAX_EVENT_BYTES):
                 for event in decoder.feed(sse.event, sse.data):
                     yield event
         except httpx2.SSEError as exc:
