@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from tests.helpers import FIXED_NOW, wait_for
@@ -111,3 +112,39 @@ async def test_wrong_base_url_and_key_shape_are_explained(
         app.screen.query_one("#key", Input).focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Cannot reach" in status(app))
+
+
+@pytest.mark.parametrize(
+    ("preset", "base", "key"),
+    [
+        ("opencodex", "opencodex_base", DEMO_KEY),
+        ("openai-hk", "openai_hk_base", DEMO_HK_KEY),
+        ("custom", "opencodex_base", DEMO_KEY),
+    ],
+)
+async def test_each_preset_goes_from_first_start_to_a_streamed_answer(
+    demo: DemoGateway, tmp_path: Path, preset: str, base: str, key: str
+) -> None:
+    # The demo gateway poses as each preset's gateway: only what the screens offer is used.
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("enter")
+        await fill(pilot, app, preset, getattr(demo, base), key)
+        if preset == "custom":  # no name to suggest: the form asks for one
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "Give the profile a name." in status(app))
+            app.screen.query_one("#name", Input).value = "my-gateway"
+            app.screen.query_one("#key", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.screen.query("#welcome-title"))
+        await wait_for(pilot, lambda: not app.demo)
+        assert stat.S_IMODE((tmp_path / "config.toml").stat().st_mode) == 0o600
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press(*"hello", "enter")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        answer = panel.conversation.turns[-1]
+        assert answer.content and answer.status.value == "done"
+    saved = load(tmp_path / "config.toml")
+    assert saved.profiles[saved.default_profile].base_url == getattr(demo, base)
