@@ -73,9 +73,11 @@ async def main():
 
     def frame():
         view = state["view"]
-        if state["done"] is not None and state["frame"] is None and view is not None:
-            if len(shown(view)) >= state["final"]:
-                state["frame"] = time.perf_counter()
+        if view is None or state["frame"] is not None:
+            return
+        state["painted"] = len(shown(view))  # what this frame showed
+        if state["done"] is not None and state["painted"] >= state["final"]:
+            state["frame"] = time.perf_counter()
 
     app.post_display_hook = frame
     async with app.run_test(size=(120, 40)) as pilot:
@@ -99,6 +101,8 @@ async def main():
             state["final"] = len("".join(text))
             state["done"] = time.perf_counter()
             state["cpu1"] = time.process_time()
+            if state.get("painted", 0) >= state["final"]:  # the last token was painted before
+                state["frame"] = state["done"]  # [DONE] came: no frame will follow
 
         gateway.stream_chat = timed
         running = True
