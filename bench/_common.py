@@ -191,6 +191,22 @@ def demo_server(*options: str) -> Iterator[str]:
         child.wait(timeout=10)
 
 
+@contextmanager
+def url_child(code: str, *args: str) -> Iterator[str]:
+    """Run `code` (which prints a URL, then serves until its stdin closes) in a child."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=10)
+
+
 def rss_mb() -> float:
     """Resident memory of this process now, in MB (Linux)."""
     with open("/proc/self/statm") as handle:

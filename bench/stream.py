@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import report, run_child  # noqa: E402
+from bench._common import report, run_child, url_child  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,19 +145,8 @@ asyncio.run(main())
 """
 
 
-@contextmanager
-def gateway(tokens: int, rate: float) -> Iterator[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(tokens), str(rate)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
-    try:
-        assert child.stdout is not None
-        yield child.stdout.readline().strip()
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=10)
+def gateway(tokens: int, rate: float) -> ContextManager[str]:
+    return url_child(SERVER, str(tokens), str(rate))
 
 
 def runs(url: str, transcript: int, count: int) -> list[dict]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import report  # noqa: E402
+from bench._common import report, url_child  # noqa: E402
 from tui.demo import DEMO_KEY, DemoGateway  # noqa: E402
 from tui.gateway import Gateway, GatewaySpec, Secret  # noqa: E402
 from tui.store import open_db  # noqa: E402
@@ -44,18 +43,8 @@ def demo_url(rows: int, latency: float, in_child: bool) -> Iterator[str]:
         with DemoGateway(history_rows=rows, page_latency=latency) as demo:
             yield demo.url
         return
-    root = Path(__file__).resolve().parent.parent
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(rows), str(latency)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root,
-    )  # fmt: skip
-    try:
-        assert child.stdout is not None
-        yield child.stdout.readline().strip()
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=10)
+    with url_child(SERVER, str(rows), str(latency)) as url:
+        yield url
 
 
 async def one_sync(url: str, concurrency: int) -> tuple[float, int, int]:
