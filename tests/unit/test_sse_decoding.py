@@ -38,7 +38,7 @@ from tui.gateway import (
     Timeouts,
     UsageInfo,
 )
-from tui.gateway.stream import ChunkDecoder
+from tui.gateway.stream import MAX_EVENT_BYTES, ChunkDecoder
 from tui.gateway.types import RetryPolicy
 
 WHERE = "gw.test"
@@ -367,7 +367,7 @@ async def test_an_idle_read_timeout_is_a_gateway_timeout() -> None:
 
 @pytest.mark.parametrize("content_type", [SSE, "application/json"])
 async def test_an_event_too_large_is_a_protocol_error(content_type: str) -> None:
-    huge = sse(piece("content", "x" * (1 << 20)))
+    huge = sse(piece("content", "x" * MAX_EVENT_BYTES))  # 1 MiB is fine: test_gateway_stream
     events = await run(mock_gateway([huge], content_type=content_type))
     failed = events[-1]
     assert isinstance(failed, StreamFailed) and type(failed.error) is ProtocolError
