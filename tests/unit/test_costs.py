@@ -4,14 +4,13 @@ time, model and tokens), estimates from /models, config prices and averages, the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import aclosing
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.gateway_helpers import make_gateway
 from tui import store
 from tui.config import ModelPrice
 from tui.conversation import Settings
@@ -36,12 +35,6 @@ def db(tmp_path: Path) -> Iterator[store.Database]:
     database.clock = lambda: NOW + 3.0  # answers are stored a few seconds after the charge
     yield database
     database.close()
-
-
-@pytest.fixture
-async def gw(demo: DemoGateway) -> AsyncIterator[Gateway]:
-    async with make_gateway(demo) as gateway:
-        yield gateway
 
 
 async def streamed(gw: Gateway, model: str, prompt: str = "hello there") -> ChatResult:

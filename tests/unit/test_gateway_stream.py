@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -37,12 +37,6 @@ from tui.gateway import (
 PROMPT = "Explain Python decorators with an example"
 MODEL = "gpt-4o-mini"
 HANG_GUARD = 20.0  # bounds a hang only; no assertion depends on elapsed time
-
-
-@pytest.fixture
-async def gw(demo: DemoGateway) -> AsyncIterator[Gateway]:
-    async with make_gateway(demo) as gateway:
-        yield gateway
 
 
 @dataclass

@@ -143,13 +143,6 @@ def test_bad_budget_unit_and_price_keys_name_file_line_and_key(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[store.Database]:
-    database = store.open_db(tmp_path / "history.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def shanghai(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()

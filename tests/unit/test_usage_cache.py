@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.gateway_helpers import make_gateway
 from tui import store
 from tui.conversation import Settings
 from tui.demo import DemoGateway
@@ -35,19 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_763_900_000.0  # the demo fixture's clock
 HANG_GUARD = 30.0  # bounds a hang only; no assertion depends on elapsed time
 P = "demo"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[store.Database]:
-    database = store.open_db(tmp_path / "history.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-async def gw(demo: DemoGateway) -> AsyncIterator[Gateway]:
-    async with make_gateway(demo) as gateway:
-        yield gateway
 
 
 def wire(row: LogRow | store.UsageRow) -> dict[str, str]:
