@@ -272,11 +272,11 @@ class TokenDeck(App[int]):
         return [*localize_commands(super().get_system_commands(screen)), *system_commands(self)]
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from .palette import Palette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
             placeholder = _("Search for commands…")
-            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+            self.push_screen(Palette(placeholder=placeholder, id="--command-palette"))
 
 
 def run(config_path: str | None = None, profile: str | None = None) -> int:

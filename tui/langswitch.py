@@ -219,9 +219,58 @@ async def switch_language(app: TokenDeck, code: str) -> bool:
         if screen is main and main is not None:
             await _recompose_main(main, chat)
         else:
-            await screen.recompose()
+            await recompose_keeping_input(screen)
     app.notify(_("Language: {name}").format(name=_language_name(code)), timeout=3)
     return True
+
+
+async def recompose_keeping_input(screen: Any) -> None:
+    """Compose `screen` again in the current language with what its user had done to it kept:
+    typed text, choices, which parts were shown and which field had focus.
+
+    The screen composes the same tree in any language, so the new widgets are matched to the
+    old ones by position (and type); a screen whose tree does not match keeps what matches.
+    Widgets that hold state of their own besides their children's values get a call to
+    `restored()` afterwards.
+    """
+    from textual.widgets import Input, Select, TextArea
+
+    before = list(screen.walk_children(with_self=False))
+    focused = screen.focused
+    await screen.recompose()
+    after = list(screen.walk_children(with_self=False))
+    for old, new in zip(before, after, strict=False):
+        if type(old) is not type(new) or old.id != new.id:
+            break
+        if old.styles.inline.has_rule("display"):  # shown or hidden by the screen's code
+            new.styles.display = old.styles.inline.display
+        with new.prevent(Input.Changed, Select.Changed, TextArea.Changed):
+            if isinstance(old, Select):
+                new.value = old.value
+            elif isinstance(old, Input):
+                new.value = old.value
+                new.selection = old.selection
+            elif isinstance(old, TextArea):
+                new.load_text(old.text)
+                new.move_cursor(old.cursor_location)
+        if old is focused:
+            _focus_where_it_was(new)
+    for widget in after:
+        restored = getattr(widget, "restored", None)
+        if callable(restored):
+            restored()
+
+
+def _focus_where_it_was(widget: Any) -> None:
+    """Focus `widget` without an Input selecting all its text (the next key would replace
+    what was typed): the Focus event goes into the widget's queue now, and the callback that
+    turns select-on-focus back on is queued behind it."""
+    select_on_focus = getattr(widget, "select_on_focus", False)
+    if select_on_focus:
+        widget.select_on_focus = False
+    widget.screen.set_focus(widget)
+    if select_on_focus:
+        widget.call_later(setattr, widget, "select_on_focus", True)
 
 
 def _language_name(code: str) -> str:

@@ -164,6 +164,10 @@ def test_help_is_chinese_and_fits_80_columns() -> None:
     assert done.stdout.startswith("用法：tokendeck")
     for words in ("选项", "显示此帮助信息并退出", "列出网关的模型", "退出码"):
         assert words in done.stdout
+    # headings end with the full-width colon, like "用法："
+    assert "\n位置参数：\n" in done.stdout and "\n选项：\n" in done.stdout
+    assert "位置参数:" not in done.stdout
+    assert "\noptions:\n" in _cli("--help", lang="en_US.UTF-8").stdout
     assert all(cell_len(line) <= 80 for line in done.stdout.splitlines())
     done = _cli("logs", "--help")
     assert "示例：" in done.stdout and "只显示此模型" in done.stdout

@@ -46,6 +46,10 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help wrapped by display cells (argparse counts characters, and a Chinese character
     takes two cells); descriptions and epilogs keep their own line breaks."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wide_headings: set[str] = set()
+
     def _format_usage(self, *args: Any) -> str:
         """argparse wraps and indents the usage by characters: indent by the cells "用法："
         takes, and narrow the wrapping until every line fits in cells."""
@@ -65,6 +69,19 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
             return text
         finally:
             self._width = full
+
+    def start_section(self, heading: str | None) -> None:
+        # argparse puts an ASCII colon after a heading; Chinese text takes the full-width one
+        # ("位置参数：") — its end shows which, as with "用法：" in the catalog
+        if heading and cell_len(heading[-1]) == 2:
+            self._wide_headings.add(heading)
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for heading in self._wide_headings:
+            text = text.replace(f"{heading}:\n", f"{heading}：\n")
+        return text
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return wrap(text, width) or [""]

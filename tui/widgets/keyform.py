@@ -98,6 +98,13 @@ class KeyForm(Vertical):
         self.query_one("#key", Input).placeholder = self._placeholder(preset)
         self._warn()
 
+    def restored(self) -> None:
+        """The form was composed again (another language) and its fields given their values
+        back: take the preset they show as the one chosen."""
+        self._preset = self.preset.name
+        self.query_one("#key", Input).placeholder = self._placeholder(self.preset)
+        self._warn()
+
     @on(Input.Changed, "#key")
     def _warn(self) -> None:
         warning = shape_warning(self.preset, self.query_one("#key", Input).value)
