@@ -269,7 +269,9 @@ class ChatPanel(Vertical):
         self._stream(turn, view, history, answer)
         self.refresh_list()
 
-    @work(group="chat", exclusive=True, exit_on_error=False)
+    # A description of our own: by default Textual builds one from repr() of every argument,
+    # the whole history (~20 ms at 5,000 messages before the new message could show).
+    @work(group="chat", exclusive=True, exit_on_error=False, description="answer")
     async def _stream(
         self, turn: Turn, view: MessageItem, history: list[Message], answer: Answer
     ) -> None:
