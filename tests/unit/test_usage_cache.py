@@ -134,6 +134,36 @@ async def test_first_sync_takes_everything_then_only_the_new_row(
     assert (await sync(gw, db)).new_rows == 0
 
 
+async def test_a_concurrent_sync_stores_each_row_once_and_hears_every_page(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    """Eight pages in flight, pages overlapping by one row, several pages to a transaction:
+    each row is stored once, and the progress names every page in order."""
+    progress: list[SyncResult] = []
+    result = await sync(gw, db, concurrency=8, on_page=progress.append)
+    assert [p.pages for p in progress] == list(range(1, result.pages + 1))
+    assert [p.new_rows for p in progress] == sorted(p.new_rows for p in progress)
+    assert result.new_rows == progress[-1].new_rows == 3000 == store.count_usage(db, P)
+    # no page fetched twice; only requests already in flight when the last page came are extra
+    assert result.pages <= log_requests(demo) < result.pages + 8
+    assert [wire(r) for r in store.usage_rows(db, P)] == demo.logs
+    assert store.complete_id(db, P) == int(demo.logs[0]["id"])
+    assert (await sync(gw, db, concurrency=8)).new_rows == 0
+
+
+def test_pages_stored_together_count_a_row_once(db: store.Database) -> None:
+    rows = [
+        LogRow(i, "9", datetime.fromtimestamp(NOW - i, UTC), 1, 2, Decimal(1), "m",
+               Decimal(100 - i), f"r{i}", "1.2.3.4", "")
+        for i in range(10, 0, -1)
+    ]  # fmt: skip
+    assert store.store_usage(db, P, rows[3:5]) == 2
+    # the pages overlap by one row, and two rows were stored before
+    assert store.store_pages(db, P, [rows[:4], rows[3:7], rows[6:]]) == [3, 2, 3]
+    assert store.store_pages(db, P, []) == []
+    assert store.count_usage(db, P) == 10
+
+
 async def test_a_sync_cut_short_is_completed_by_the_next(
     demo: DemoGateway, gw: Gateway, db: store.Database
 ) -> None:

@@ -103,10 +103,28 @@ def where(
     return " AND ".join(clauses), params
 
 
+_UPSERT = (
+    f"INSERT INTO usage_rows (profile, {_COLUMNS}, fen_n, yufen_n) VALUES ({', '.join('?' * 14)})"
+    " ON CONFLICT (profile, id) DO UPDATE SET user_id = excluded.user_id,"
+    " ctime = excluded.ctime, prompt_tokens = excluded.prompt_tokens,"
+    " completion_tokens = excluded.completion_tokens, fen = excluded.fen,"
+    " model = excluded.model, yufen = excluded.yufen, reqid = excluded.reqid,"
+    " ip = excluded.ip, note = excluded.note, fen_n = excluded.fen_n,"
+    " yufen_n = excluded.yufen_n"
+)
+
+
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
     """Insert or refresh `rows` in one transaction; how many were not stored before."""
+    return store_pages(db, profile, [rows])[0]
+
+
+def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
+    """Insert or refresh the rows of several pages in one transaction (one statement, one
+    commit); per page, how many of its rows were not stored before (nor on an earlier page)."""
+    rows = [r for page in pages for r in page]
     if not rows:
-        return 0
+        return [0] * len(pages)
     ids = [row.id for row in rows]
     values = [
         (profile, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
@@ -122,18 +140,13 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
                 (profile, min(ids), max(ids)),
             )
         }
-        conn.executemany(
-            f"INSERT INTO usage_rows (profile, {_COLUMNS}, fen_n, yufen_n)"
-            f" VALUES ({', '.join('?' * 14)})"
-            " ON CONFLICT (profile, id) DO UPDATE SET user_id = excluded.user_id,"
-            " ctime = excluded.ctime, prompt_tokens = excluded.prompt_tokens,"
-            " completion_tokens = excluded.completion_tokens, fen = excluded.fen,"
-            " model = excluded.model, yufen = excluded.yufen, reqid = excluded.reqid,"
-            " ip = excluded.ip, note = excluded.note, fen_n = excluded.fen_n,"
-            " yufen_n = excluded.yufen_n",
-            values,
-        )
-    return len(set(ids) - known)
+        conn.executemany(_UPSERT, values)
+    new = []
+    for page in pages:
+        fresh = {row.id for row in page} - known
+        known |= fresh
+        new.append(len(fresh))
+    return new
 
 
 def newest_id(db: Database, profile: str) -> int | None:
