@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 
 # Widths come from rich.cells, the table Textual draws with, so the CLI and the app agree on
 # every character (CJK two cells, combining marks and joiners none, emoji sequences two).
@@ -18,6 +19,29 @@ def cell_len(text: str) -> int:
     from rich.cells import cell_len as rich_cell_len
 
     return rich_cell_len(text)
+
+
+# East Asian wide characters and the common emoji: two cells each (what `rich.cells` says for
+# them). Compiled on first non-ASCII text (a few ms).
+_WIDE = (
+    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd"
+)
+
+
+@cache
+def _wide_runs() -> re.Pattern[str]:
+    return re.compile(f"[{_WIDE}]+")
+
+
+def approx_cells(text: str) -> int:
+    """About the cells `text` takes, fast for long texts: wide characters count two, every
+    other character one (exact for ASCII, CJK and plain emoji; marks and joiners count one).
+    For estimates such as a message's height before it is laid out; `cell_len` is exact."""
+    if text.isascii():
+        return len(text)
+    return 2 * len(text) - len(_wide_runs().sub("", text))
 
 
 def _graphemes(text: str) -> list[tuple[str, int]]:

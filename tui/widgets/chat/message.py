@@ -12,7 +12,7 @@ from textual.strip import Strip
 
 from ...conversation import Status, Turn
 from ...i18n import _
-from ...textfmt import number
+from ...textfmt import approx_cells, number
 from .blocks import Block, BlockSplitter
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -58,14 +58,15 @@ class Part:
             return 1
         width = max(10, width - 2)
         text = self.text if self.code is None else self.body
+        cells = len if text.isascii() else approx_cells  # display cells: CJK takes two
         if self.code is not None:
             pad = int(self.top) + int(self.bottom) + int(self.spaced)
-            return pad + sum(len(line) // width + 1 for line in text.rstrip("\n").split("\n"))
+            return pad + sum(cells(line) // width + 1 for line in text.rstrip("\n").split("\n"))
         if not text.strip():
             return 0
         if len(text) > 200_000:  # a rough guess, without walking a huge text
-            return len(text) // width + text.count("\n")
-        return sum(len(line) // width + 1 for line in text.rstrip("\n").split("\n")) + (
+            return cells(text) // width + text.count("\n")
+        return sum(cells(line) // width + 1 for line in text.rstrip("\n").split("\n")) + (
             1 if self.spaced else 0
         )
 
