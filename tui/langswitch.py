@@ -5,7 +5,8 @@ Textual merges a class's BINDINGS once, when the class is defined, and every wid
 that map; the Footer and the help screen read `Binding.description` from the copies. So a
 description is whatever `_()` gave at import time. `localize_bindings` puts each of them into
 the current language: the class-level maps (for widgets made from now on) and the copies of
-the app and every mounted node (for what is on screen).
+the app and every mounted node (for what is on screen); a class defined later (a panel
+imported when first shown) has its map translated as it is made.
 """
 
 from __future__ import annotations
@@ -181,6 +182,24 @@ def _localize_classes() -> None:
 
 
 on_language_change(lambda _code: _localize_classes())
+
+
+def _localize_new_classes() -> None:
+    """Classes defined from now on (panels are imported when first shown) merge their
+    BINDINGS from the literals of their Textual bases, in English: translate each new map
+    as the class is made."""
+    made = DOMNode.__dict__["__init_subclass__"].__func__
+
+    def init_subclass(cls: type[DOMNode], **kwargs: Any) -> None:
+        made(cls, **kwargs)
+        merged = cls.__dict__.get("_merged_bindings")
+        if merged is not None and (current_language() != "en" or translated_anything()):
+            cls._merged_bindings = _translated(merged)
+
+    DOMNode.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
+
+
+_localize_new_classes()
 
 
 def localize_bindings(app: TokenDeck) -> None:

@@ -185,3 +185,19 @@ async def test_corrupt_database_is_reported_and_left_alone(
         assert chat(app).conversation.turns[-1].status is Status.DONE
         assert "history off" in str(chat(app).query_one("#chat-settings").render())
     assert path.read_bytes() == garbage
+
+
+async def test_escape_leaves_the_conversation_list_for_the_prompt(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: the list is shown on demand
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await pilot.press("ctrl+l")
+        options = app.screen.query_one("#conversation-options", OptionList)
+        await wait_for(pilot, lambda: app.focused is options)
+        await pilot.press("escape")
+        prompt = chat(app).query_one("#prompt")
+        assert app.focused is prompt and not options.parent.has_class("-shown")  # type: ignore[union-attr]
+        await pilot.press(*"typed after the list")
+        assert prompt.text == "typed after the list"  # type: ignore[attr-defined]

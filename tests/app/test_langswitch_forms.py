@@ -84,3 +84,23 @@ async def edit_then_switch(app: Any) -> None:
         assert app.screen is form
         assert form.query_one("#name", Input).value == "mine"
         assert form.query_one("#key", Input).value == "sk-typed"
+
+
+def test_a_widget_class_made_after_the_switch_has_translated_keys() -> None:
+    """Panels are imported when first shown, after the language was chosen; Textual's own
+    binding descriptions they inherit must be in that language too (the help screen lists
+    them)."""
+    from textual.widgets import TextArea
+
+    import tui.langswitch  # noqa: F401  (installs the translation of new classes)
+    from tui.i18n import set_language
+
+    set_language("zh_CN")
+
+    class LateArea(TextArea):
+        pass
+
+    merged = LateArea._merged_bindings
+    assert merged is not None
+    shown = {b.description for group in merged.key_to_bindings.values() for b in group}
+    assert {"光标上移", "光标下移"} <= shown and "Cursor up" not in shown

@@ -486,6 +486,12 @@ class ChatPanel(Vertical):
         else:
             self.query_one(PromptInput).focus()
 
+    @on(ConversationList.Leave)
+    def _leave_list(self) -> None:
+        if self.app.size.width < WIDE:  # a narrow screen wants its room back
+            self.query_one(ConversationList).remove_class("-shown")
+        self.query_one(PromptInput).focus()
+
     def action_search(self) -> None:
         from ...screens.search import SearchChoice, SearchScreen
 

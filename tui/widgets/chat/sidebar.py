@@ -35,7 +35,14 @@ class ConversationList(Vertical):
         Binding("r", "act('rename')", _("Rename"), id="history.rename"),
         Binding("d,delete", "act('delete')", _("Delete"), id="history.delete"),
         Binding("p", "act('pin')", _("Pin"), id="history.pin"),
+        Binding("escape", "leave", _("Back to the prompt"), id="history.leave"),
     ]
+
+    class Leave(Message):
+        """The user is done with the list (Esc): the prompt takes the keys again."""
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
