@@ -267,7 +267,7 @@ class ChatPanel(Vertical):
         view = self.query_one(Transcript).add(turn, live=True)
         answer = self.history.start_answer(conversation, turn, asdict(self.settings))
         self._stream(turn, view, history, answer)
-        self.refresh_list()
+        self.call_after_refresh(self.refresh_list)  # after the frame that shows the message
 
     # A description of our own: by default Textual builds one from repr() of every argument,
     # the whole history (~20 ms at 5,000 messages before the new message could show).
@@ -282,6 +282,7 @@ class ChatPanel(Vertical):
         stopped = False
         first_content = True
         try:
+            await self.wait_for_refresh()  # the new message on screen, then the O(n) request
             events = deck.gateway.stream_chat(history, self.settings.params())
             async with aclosing(events):
                 async for event in events:
