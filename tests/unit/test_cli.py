@@ -268,3 +268,11 @@ def test_scriptable_commands_do_not_import_textual(demo_env: dict[str, str]) -> 
         check=False,
     )
     assert "CLEAN" in done.stderr
+
+
+def test_history_with_nothing_saved_says_so_on_stderr(isolated_env: Path) -> None:
+    done = tokendeck("history")
+    assert done.returncode == 0 and done.stdout == ""  # a pipe gets no rows
+    assert "No saved conversations yet" in done.stderr
+    done = tokendeck("history", "--json")
+    assert done.returncode == 0 and done.stdout.strip() == "[]" and done.stderr == ""

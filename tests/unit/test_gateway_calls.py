@@ -37,6 +37,7 @@ from tui.gateway import (
     Secret,
     ServerError,
     StreamFailed,
+    Unreachable,
 )
 
 NOW = 1_763_900_000.0
@@ -228,7 +229,7 @@ async def test_connect_errors_give_network_error_after_bounded_attempts(
     base = f"http://127.0.0.1:{closed_port()}/api/v1"
     async with make_gateway(None, base_url=base, sleep=sleep) as gw:
         error = await stream_error(gw)
-        assert type(error) is NetworkError and "Cannot reach" in str(error)
+        assert type(error) is Unreachable and "Cannot reach" in str(error)
         assert sleep.delays == [pytest.approx(0.25), pytest.approx(0.5)]
         with pytest.raises(NetworkError):
             await gw.models()
@@ -633,3 +634,15 @@ async def test_create_key_gives_a_working_hk_key(demo: DemoGateway) -> None:
     async with make_gateway(demo, key=key) as fresh:
         assert await fresh.usage_logs(0, 2) == [expected_row(r) for r in demo.logs[:2]]
         assert (await fresh.balance("openai-hk")).remaining == demo.balance
+
+
+async def test_balance_detection_stops_at_an_unreachable_host(sleep: RecordingSleep) -> None:
+    """Each balance dialect is a path on the same host: when the host cannot be reached at
+    all, the first attempt says so (after its own retries), not a tour of every dialect that
+    ends in "no known balance endpoint"."""
+    base = f"http://127.0.0.1:{closed_port()}/v1"
+    async with make_gateway(None, base_url=base, sleep=sleep) as gw:
+        with pytest.raises(Unreachable) as caught:
+            await gw.balance()
+        assert "Cannot reach" in caught.value.message
+        assert gw.retries == 2

@@ -21,6 +21,10 @@ from ..textfmt import number, table
 from .output import dump_json, err, out
 
 
+def _nothing_yet() -> str:
+    return _("No saved conversations yet: chats in the app and `tokendeck chat` are kept.")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         db = open_db(read_only=True)
@@ -28,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         if exc.problem == Problem.MISSING and args.command == "history":
             if args.json:
                 dump_json([])
+            else:
+                err(_nothing_yet())
             return ExitCode.OK  # nothing stored yet
         err(exc.message)
         return ExitCode.STORE
@@ -49,6 +55,9 @@ def history(db: Database, args: argparse.Namespace) -> int:
              "credits_estimated": c.credits_estimated}
             for c in found
         ])  # fmt: skip
+        return ExitCode.OK
+    if not found:
+        err(_nothing_yet())  # on stderr: a pipe still gets no rows
         return ExitCode.OK
     rows = [
         [str(c.id), ("★ " if c.pinned else "") + (c.title or _("(untitled)")),

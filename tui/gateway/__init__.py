@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         ProtocolError,
         RateLimited,
         ServerError,
+        Unreachable,
     )
     from .secret import Secret, redact
     from .types import (
@@ -75,6 +76,7 @@ __all__ = [
     "ServerError",
     "StreamFailed",
     "Timeouts",
+    "Unreachable",
     "UsageInfo",
     "redact",
 ]

@@ -16,7 +16,14 @@ from .. import __version__
 from ..i18n import _
 from . import adapters
 from .adapters import Adapter
-from .errors import GatewayError, GatewayTimeout, NetworkError, OutOfCredits, ProtocolError
+from .errors import (
+    GatewayError,
+    GatewayTimeout,
+    NetworkError,
+    OutOfCredits,
+    ProtocolError,
+    Unreachable,
+)
 from .logs import check_page, parse_rows, unwrap
 from .responses import error_fields, error_for, parse_json
 from .secret import redact
@@ -167,7 +174,7 @@ class Gateway:
     def _transport_error(self, exc: httpx2.TransportError) -> GatewayError:
         where = self.where
         if isinstance(exc, httpx2.ConnectTimeout | httpx2.ConnectError):
-            return NetworkError(
+            return Unreachable(
                 _("Cannot reach {where} — check your network and the base URL.").format(where=where)
             )
         if isinstance(exc, httpx2.TimeoutException):
@@ -356,6 +363,8 @@ class Gateway:
             except (ProtocolError, GatewayTimeout) as exc:
                 last = exc
                 continue
+            except Unreachable:
+                raise  # the host itself: another endpoint cannot help
             except GatewayError as exc:
                 if exc.status in (404, 405, 400, 500, 501, 502, 503) or exc.status is None:
                     last = exc

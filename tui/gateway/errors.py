@@ -102,6 +102,11 @@ class GatewayTimeout(NetworkError):
     pass
 
 
+class Unreachable(NetworkError):
+    """No connection could be made at all (refused, no route, name unknown): no other path
+    on the same host will do better."""
+
+
 class ProtocolError(GatewayError):
     """The gateway answered something that is not the protocol (bad JSON, HTML, wrong shape)."""
 
