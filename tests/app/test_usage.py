@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from tui.textfmt import number
 from tui.usage_export import LOG_FIELDS
 from tui.widgets.usage import UsagePanel
 from tui.widgets.usage.table import WindowTable
+
+HOLD = 30.0  # bounds a hang only: a held thread is released by the test
 
 
 def panel(app: TokenDeck) -> UsagePanel:
@@ -102,16 +105,57 @@ async def test_rows_come_from_the_cache_sorted_and_filtered_by_keys(
         model = logs[0]["model"]
         await pilot.press("slash", *model, "enter")
         expected = [r for r in logs if model in r["model"]]
+        assert f"{len(expected):,}/3,000 rows" in await totals(pilot)  # counted in a thread
         assert table.row_count == len(expected)
-        assert f"{len(expected):,}/3,000 rows" in await totals(pilot)
         assert table.has_focus
         await pilot.press("slash", "ctrl+u", *"no-such-thing", "enter")
+        assert "0/3,000 rows" in await totals(pilot)
         assert table.row_count == 0
 
 
-async def test_views_and_time_ranges_add_up_to_the_log(
-    demo: DemoGateway, tmp_path: Path
+async def test_searched_rows_come_first_and_their_count_after(
+    demo: DemoGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Words are searched in a thread: the matching rows are shown as soon as the first are
+    found, the totals line stays dimmed until the count is taken, then both agree."""
+    from tui.store import usage_view
+    from tui.widgets.usage.sources import FIRST
+
+    app = make_app(demo, tmp_path)
+    logs = demo.logs
+    fields = ("model", "reqid", "ip", "note")
+    expected = [r for r in logs if any("gpt" in r[f].lower() for f in fields)]
+    assert len(expected) > FIRST  # more than the first rows read
+    gate = threading.Event()
+    real = usage_view.query_totals
+
+    def held(*args: Any) -> Any:
+        assert gate.wait(HOLD)
+        return real(*args)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        usage = await open_usage(pilot)
+        table = rows(app)
+        monkeypatch.setattr(usage_view, "query_totals", held)
+        await pilot.press("slash", *"GPT")
+        await wait_for(pilot, lambda: table.source.query.text == "GPT" and table.window_size > 0)
+        assert cells(table, 0)["reqid"] == expected[0]["reqid"]  # newest match first
+        assert table.row_count == FIRST  # the rows found so far: the count is not taken yet
+        assert usage.totals_shown is None
+        assert app.screen.query_one("#usage-totals").has_class("-stale")
+        assert "3,000/3,000 rows" in text_of(app, "#usage-totals")  # the previous totals
+        await pilot.press("enter", "end")
+        assert table.cursor == FIRST - 1
+        gate.set()
+        assert f"{len(expected):,}/3,000 rows" in await totals(pilot)
+        assert table.row_count == len(expected)
+        assert not app.screen.query_one("#usage-totals").has_class("-stale")
+        assert table.cursor == FIRST - 1  # the count came: the cursor stays
+        await pilot.press("end")
+        assert cells(table, table.cursor)["reqid"] == expected[-1]["reqid"]
+
+
+async def test_views_and_time_ranges_add_up_to_the_log(demo: DemoGateway, tmp_path: Path) -> None:
     app = make_app(demo, tmp_path)
     logs = demo.logs
     async with app.run_test(size=(80, 24)) as pilot:
@@ -157,9 +201,7 @@ async def test_views_and_time_ranges_add_up_to_the_log(
         assert rows(app).row_count == len(inside)
 
 
-async def test_export_the_filtered_rows_to_csv_and_json(
-    demo: DemoGateway, tmp_path: Path
-) -> None:
+async def test_export_the_filtered_rows_to_csv_and_json(demo: DemoGateway, tmp_path: Path) -> None:
     app = make_app(demo, tmp_path)
     logs = demo.logs
     model = logs[0]["model"]
@@ -191,9 +233,7 @@ async def test_export_the_filtered_rows_to_csv_and_json(
         await wait_for(pilot, lambda: "Could not export to /proc/no/such/place.csv" in notices(app))
 
 
-async def test_orphan_charges_are_flagged_and_filtered(
-    demo: DemoGateway, tmp_path: Path
-) -> None:
+async def test_orphan_charges_are_flagged_and_filtered(demo: DemoGateway, tmp_path: Path) -> None:
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press(*"hi", "enter")
@@ -218,10 +258,12 @@ async def test_orphan_charges_are_flagged_and_filtered(
         assert cells(table, 1)["reqid"] == mine["reqid"] and not cells(table, 1)["orphan"]
         assert not any(cells(table, i)["orphan"] for i in range(2, 40))  # before tokendeck
         await pilot.press("o")
+        await totals(pilot)  # orphans are found in a thread
         assert usage.orphans and table.row_count == 1
         assert "orphans only" in text_of(app, "#usage-range")
         assert stranger["ip"] in screen_text(app)
         await pilot.press("o")
+        await totals(pilot)
         assert table.row_count == 3002
 
 

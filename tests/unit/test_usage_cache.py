@@ -358,7 +358,15 @@ def shown(db: store.Database, q: RowQuery, total: int) -> list[int]:
     return ids
 
 
-def test_windows_in_every_order_and_filter_match_python(db: store.Database) -> None:
+@pytest.mark.parametrize("plan", ["ordered", "scan"])
+def test_windows_in_every_order_and_filter_match_python(
+    db: store.Database, plan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searched words are read along the order's index, or (past a time budget, here at once)
+    by one pass over the table and a sort: the same rows in the same order either way."""
+    if plan == "scan":
+        monkeypatch.setattr(store_view, "SEARCH_BUDGET", -1.0)
+        monkeypatch.setattr(store_view, "SEARCH_STEPS", 1)
     rows = seeded(db)
     keys = {
         "time": lambda r: (r.ctime, r.id), "model": lambda r: (r.model, r.ctime, r.id),

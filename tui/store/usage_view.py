@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from .db import Database
+from .errors import StoreError
 from .usage import _COLUMNS, UsageRow, row_from_sql, where
 from .usage_stats import Totals, sum_rows
 
@@ -53,6 +56,20 @@ class RowQuery:
         if sort not in SORTS:
             raise ValueError(f"cannot sort usage rows by {sort!r}")
         return replace(self, sort=sort, descending=descending)
+
+    def same_rows(self, other: RowQuery) -> bool:
+        """Whether `other` shows the same rows (perhaps in another order)."""
+        return replace(self, sort=other.sort, descending=other.descending) == other
+
+    @property
+    def searched(self) -> bool:
+        """Whether words are searched (a pass over every row, no index)."""
+        return bool(self.text.split())
+
+    @property
+    def cheap_count(self) -> bool:
+        """Whether counting the rows takes an index alone (no words, no orphans)."""
+        return not self.searched and not self.orphans
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +122,19 @@ def _order(q: RowQuery) -> str:
     return f"{SORTS[q.sort]} {way}, {then}id {way}"
 
 
-def window(
+# An ordered window over searched words walks an index in the sort order and reads each row
+# it passes: cheap when matches are dense, but a sparse match (or one sorted to the far end)
+# walks the whole table that way, a row lookup at a time. After this long the window is read
+# the other way instead: one pass over the table in key order, then a sort of the matches.
+SEARCH_BUDGET = 0.008  # seconds
+SEARCH_STEPS = 2000  # SQLite VM steps between looks at the clock
+
+
+def window_ids(
     db: Database, profile: str, q: RowQuery, offset: int, limit: int, total: int | None = None
-) -> list[ShownRow]:
-    """`limit` rows from the `offset`-th in the query's order, each with its orphan flag.
-    Given the `total` the query shows, a window in the second half is read backwards."""
+) -> list[int]:
+    """The ids of `limit` rows from the `offset`-th in the query's order. Given the `total` the
+    query shows, a window in the second half is read backwards (still returned in order)."""
     clause, params = _where(db, profile, q)
     backwards = total is not None and offset > total // 2
     if backwards:
@@ -117,14 +142,44 @@ def window(
         end = min(total, offset + limit)
         offset, limit = total - end, end - offset
         q = replace(q, descending=not q.descending)
-    # The ids first, from an index alone; then only those rows are read.
-    ids = [
-        r[0]
-        for r in db.query(
-            f"SELECT id FROM usage_rows WHERE {clause} ORDER BY {_order(q)} LIMIT ? OFFSET ?",
-            (*params, max(0, limit), max(0, offset)),
-        )
-    ]
+    args = (*params, max(0, limit), max(0, offset))
+    ordered = f"SELECT id FROM usage_rows WHERE {clause} ORDER BY {_order(q)} LIMIT ? OFFSET ?"
+    if not q.searched:
+        ids = [r[0] for r in db.query(ordered, args)]
+    else:
+        ids = _searched_ids(db, ordered, clause, q, args)
+    return ids[::-1] if backwards else ids
+
+
+def _searched_ids(
+    db: Database, ordered: str, clause: str, q: RowQuery, args: tuple[Any, ...]
+) -> list[int]:
+    deadline = time.perf_counter() + SEARCH_BUDGET
+    db.conn.set_progress_handler(lambda: time.perf_counter() > deadline, SEARCH_STEPS)
+    try:
+        return [r[0] for r in db.query(ordered, args)]
+    except StoreError as exc:
+        if not _interrupted(exc.__cause__):
+            raise
+    finally:
+        db.conn.set_progress_handler(None, 0)
+    keys = ", ".join(dict.fromkeys(("id", "ctime", SORTS[q.sort])))
+    scan = (
+        f"WITH hit AS MATERIALIZED (SELECT {keys} FROM usage_rows WHERE {clause})"
+        f" SELECT id FROM hit ORDER BY {_order(q)} LIMIT ? OFFSET ?"
+    )
+    return [r[0] for r in db.query(scan, args)]
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+        or str(exc) == "interrupted"
+    )
+
+
+def rows_of(db: Database, profile: str, ids: list[int]) -> list[ShownRow]:
+    """The rows with these ids, in this order, each with its orphan flag."""
     if not ids:
         return []
     expr, more = _orphan_expr(profile, orphan_anchor(db, profile))
@@ -134,8 +189,16 @@ def window(
         (*more, profile, *ids),
     )
     place = {row_id: i for i, row_id in enumerate(ids)}
-    shown = sorted(rows, key=lambda r: place[r["id"]], reverse=backwards)
+    shown = sorted(rows, key=lambda r: place[r["id"]])
     return [ShownRow(row_from_sql(r), bool(r["orphan"])) for r in shown]
+
+
+def window(
+    db: Database, profile: str, q: RowQuery, offset: int, limit: int, total: int | None = None
+) -> list[ShownRow]:
+    """`limit` rows from the `offset`-th in the query's order, each with its orphan flag.
+    Given the `total` the query shows, a window in the second half is read backwards."""
+    return rows_of(db, profile, window_ids(db, profile, q, offset, limit, total))
 
 
 def count_query(db: Database, profile: str, q: RowQuery) -> int:

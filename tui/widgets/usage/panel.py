@@ -30,12 +30,13 @@ from ...store import (
     usage_by,
     usage_models,
 )
-from ...store.usage_view import RowQuery
+from ...store.usage_view import RowQuery, count_query
 from ...textfmt import number
 from ...usage_sync import SyncResult
 from .analytics import balance_view, spend_chart
 from .sources import (
     DESCENDING_FIRST,
+    FIRST,
     SORTABLE,
     RowsSource,
     report_columns,
@@ -73,8 +74,13 @@ class UsagePanel(Vertical, can_focus=True):
         Binding("v", "view(1)", _("View"), id="usage.view"),
         Binding("V", "view(-1)", _("Previous view"), id="usage.view_back", show=False),
         *(
-            Binding(str(i + 1), f"show_view('{name}')", _(VIEW_TITLES[name]), show=False,
-                    id=f"usage.view_{name}")
+            Binding(
+                str(i + 1),
+                f"show_view('{name}')",
+                _(VIEW_TITLES[name]),
+                show=False,
+                id=f"usage.view_{name}",
+            )
             for i, name in enumerate(VIEWS)
         ),  # fmt: skip
         Binding("t", "range", _("Range"), id="usage.range"),
@@ -269,14 +275,16 @@ class UsagePanel(Vertical, can_focus=True):
             descending=self.sort[1],
         )
 
-    def refresh_view(self, *, keep_cursor: bool = False) -> None:
-        """Show the current view from the cache (a few queries, each over an index)."""
+    def refresh_view(self, *, keep_cursor: bool = False, same_rows: bool = False) -> None:
+        """Show the current view from the cache (a few queries, each over an index; a count
+        over searched words and the totals come later from a thread). `same_rows`: only the
+        order changed, so the count and the totals stand."""
         db = self._db()
         if db is None:
             return
         try:
             if self.view == "rows":
-                self._show_rows(db, keep_cursor)
+                self._show_rows(db, keep_cursor, same_rows)
             elif self.view == "balance":
                 self._show_balance(db)
             else:
@@ -284,40 +292,89 @@ class UsagePanel(Vertical, can_focus=True):
         except StoreError as exc:
             self._say(exc.message, error=True)
 
-    def _show_rows(self, db: Database, keep_cursor: bool) -> None:
+    def _show_rows(self, db: Database, keep_cursor: bool, same_rows: bool) -> None:
+        """Rows over an index are shown at once. Searched words (or orphans) take a pass over
+        every row: their first rows, then their count and totals, come from a thread, and the
+        rows shown meanwhile stay. The totals line is dimmed until it adds up the new rows."""
         query = self.row_query()
-        self.source = source = RowsSource(db, self.deck.profile.name, query)
+        shown = self.totals_shown
+        totals = not (same_rows and shown is not None and shown.same_rows(query))
+        if totals:
+            self.totals_shown = None
+            self.query_one("#usage-totals").add_class("-stale")
+        else:
+            self.totals_shown = query  # the same rows add up to the same totals
+        if query.cheap_count:
+            self._rows_ready(query, None, keep_cursor)
+            if totals:
+                self._read(db.path, query, first=False, totals=True, keep_cursor=keep_cursor)
+        else:
+            self._read(db.path, query, first=True, totals=totals, keep_cursor=keep_cursor)
+
+    def _rows_ready(self, query: RowQuery, first: list[int] | None, keep_cursor: bool) -> None:
+        """Show the rows of `query` (`first`: the ids of its first rows, read in a thread)."""
+        db, old = self._db(), self.source
+        if db is None or query != self.row_query() or self.view != "rows":
+            return  # a stale answer
+        same = old is not None and old.query.same_rows(query)
+        known = old.count() if old is not None and old.counted and same else None
+        if known is not None and keep_cursor:
+            known = None  # a sync stored rows meanwhile: count them again
+        expect = old.count() if old is not None and same and keep_cursor else 0
+        profile = self.deck.profile.name
+        self.source = source = RowsSource(db, profile, query, known, expect, first=first)
         table = self.query_one("#usage-table", WindowTable)
         table.sort = self.sort
         table.show(source, keep_cursor=keep_cursor)
-        self.totals_shown = None
-        self._add_up(db.path, query)
 
-    @work(thread=True, exclusive=True, group="usage-totals", exit_on_error=False)
-    def _add_up(self, path: Path, query: RowQuery) -> None:
-        """The totals line, added up in a thread with a connection of its own: summing
-        100,000 rows must not hold up the keys."""
+    @work(thread=True, exclusive=True, group="usage-read", exit_on_error=False)
+    def _read(
+        self, path: Path, query: RowQuery, *, first: bool, totals: bool, keep_cursor: bool
+    ) -> None:
+        """In a thread with a connection of its own (searching or summing 100,000 rows must
+        not hold up the keys): the query's first rows, then its count and totals."""
         from textual.worker import get_current_worker
 
         from ...store import open_db
-        from ...store.usage_view import query_totals
+        from ...store.usage_view import query_totals, window_ids
 
-        profile, problem = self.deck.profile, ""
+        worker, profile, problem = get_current_worker(), self.deck.profile, ""
+        sums = None
         try:
             with open_db(path, read_only=True, recover=False) as db:
-                totals = query_totals(db, profile.name, query)
+                if first:
+                    ids = window_ids(db, profile.name, query, 0, FIRST)
+                    if worker.is_cancelled:
+                        return
+                    self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor)
+                if not totals:
+                    return
+                sums = query_totals(db, profile.name, query)
                 in_range = count_usage(db, profile.name, since=query.since, until=query.until)
         except StoreError as exc:
-            totals, in_range, problem = None, 0, exc.message
-        if get_current_worker().is_cancelled:
+            problem = exc.message
+        if worker.is_cancelled:
             return
-        text = problem if totals is None else totals_text(totals, rate_for(profile), in_range)
-        self.app.call_from_thread(self._totals_ready, text, query)
+        count = None if sums is None else sums.requests
+        text = problem if sums is None else totals_text(sums, rate_for(profile), in_range)
+        self.app.call_from_thread(self._totals_ready, text, query, count)
 
-    def _totals_ready(self, text: str, query: RowQuery) -> None:
-        if self.view == "rows" and query == self.row_query():  # not a stale answer
-            self._put("#usage-totals", text)
-            self.totals_shown = query
+    def _totals_ready(self, text: str, query: RowQuery, count: int | None) -> None:
+        current = self.row_query()
+        if self.view != "rows" or not query.same_rows(current):
+            return  # a stale answer
+        source = self.source
+        if (
+            count is not None
+            and source is not None
+            and not source.counted
+            and source.query.same_rows(query)
+        ):
+            source.set_count(count)
+            self.query_one("#usage-table", WindowTable).recount()
+        self._put("#usage-totals", text)
+        self.query_one("#usage-totals").remove_class("-stale")
+        self.totals_shown = current
 
     def _show_report(self, db: Database, by: GroupBy) -> None:
         since, until = self.bounds()
@@ -407,9 +464,7 @@ class UsagePanel(Vertical, can_focus=True):
     def action_custom_range(self) -> None:
         from ...screens.dialogs import TextPrompt
 
-        prompt = _(
-            "Range: since..until, each like 2026-11-01, 2026-11-01T08:30 or 7d (or empty)"
-        )
+        prompt = _("Range: since..until, each like 2026-11-01, 2026-11-01T08:30 or 7d (or empty)")
         self.app.push_screen(TextPrompt(prompt, "7d.."), self._custom_chosen)
 
     def _custom_chosen(self, text: str | None) -> None:
@@ -466,7 +521,7 @@ class UsagePanel(Vertical, can_focus=True):
 
     def _sort(self, column: str, descending: bool) -> None:
         self.sort = (column, descending)
-        self.refresh_view()  # the column's title shows ↓ or ↑
+        self.refresh_view(same_rows=True)  # the column's title shows ↓ or ↑
 
     @on(WindowTable.HeaderClicked, "#usage-table")
     def _header(self, event: WindowTable.HeaderClicked) -> None:
@@ -504,7 +559,11 @@ class UsagePanel(Vertical, can_focus=True):
 
         if self.view != "rows" or self.source is None:
             self.action_show_view("rows")
-        count = self.source.count() if self.source else 0
+        source, db = self.source, self._db()
+        if source is not None and source.counted and source.query.same_rows(self.row_query()):
+            count = source.count()
+        else:  # the count is still being taken
+            count = count_query(db, self.deck.profile.name, self.row_query()) if db else 0
         stamp = self.deck.clock.now().astimezone().strftime("%Y%m%d-%H%M%S")
         default = data_dir() / "exports" / f"usage-{stamp}.csv"
         title = _("Export {count} rows to (.csv or .json):").format(count=number(count))

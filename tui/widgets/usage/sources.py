@@ -8,7 +8,7 @@ from decimal import Decimal
 from ...i18n import _
 from ...money import Rate, credits, format_amount
 from ...store import Bucket, Database, Totals
-from ...store.usage_view import RowQuery, ShownRow, count_query, window
+from ...store.usage_view import RowQuery, ShownRow, count_query, rows_of, window_ids
 from ...textfmt import number
 from .table import Bar, Column, Line
 
@@ -50,22 +50,57 @@ def row_line(shown: ShownRow) -> Line:
     )
 
 
-class RowsSource:
-    """A profile's cached rows as the query shows them: counted once, read a window at a
-    time (their totals are added up elsewhere, off the event loop)."""
+FIRST = 512  # ids read at once when the count comes later: the table's first windows
 
-    def __init__(self, db: Database, profile: str, query: RowQuery) -> None:
+
+class RowsSource:
+    """A profile's cached rows as the query shows them, read a window at a time. An index
+    count is taken at once; a count over searched words (a pass over every row) comes later
+    from the thread that adds up the totals (which may also have read the `first` ids):
+    meanwhile `count()` is the rows found so far
+    (the first FIRST ids, or fewer: then it is exact; or `expect`, the count of the same
+    query a moment ago, when more) and `counted` is False."""
+
+    def __init__(
+        self,
+        db: Database,
+        profile: str,
+        query: RowQuery,
+        count: int | None = None,
+        expect: int = 0,
+        *,
+        first: list[int] | None = None,
+    ) -> None:
         self.db = db
         self.profile = profile
         self.query = query
-        self._count = count_query(db, profile, query)
+        self._first: list[int] = []
+        self._whole = False  # _first holds every row the query shows
+        if count is None and query.cheap_count:
+            count = count_query(db, profile, query)
+        if count is None:
+            self._first = window_ids(db, profile, query, 0, FIRST) if first is None else first
+            if len(self._first) < FIRST:
+                count, self._whole = len(self._first), True
+        self._count = count
+        self._expect = expect
+
+    @property
+    def counted(self) -> bool:
+        return self._count is not None
 
     def count(self) -> int:
-        return self._count
+        return max(len(self._first), self._expect) if self._count is None else self._count
+
+    def set_count(self, count: int) -> None:
+        self._count = count
 
     def lines(self, offset: int, limit: int) -> Sequence[Line]:
-        rows = window(self.db, self.profile, self.query, offset, limit, total=self.count())
-        return [row_line(r) for r in rows]
+        if self._whole or offset + limit <= len(self._first):
+            ids = self._first[offset : offset + limit]
+        else:
+            ids = window_ids(self.db, self.profile, self.query, offset, limit, total=self._count)
+        return [row_line(r) for r in rows_of(self.db, self.profile, ids)]
 
 
 def report_columns(by: str, rate: Rate | None) -> list[Column]:

@@ -185,6 +185,13 @@ class WindowTable(ScrollView, can_focus=True):
             self.cursor = 0
         self.refresh()
 
+    def recount(self) -> None:
+        """The source's count changed (it came later): rows, cursor and scroll stay."""
+        self.row_count = self.source.count()
+        self.virtual_size = Size(self.size.width, self.row_count + 1)
+        self.cursor = min(self.cursor, max(0, self.row_count - 1))
+        self.refresh()
+
     def line(self, index: int) -> Line | None:
         """Row `index` (reading its window from the source when needed)."""
         if not 0 <= index < self.row_count:
