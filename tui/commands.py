@@ -117,20 +117,14 @@ def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
 
 def _request_id(app: TokenDeck) -> None:
     from .screens.main import MainScreen
+    from .widgets.chat import ChatPanel
 
     screen = app.screen
     panel = screen.panel("chat") if isinstance(screen, MainScreen) else None
-    conversation = getattr(panel, "conversation", None)
+    conversation = panel.conversation if isinstance(panel, ChatPanel) else None
     turns = conversation.turns if conversation is not None else []
     found = [t.request_id for t in turns if t.role == "assistant" and t.request_id]
-    if not found:
+    if not found or not isinstance(panel, ChatPanel):
         app.notify(_("No answer with a request id in this conversation yet."), severity="warning")
         return
-    app.copy_to_clipboard(found[-1])
-    app.notify(
-        _("Request id {id} (copied). `tokendeck logs` shows it in the matching row.").format(
-            id=found[-1]
-        ),
-        title=_("Last answer"),
-        timeout=8,
-    )
+    panel.copy_request_id(found[-1], _("Last answer"))  # the same words as `i` on an answer

@@ -429,6 +429,12 @@ class ChatPanel(Vertical):
                     count=len(turn.content)
                 ),
             )
+        elif event.action == "request_id":
+            if turn.request_id:
+                self.copy_request_id(turn.request_id, _("Selected answer"))
+            else:
+                said = _("The gateway sent no request id for this answer.")
+                self.notify(said, severity="warning")
         elif self.streaming:
             self.notify(
                 _("Wait for the answer to finish, or press Esc to stop it."), severity="warning"
@@ -601,9 +607,20 @@ class ChatPanel(Vertical):
                 return turn.content
         return None
 
-    def _copy(self, text: str, said: str) -> None:
+    def copy_request_id(self, request_id: str, title: str) -> None:
+        """Show and copy an answer's request id (it joins the answer to its usage-log row)."""
+        self._copy(
+            request_id,
+            _("Request id {id} (copied). `tokendeck logs` shows it in the matching row.").format(
+                id=request_id
+            ),
+            title=title,
+            timeout=8,
+        )
+
+    def _copy(self, text: str, said: str, title: str = "", timeout: float = 3) -> None:
         self.app.copy_to_clipboard(text)
-        self.notify(said, timeout=3)
+        self.notify(said, title=title, timeout=timeout)
 
     def action_copy_answer(self) -> None:
         answer = self._last_answer()

@@ -41,7 +41,7 @@ def _freeze_long_lived() -> None:
 
 
 class Transcript(ScrollView, can_focus=True):
-    """Shift+Tab from the input selects the last message; up/down move, e/f/r/c act on it."""
+    """Shift+Tab from the input selects the last message; up/down move, e/f/r/c/i act on it."""
 
     COMPONENT_CLASSES = {
         "transcript--who",
@@ -74,6 +74,7 @@ class Transcript(ScrollView, can_focus=True):
         Binding("r", "act('regenerate')", _("Regenerate"), id="message.regenerate"),
         Binding("c", "act('copy')", _("Copy"), id="message.copy"),
         Binding("t", "toggle_reasoning", _("Reasoning"), id="message.reasoning", show=False),
+        Binding("i", "act('request_id')", _("Request id"), id="message.request_id", show=False),
         Binding("up,k", "move(-1)", _("Previous"), id="message.previous", show=False),
         Binding("down,j", "move(1)", _("Next"), id="message.next", show=False),
     ]
@@ -508,7 +509,7 @@ class Transcript(ScrollView, can_focus=True):
         if action == "act" and parameters and item is not None:
             if parameters[0] == "edit":
                 return item.turn.role == "user"
-            if parameters[0] == "regenerate":
+            if parameters[0] in ("regenerate", "request_id"):
                 return item.turn.role == "assistant"
         if action == "toggle_reasoning":
             return item is not None and item.has_reasoning
