@@ -87,12 +87,25 @@ class TokenDeck(App[int]):
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
         cjkwrap.install()  # line breaks between Chinese characters
         self.model = profile.default_model or ""
-        # The theme before the first frame: set later, it would parse all CSS once more.
         themes, self._theme_problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
         wanted = config.theme or DEFAULT_THEME
-        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self._start_theme(wanted if wanted in self.available_themes else DEFAULT_THEME)
+
+    def _start_theme(self, name: str) -> None:
+        """Choose the theme before anything is parsed. Setting `theme` runs Textual's watcher,
+        which queues a refresh that parses every style sheet once more (fresh parser, no
+        cache) just before the first frame; here the watcher's other work is done instead and
+        the first parse already uses the theme's variables."""
+        self.set_reactive(TokenDeck.theme, name)
+        theme = self.current_theme
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
+                        "-light-mode": not theme.dark})  # fmt: skip
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     @property
     def gateway(self) -> Gateway:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -268,3 +270,35 @@ def test_line_breaking_changes_nothing_for_text_without_wide_characters(text: st
     assume(not re.search(f"[{_WIDE}]", text))
     assert TEXTUAL_CHUNK.findall(text) == re.findall(r"\S+\s*|\s+", text)
     assert RICH_WORD.findall(text) == re.findall(r"\s*\S+\s*", text)
+
+
+def _chunks(match_at: Callable[[str, int], re.Match[str] | None], text: str) -> list[str]:
+    """What a wrapper makes of `text`: repeated `pattern.match(text, pos)`, as textual and rich
+    call it."""
+    found: list[str] = []
+    pos = 0
+    while pos < len(text) and (match := match_at(text, pos)) is not None:
+        found.append(match.group())
+        pos = match.end()
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.sampled_from("面向兼容网关。，、（）《》“”…é’━ᄀ 　\n"),
+            st.characters(blacklist_categories=["Cs"]),
+        )
+    )
+)
+def test_the_installed_line_breaking_chunks_as_the_cjk_patterns(text: str) -> None:
+    """What `install` puts in the wrappers' place (the wrapper's own pattern for ASCII text,
+    ours compiled on first need for the rest) chunks any text exactly as our patterns do."""
+    from tui import cjkwrap
+
+    textual_chunk = cjkwrap._Chunker("TEXTUAL_CHUNK", re.compile(r"\S+\s*|\s+"))
+    rich_word = cjkwrap._Chunker("RICH_WORD", re.compile(r"\s*\S+\s*"))
+    assert _chunks(textual_chunk.match, text) == _chunks(cjkwrap.TEXTUAL_CHUNK.match, text)
+    assert _chunks(rich_word.match, text) == _chunks(cjkwrap.RICH_WORD.match, text)
