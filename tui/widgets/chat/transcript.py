@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from ...conversation import Status, Turn
 from ...i18n import _
+from .frames import set_virtual_size
 from .message import MessageAction, MessageItem, Part
 from .render import Look, render_part
 
@@ -223,8 +224,7 @@ class Transcript(ScrollView, can_focus=True):
         if not self.items and not self.earlier:
             total = self._hint_part.height(width)
         size = Size(self.scrollable_content_region.width, total)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        set_virtual_size(self, size)  # a taller transcript is no new layout of the screen
 
     def _to_bottom(self) -> None:
         self._set_y(self.max_scroll_y)
