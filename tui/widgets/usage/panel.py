@@ -3,6 +3,7 @@ analytics (per day, week, model, balance over time), synced from the gateway in 
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from datetime import datetime, timedelta
@@ -94,6 +95,10 @@ class UsagePanel(Vertical, can_focus=True):
     ]
 
     def __init__(self, **kwargs: object) -> None:
+        # What lives now (the app's widgets, the chat) is taken out of the cyclic garbage
+        # collector's sight before the panel is built: a full collection striking while it
+        # mounts walked all of it (~15 ms). Frozen objects are still freed by reference count.
+        gc.freeze()
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.loaded = False  # a sync finished (or failed) since the panel was first shown
         self.stale = False
@@ -105,6 +110,7 @@ class UsagePanel(Vertical, can_focus=True):
         self.source: RowsSource | None = None
         self._shown = False
         self._last_refresh = 0.0
+        self._stored = False  # the running sync stored rows
         self.exported: tuple[Path, int] | None = None  # the last export: file, rows
         self._texts: dict[str, str | Text] = {}
         self._models: list[str] | None = None
@@ -189,13 +195,15 @@ class UsagePanel(Vertical, can_focus=True):
         bar.display = True
         self._say(_("Syncing the usage log…"))
         profile = deck.profile
+        self._stored = False  # rows stored or claimed: what is shown must be read again
         try:
             if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
                 forget_usage(db, profile.name)  # an in-process demo makes up a new history
                 self.refresh_view(keep_cursor=True)
             deck.usage_cache_checked = True
             result = await sync_usage(deck.gateway, db, profile.name, on_page=self._progress)
-            apply_costs(db, profile.name, prices=profile.prices)
+            costs = apply_costs(db, profile.name, prices=profile.prices)
+            self._stored = self._stored or result.new_rows > 0 or costs.confirmed > 0
             self._say(
                 _("{new} new rows from {pages} pages; {rows} cached").format(
                     new=number(result.new_rows),
@@ -216,11 +224,13 @@ class UsagePanel(Vertical, can_focus=True):
         finally:
             bar.display = False
             self.loaded, self.stale = True, False
-            self._models_changed()
-            self.refresh_view(keep_cursor=True)
-            self._budgets_changed()
+            if self._stored:  # else the rows shown are the rows cached
+                self._models_changed()
+                self.refresh_view(keep_cursor=True)
+                self._budgets_changed()
 
     def _progress(self, result: SyncResult) -> None:
+        self._stored = self._stored or result.new_rows > 0
         self._say(
             _("Syncing… {rows} new rows from {pages} pages").format(
                 rows=number(result.new_rows), pages=number(result.pages)

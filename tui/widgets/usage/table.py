@@ -160,6 +160,7 @@ class WindowTable(ScrollView, can_focus=True):
         self._window: Sequence[Line] = []
         self._widths: list[tuple[Column, int]] = []
         self._fit_width = 0
+        self._styles: dict[str, Style] | None = None
 
     # ---- data ----------------------------------------------------------------------------
 
@@ -224,37 +225,58 @@ class WindowTable(ScrollView, can_focus=True):
         self.virtual_size = Size(event.size.width, self.row_count + 1)
         self._follow()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _line_styles(self) -> dict[str, Style]:
+        """The styles a line is drawn with, worked out once per style change (the widget's
+        own style walks every ancestor)."""
+        if self._styles is None:
+            base, get = self.rich_style, self.get_component_rich_style
+            odd = base + get("window-table--odd")
+            self._styles = {
+                "even": base,
+                "odd": odd,
+                "cursor": get("window-table--cursor"),
+                "mark": get("window-table--mark", partial=True),
+                "bar": get("window-table--bar", partial=True),
+                "header": base + get("window-table--header"),
+            }
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if not self._widths or width != self._fit_width:  # resized, or a scrollbar came
             self._fit()
+        styles = self._line_styles()
         if y == 0:
-            return self._header(width)
+            return self._header(width, styles["header"])
         index = self.scroll_offset.y + y - 1
         line = self.line(index)
-        base = self.rich_style
         if line is None:
-            return Strip.blank(width, base)
-        style = base
-        if index % 2:
-            style += self.get_component_rich_style("window-table--odd")
+            return Strip.blank(width, styles["even"])
+        style = styles["odd" if index % 2 else "even"]
         if index == self.cursor:
-            style += self.get_component_rich_style("window-table--cursor")
+            style += styles["cursor"]
         if line.mark:
-            style += self.get_component_rich_style("window-table--mark", partial=True)
-        bar_style = style + self.get_component_rich_style("window-table--bar", partial=True)
+            style += styles["mark"]
         segments: list[Segment] = []
+        text: list[str] = []  # cells in one style are drawn as one segment
         for column, w in self._widths:
             value = line.cells.get(column.key, "")
             if isinstance(value, Bar):
-                segments.append(Segment(" ", style))
-                segments.append(Segment(pad(bar(value.fraction, w), w), bar_style))
+                text.append(" ")
+                segments.append(Segment("".join(text), style))
+                segments.append(Segment(pad(bar(value.fraction, w), w), style + styles["bar"]))
+                text = []
             else:
-                segments.append(Segment(" " + pad(truncate(value, w), w, column.right), style))
+                text.append(" " + pad(truncate(value, w), w, column.right))
+        if text:
+            segments.append(Segment("".join(text), style))
         return self._finish(segments, width, style)
 
-    def _header(self, width: int) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("window-table--header")
+    def _header(self, width: int, style: Style) -> Strip:
         segments = []
         for column, w in self._widths:
             title = column.title
