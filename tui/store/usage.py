@@ -224,8 +224,8 @@ def usage_models(db: Database, profile: str) -> list[str]:
     rows = db.query(
         "WITH RECURSIVE m(model) AS ("
         " SELECT min(model) FROM usage_rows WHERE profile = ?"
-        " UNION ALL SELECT (SELECT min(model) FROM usage_rows WHERE profile = ? AND model > m.model)"
-        " FROM m WHERE m.model IS NOT NULL)"
+        " UNION ALL SELECT (SELECT min(model) FROM usage_rows"
+        " WHERE profile = ? AND model > m.model) FROM m WHERE m.model IS NOT NULL)"
         " SELECT model FROM m WHERE model IS NOT NULL",
         (profile, profile),
     )
