@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import make_app, wait_for
+from tests.helpers import make_app, screen_text, wait_for
 from tui.demo import DemoGateway
 from tui.store import add_message, create_conversation, open_db
 from tui.store.records import StoredSettings
@@ -70,3 +70,32 @@ async def test_chinese_messages_are_estimated_close_to_their_laid_out_height(
         for guess, height in zip(estimated, laid_out, strict=True):
             assert abs(guess - height) <= max(2, height // 8), (guess, height)
         assert abs(sum(estimated) - sum(laid_out)) <= sum(laid_out) // 20
+
+
+async def test_jumping_to_a_found_chinese_message_shows_it_at_the_top(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    cid = chinese_conversation(300)
+    marker = "独一无二的标记词：青花瓷茶壶"
+    db = open_db()
+    add_message(db, cid, "user", marker)
+    for i in range(200):  # long Chinese messages after it, estimated until laid out
+        add_message(db, cid, "assistant" if i % 2 == 0 else "user", "后面的消息" * (10 + i % 30))
+    db.close()
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        transcript = app.screen.query_one(Transcript)
+        await pilot.press("ctrl+f")
+        await pilot.press(*"青花瓷")
+        await wait_for(pilot, lambda: marker in screen_text(app))  # the hit in the results
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: transcript.selected is not None and transcript.selected.turn.content == marker,
+        )
+        await pilot.pause()
+        assert transcript.visible_turns()[0].content == marker  # the first message in view
+        lines = [line for line in screen_text(app).splitlines() if line.strip()]
+        assert any(marker in line for line in lines[:8])
