@@ -43,12 +43,15 @@ class Part:
     strips: list[Strip] | None = None
     width: int = 0
     lines: list[Strip] | None = None  # `strips` framed and styled as the transcript paints them
+    previous: list[Strip] | None = None  # a growing tail's strips last painted (see `grow`)
 
     _guess: tuple[int, int] = (0, 0)  # (width, estimate) cached
 
     def height(self, width: int) -> int:
         if self.strips is not None and self.width == width:
             return len(self.strips)
+        if self.previous is not None and self.width == width:
+            return len(self.previous)
         if self._guess[0] != width:
             self._guess = (width, self.estimate(width))
         return self._guess[1]
@@ -71,8 +74,16 @@ class Part:
         )
 
     def invalidate(self) -> None:
-        self.strips = self.lines = None
+        self.strips = self.lines = self.previous = None
         self._guess = (0, 0)
+
+    def grow(self) -> None:
+        """The text changed and will be laid out again; what was painted is kept until then,
+        so that only the lines that differ are painted again, and as the height meanwhile
+        (a growing paragraph mostly keeps its line count: the view need not scroll twice)."""
+        previous = self.strips if self.strips is not None else self.previous
+        self.invalidate()
+        self.previous = previous
 
 
 @dataclass
@@ -150,7 +161,7 @@ class MessageItem:
             self.tail.body = splitter.code_body() if code else ""
             self.tail.top = code and splitter.first
             self.tail.spaced = bool(self.blocks) and (not code or splitter.first)
-            self.tail.invalidate()
+            self.tail.grow()
             self._parts = None
         self._changed()
 

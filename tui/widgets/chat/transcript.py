@@ -21,11 +21,11 @@ from textual.strip import Strip
 
 from ...conversation import Status, Turn
 from ...i18n import _
-from .frames import set_virtual_size
+from .frames import repaint_part, set_virtual_size
 from .message import MessageAction, MessageItem, Part
 from .render import Look, render_part
 
-FRAME = 1 / 30  # seconds: the fastest a streaming answer is laid out again
+FRAME = 1 / 20  # seconds: the fastest a streaming answer is laid out again
 UNLOADED = 6  # lines guessed for each stored message not read yet
 BATCH = 15  # messages read beyond what the view needs when it reaches unread ones
 Loader = Callable[[int], list[Turn]]  # up to n older turns, oldest first
@@ -169,15 +169,17 @@ class Transcript(ScrollView, can_focus=True):
             return
         wait = max(FRAME, 3 * self._flush_cost) - (time.perf_counter() - self._last_flush)
         if wait <= 0:
-            self._flush()
+            self._flush(whole=False)
         else:
-            self._timer = self.set_timer(wait, self._flush)
+            self._timer = self.set_timer(wait, lambda: self._flush(whole=False))
 
     def flush(self) -> None:
         """Lay out what changed now (the last token of an answer is shown at once)."""
         self._flush()
 
-    def _flush(self, scroll_end: bool = False) -> None:
+    def _flush(self, scroll_end: bool = False, whole: bool = True) -> None:
+        """Lay out what is in view; repaint it all, or (`whole` False: a streaming answer
+        grew) only the lines laid out again."""
         if self._timer is not None:
             self._timer.stop()  # type: ignore[attr-defined]
             self._timer = None
@@ -189,7 +191,8 @@ class Transcript(ScrollView, can_focus=True):
         self._prepare()
         if follow:
             self._to_bottom()
-        self.refresh()
+        if whole:
+            self.refresh()
         self._last_flush = time.perf_counter()
         self._flush_cost = self._last_flush - started
 
@@ -305,11 +308,12 @@ class Transcript(ScrollView, can_focus=True):
                 guess = tops[number + 1] - tops[number]
                 in_view = y < bottom and y + guess > top or not guess and top <= y <= bottom
                 if in_view and (part.strips is None or part.width != width):
+                    previous = part.previous if part.width == width else None
                     part.strips = render_part(
                         part, item.turn.role, self._meta_style(item, look), look, console, width
                     )
-                    part.width = width
-                    self.refresh()
+                    part.width, part.previous = width, None
+                    repaint_part(self, y - top, previous, part.strips)
                     if len(part.strips) != guess:
                         changed = True
                         self._stale = min(self._stale, index)

@@ -1,0 +1,42 @@
+"""A streaming answer repaints only the lines it changed: what the screen holds after each
+piece must equal a fresh paint of the whole transcript (a line left out would stay stale)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import make_app, screen_text, wait_for
+from tui.conversation import Status, Turn
+from tui.demo import DemoGateway
+from tui.widgets.chat import ChatPanel
+from tui.widgets.chat.transcript import Transcript
+
+ANSWER = (
+    "A paragraph that grows word by word and wraps onto a second and then a third line, with "
+    "**a bold phrase that closes late** and `inline code` before its end.\n\n"
+    "- a list item\n- another item that is long enough to wrap at eighty columns, surely\n\n"
+    "```python\ndef f(x):\n    return x * 2\n```\n\n"
+    "The last paragraph, which pushes the transcript to scroll once the screen is full of "
+    "the answer and its meta line below it.\n"
+)
+
+
+async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        view = app.screen.query_one(Transcript)
+        view.add(Turn("user", "Tell me"))
+        item = view.add(Turn("assistant", model="m", status=Status.STREAMING), live=True)
+        for at in range(0, len(ANSWER), 9):
+            item.append(ANSWER[at : at + 9])
+            await wait_for(pilot, lambda: not item.tail.text or item.tail.strips is not None)
+            await pilot.pause()
+            painted = screen_text(app)
+            view.refresh()  # everything painted afresh
+            await pilot.pause()
+            assert painted == screen_text(app), f"stale after {ANSWER[: at + 9]!r}"
+        assert "its meta line below it." in screen_text(app)
