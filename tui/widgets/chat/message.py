@@ -69,9 +69,8 @@ class Part:
             return 0
         if len(text) > 200_000:  # a rough guess, without walking a huge text
             return cells(text) // width + text.count("\n")
-        return sum(cells(line) // width + 1 for line in text.rstrip("\n").split("\n")) + (
-            1 if self.spaced else 0
-        )
+        text = text.rstrip("\n") if self.plain else text.strip("\n")  # markdown drops blank lines
+        return sum(cells(line) // width + 1 for line in text.split("\n")) + int(self.spaced)
 
     def invalidate(self) -> None:
         self.strips = self.lines = self.previous = None
