@@ -147,12 +147,23 @@ class UsagePanel(Vertical, can_focus=True):
         """Show the cache at once, then sync it (first show, or when stale); the widget that
         should take focus."""
         if not self._shown:
+            # The rows are read in a step of the event loop of their own (the panel was just
+            # imported and mounted in this one), the sync starts after the frame that shows
+            # them (its first steps are not added to the frame's).
             self._shown = True
-            self._models_changed()
-            self.refresh_view()
-        if not self.loaded or self.stale:
+            self.call_later(self._first_show)
+        elif not self.loaded or self.stale:
             self.sync()
         return self._focus_target()
+
+    def _first_show(self) -> None:
+        self._models_changed()
+        self.refresh_view()
+        self.call_after_refresh(self._sync_if_needed)
+
+    def _sync_if_needed(self) -> None:
+        if not self.loaded or self.stale:
+            self.sync()
 
     def _focus_target(self) -> Widget:
         if self.view == "rows":
