@@ -18,10 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select, Static
 
-from ...budgets import period_start
 from ...gateway import GatewayError
 from ...i18n import N_, _
-from ...money import rate_for
 from ...store import (
     Database,
     GroupBy,
@@ -33,8 +31,6 @@ from ...store import (
 )
 from ...store.usage_view import RowQuery, count_query
 from ...textfmt import number
-from ...usage_sync import SyncResult
-from .analytics import balance_view, spend_chart
 from .sources import (
     DESCENDING_FIRST,
     FIRST,
@@ -49,6 +45,10 @@ from .table import ListSource, WindowTable
 
 if TYPE_CHECKING:
     from ...app import TokenDeck
+    from ...usage_sync import SyncResult
+
+# Imported when first needed, not with the panel (its import is a step of the first show):
+# budgets and money (a time range, the totals in a thread), the sync, the analytics views.
 
 ALL_MODELS = "__all__"
 VIEWS = ("rows", "day", "week", "model", "balance")
@@ -67,6 +67,7 @@ RANGE_TITLES = {
     "30d": N_("last 30 days"),
 }
 REFRESH_EVERY = 0.5  # seconds between table refreshes while a sync stores pages
+BAR_AFTER = 0.3  # seconds a sync runs before its progress bar is shown
 
 
 class UsagePanel(Vertical, can_focus=True):
@@ -147,19 +148,15 @@ class UsagePanel(Vertical, can_focus=True):
         """Show the cache at once, then sync it (first show, or when stale); the widget that
         should take focus."""
         if not self._shown:
-            # The rows are read in a step of the event loop of their own (the panel was just
-            # imported and mounted in this one), the sync starts after the frame that shows
-            # them (its first steps are not added to the frame's).
+            # The rows are read now, for the panel's first frame (not while it is drawn); the
+            # sync starts after that frame (its first steps are not added to the frame's).
             self._shown = True
-            self.call_later(self._first_show)
+            self._models_changed()
+            self.refresh_view()
+            self.call_after_refresh(self._sync_if_needed)
         elif not self.loaded or self.stale:
             self.sync()
         return self._focus_target()
-
-    def _first_show(self) -> None:
-        self._models_changed()
-        self.refresh_view()
-        self.call_after_refresh(self._sync_if_needed)
 
     def _sync_if_needed(self) -> None:
         if not self.loaded or self.stale:
@@ -203,7 +200,9 @@ class UsagePanel(Vertical, can_focus=True):
             self.loaded = True
             return
         bar = self.query_one("#usage-progress", ProgressBar)
-        bar.display = True
+        # the bar only for a sync that takes a while (an incremental one is a page: showing
+        # and hiding the bar would cost two layouts of the panel for nothing)
+        show_bar = self.set_timer(BAR_AFTER, lambda: setattr(bar, "display", True))
         self._say(_("Syncing the usage log…"))
         profile = deck.profile
         self._stored = False  # rows stored or claimed: what is shown must be read again
@@ -233,6 +232,7 @@ class UsagePanel(Vertical, can_focus=True):
         except StoreError as exc:
             self._say(exc.message, error=True)
         finally:
+            show_bar.stop()
             bar.display = False
             self.loaded, self.stale = True, False
             if self._stored:  # else the rows shown are the rows cached
@@ -279,6 +279,8 @@ class UsagePanel(Vertical, can_focus=True):
             return None, None
         now = self.deck.clock.now()
         if self.range == "today":
+            from ...budgets import period_start
+
             return period_start(now, "day"), None
         return now - timedelta(days=7 if self.range == "7d" else 30), None
 
@@ -296,16 +298,19 @@ class UsagePanel(Vertical, can_focus=True):
             descending=self.sort[1],
         )
 
-    def refresh_view(self, *, keep_cursor: bool = False, same_rows: bool = False) -> None:
+    def refresh_view(
+        self, *, keep_cursor: bool = False, same_rows: bool = False, in_thread: bool = False
+    ) -> None:
         """Show the current view from the cache (a few queries, each over an index; a count
         over searched words and the totals come later from a thread). `same_rows`: only the
-        order changed, so the count and the totals stand."""
+        order changed, so the count and the totals stand. `in_thread`: rows over an index
+        are read in a thread too."""
         db = self._db()
         if db is None:
             return
         try:
             if self.view == "rows":
-                self._show_rows(db, keep_cursor, same_rows)
+                self._show_rows(db, keep_cursor, same_rows, in_thread)
             elif self.view == "balance":
                 self._show_balance(db)
             else:
@@ -313,7 +318,9 @@ class UsagePanel(Vertical, can_focus=True):
         except StoreError as exc:
             self._say(exc.message, error=True)
 
-    def _show_rows(self, db: Database, keep_cursor: bool, same_rows: bool) -> None:
+    def _show_rows(
+        self, db: Database, keep_cursor: bool, same_rows: bool, in_thread: bool = False
+    ) -> None:
         """Rows over an index are shown at once. Searched words (or orphans) take a pass over
         every row: their first rows, then their count and totals, come from a thread, and the
         rows shown meanwhile stay. The totals line is dimmed until it adds up the new rows."""
@@ -325,22 +332,29 @@ class UsagePanel(Vertical, can_focus=True):
             self.query_one("#usage-totals").add_class("-stale")
         else:
             self.totals_shown = query  # the same rows add up to the same totals
-        if query.cheap_count:
+        if query.cheap_count and not in_thread:
             self._rows_ready(query, None, keep_cursor)
             if totals:
                 self._read(db.path, query, first=False, totals=True, keep_cursor=keep_cursor)
         else:
             self._read(db.path, query, first=True, totals=totals, keep_cursor=keep_cursor)
 
-    def _rows_ready(self, query: RowQuery, first: list[int] | None, keep_cursor: bool) -> None:
-        """Show the rows of `query` (`first`: the ids of its first rows, read in a thread)."""
+    def _rows_ready(
+        self,
+        query: RowQuery,
+        first: list[int] | None,
+        keep_cursor: bool,
+        count: int | None = None,
+    ) -> None:
+        """Show the rows of `query` (`first`: the ids of its first rows, and perhaps their
+        `count`, read in a thread)."""
         db, old = self._db(), self.source
         if db is None or query != self.row_query() or self.view != "rows":
             return  # a stale answer
         same = old is not None and old.query.same_rows(query)
-        known = old.count() if old is not None and old.counted and same else None
+        known = old.count() if old is not None and old.counted and same else count
         if known is not None and keep_cursor:
-            known = None  # a sync stored rows meanwhile: count them again
+            known = count  # a sync stored rows meanwhile: count them again
         expect = old.count() if old is not None and same and keep_cursor else 0
         profile = self.deck.profile.name
         self.source = source = RowsSource(db, profile, query, known, expect, first=first)
@@ -356,8 +370,9 @@ class UsagePanel(Vertical, can_focus=True):
         not hold up the keys): the query's first rows, then its count and totals."""
         from textual.worker import get_current_worker
 
+        from ...money import rate_for
         from ...store import open_db
-        from ...store.usage_view import query_totals, window_ids
+        from ...store.usage_view import count_query, query_totals, window_ids
 
         worker, profile, problem = get_current_worker(), self.deck.profile, ""
         sums = None
@@ -365,9 +380,10 @@ class UsagePanel(Vertical, can_focus=True):
             with open_db(path, read_only=True, recover=False) as db:
                 if first:
                     ids = window_ids(db, profile.name, query, 0, FIRST)
+                    n = count_query(db, profile.name, query) if query.cheap_count else None
                     if worker.is_cancelled:
                         return
-                    self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor)
+                    self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor, n)
                 if not totals:
                     return
                 sums = query_totals(db, profile.name, query)
@@ -398,6 +414,9 @@ class UsagePanel(Vertical, can_focus=True):
         self.totals_shown = current
 
     def _show_report(self, db: Database, by: GroupBy) -> None:
+        from ...money import rate_for
+        from .analytics import spend_chart
+
         since, until = self.bounds()
         model = self.row_query().model
         buckets = usage_by(db, self.deck.profile.name, by, since=since, until=until, model=model)
@@ -410,6 +429,8 @@ class UsagePanel(Vertical, can_focus=True):
         self._put("#usage-totals", totals_text(sum_buckets(buckets), rate))
 
     def _show_balance(self, db: Database) -> None:
+        from .analytics import balance_view
+
         since, until = self.bounds()
         profile = self.deck.profile
         height = max(3, self.size.height - 11)

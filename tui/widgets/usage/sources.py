@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ...i18n import _
-from ...money import Rate, credits, format_amount
 from ...store import Bucket, Database, Totals
 from ...store.usage_view import RowQuery, ShownRow, count_query, rows_of, window_ids
 from ...textfmt import number
 from .table import Bar, Column, Line
+
+if TYPE_CHECKING:
+    from ...money import Rate
 
 ORPHAN = "!"
 SORTABLE = ("time", "model", "prompt", "completion", "credits", "balance", "ip", "reqid")
@@ -74,14 +77,14 @@ class RowsSource:
         self.db = db
         self.profile = profile
         self.query = query
-        self._first: list[int] = []
+        self._first: list[int] = [] if first is None else first
         self._whole = False  # _first holds every row the query shows
         if count is None and query.cheap_count:
             count = count_query(db, profile, query)
-        if count is None:
-            self._first = window_ids(db, profile, query, 0, FIRST) if first is None else first
-            if len(self._first) < FIRST:
-                count, self._whole = len(self._first), True
+        if count is None and first is None:
+            self._first = window_ids(db, profile, query, 0, FIRST)
+        if (count is None or first is not None) and len(self._first) < FIRST:
+            count, self._whole = len(self._first), True
         self._count = count
         self._expect = expect
 
@@ -120,6 +123,8 @@ def report_columns(by: str, rate: Rate | None) -> list[Column]:
 
 def report_lines(buckets: Sequence[Bucket], rate: Rate | None) -> list[Line]:
     """One line per bucket with a bar of its credits against the largest."""
+    from ...money import credits
+
     top = max((b.totals.credits for b in buckets), default=Decimal(0))
     lines = []
     for b in buckets:
@@ -140,6 +145,8 @@ def report_lines(buckets: Sequence[Bucket], rate: Rate | None) -> list[Line]:
 
 def totals_text(t: Totals, rate: Rate | None, shown: int | None = None) -> str:
     """ "1,234/3,000 rows · 1.2M in · 300K out · 12,345 credits (123.45 CNY)" """
+    from ...money import credits, format_amount
+
     amount = format_amount(credits(t.credits))
     if rate is not None:
         money = format_amount(rate.to_money(credits(t.credits)))

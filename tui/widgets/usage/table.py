@@ -184,6 +184,10 @@ class WindowTable(ScrollView, can_focus=True):
         else:
             self.scroll_to(y=0, animate=False, immediate=True)
             self.cursor = 0
+            # the first rows are read now, not while the frame is drawn (a first show has no
+            # size yet: the screen's height is the most it can show)
+            page = self._page() if self.size.height > 1 else max(1, self.app.size.height)
+            self._window = self.source.lines(0, (2 * MARGIN + 1) * page)
         self.refresh()
 
     def recount(self) -> None:
