@@ -298,19 +298,16 @@ class UsagePanel(Vertical, can_focus=True):
             descending=self.sort[1],
         )
 
-    def refresh_view(
-        self, *, keep_cursor: bool = False, same_rows: bool = False, in_thread: bool = False
-    ) -> None:
+    def refresh_view(self, *, keep_cursor: bool = False, same_rows: bool = False) -> None:
         """Show the current view from the cache (a few queries, each over an index; a count
         over searched words and the totals come later from a thread). `same_rows`: only the
-        order changed, so the count and the totals stand. `in_thread`: rows over an index
-        are read in a thread too."""
+        order changed, so the count and the totals stand."""
         db = self._db()
         if db is None:
             return
         try:
             if self.view == "rows":
-                self._show_rows(db, keep_cursor, same_rows, in_thread)
+                self._show_rows(db, keep_cursor, same_rows)
             elif self.view == "balance":
                 self._show_balance(db)
             else:
@@ -318,9 +315,7 @@ class UsagePanel(Vertical, can_focus=True):
         except StoreError as exc:
             self._say(exc.message, error=True)
 
-    def _show_rows(
-        self, db: Database, keep_cursor: bool, same_rows: bool, in_thread: bool = False
-    ) -> None:
+    def _show_rows(self, db: Database, keep_cursor: bool, same_rows: bool) -> None:
         """Rows over an index are shown at once. Searched words (or orphans) take a pass over
         every row: their first rows, then their count and totals, come from a thread, and the
         rows shown meanwhile stay. The totals line is dimmed until it adds up the new rows."""
@@ -332,29 +327,22 @@ class UsagePanel(Vertical, can_focus=True):
             self.query_one("#usage-totals").add_class("-stale")
         else:
             self.totals_shown = query  # the same rows add up to the same totals
-        if query.cheap_count and not in_thread:
+        if query.cheap_count:
             self._rows_ready(query, None, keep_cursor)
             if totals:
                 self._read(db.path, query, first=False, totals=True, keep_cursor=keep_cursor)
         else:
             self._read(db.path, query, first=True, totals=totals, keep_cursor=keep_cursor)
 
-    def _rows_ready(
-        self,
-        query: RowQuery,
-        first: list[int] | None,
-        keep_cursor: bool,
-        count: int | None = None,
-    ) -> None:
-        """Show the rows of `query` (`first`: the ids of its first rows, and perhaps their
-        `count`, read in a thread)."""
+    def _rows_ready(self, query: RowQuery, first: list[int] | None, keep_cursor: bool) -> None:
+        """Show the rows of `query` (`first`: the ids of its first rows, read in a thread)."""
         db, old = self._db(), self.source
         if db is None or query != self.row_query() or self.view != "rows":
             return  # a stale answer
         same = old is not None and old.query.same_rows(query)
-        known = old.count() if old is not None and old.counted and same else count
+        known = old.count() if old is not None and old.counted and same else None
         if known is not None and keep_cursor:
-            known = count  # a sync stored rows meanwhile: count them again
+            known = None  # a sync stored rows meanwhile: count them again
         expect = old.count() if old is not None and same and keep_cursor else 0
         profile = self.deck.profile.name
         self.source = source = RowsSource(db, profile, query, known, expect, first=first)
@@ -372,7 +360,7 @@ class UsagePanel(Vertical, can_focus=True):
 
         from ...money import rate_for
         from ...store import open_db
-        from ...store.usage_view import count_query, query_totals, window_ids
+        from ...store.usage_view import query_totals, window_ids
 
         worker, profile, problem = get_current_worker(), self.deck.profile, ""
         sums = None
@@ -380,10 +368,9 @@ class UsagePanel(Vertical, can_focus=True):
             with open_db(path, read_only=True, recover=False) as db:
                 if first:
                     ids = window_ids(db, profile.name, query, 0, FIRST)
-                    n = count_query(db, profile.name, query) if query.cheap_count else None
                     if worker.is_cancelled:
                         return
-                    self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor, n)
+                    self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor)
                 if not totals:
                     return
                 sums = query_totals(db, profile.name, query)
