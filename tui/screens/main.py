@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from ..i18n import _
 from ..messages import AnswerFinished, ModelChosen
 from ..widgets.chat import ChatPanel
+from ..widgets.footer import SteadyFooter
 from ..widgets.status import StatusBar
 
 PANELS = ("chat", "models", "usage", "balance")
@@ -36,7 +37,7 @@ class MainScreen(Screen[None]):
             yield TabPane(_("Models (F3)"), id="models")
             yield TabPane(_("Usage (F4)"), id="usage")
             yield TabPane(_("Balance (F5)"), id="balance")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def active_panel(self) -> str:
