@@ -1,5 +1,6 @@
 """A streaming answer repaints only the lines it changed: what the screen holds after each
-piece must equal a fresh paint of the whole transcript (a line left out would stay stale)."""
+piece must equal a fresh paint of the whole transcript (a line left out would stay stale). The
+footer swaps Retry for Stop without mounting its keys anew."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tui.conversation import Status, Turn
 from tui.demo import DemoGateway
 from tui.widgets.chat import ChatPanel
 from tui.widgets.chat.transcript import Transcript
+from tui.widgets.footer import SteadyFooter
 
 ANSWER = (
     "A paragraph that grows word by word and wraps onto a second and then a third line, with "
@@ -40,3 +42,26 @@ async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
             await pilot.pause()
             assert painted == screen_text(app), f"stale after {ANSWER[: at + 9]!r}"
         assert "its meta line below it." in screen_text(app)
+
+
+async def test_the_footer_swaps_retry_for_stop_in_place_while_an_answer_streams(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        footer = app.screen.query_one(SteadyFooter)
+
+        def footer_line() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        await wait_for(pilot, lambda: "Retry" in footer_line())
+        keys = list(footer.children)
+        panel.streaming = True  # what the stream worker sets while an answer comes
+        await wait_for(pilot, lambda: "Stop" in footer_line())
+        assert "Retry" not in footer_line()
+        assert list(footer.children) == keys  # the same keys, updated, not mounted anew
+        panel.streaming = False
+        await wait_for(pilot, lambda: "Retry" in footer_line())
+        assert "Stop" not in footer_line()
