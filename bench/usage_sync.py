@@ -2,6 +2,8 @@
 
 The demo gateway runs in this process (its threads share the GIL with the client, as in the
 tests) or, with --server-process, in a child process, as a real gateway would be remote.
+Each time is also given as CPU seconds of this process (every thread: the client, its
+writer thread, and an in-process gateway's threads).
 
 Usage: python bench/usage_sync.py [--runs 3] [--rows 25000] [--latency 0.05] [--concurrency 4,8]
        [--server-process]
@@ -24,7 +26,7 @@ from bench._common import report, url_child  # noqa: E402
 from tui.demo import DEMO_KEY, DemoGateway  # noqa: E402
 from tui.gateway import Gateway, GatewaySpec, Secret  # noqa: E402
 from tui.store import open_db  # noqa: E402
-from tui.usage_sync import sync_usage  # noqa: E402
+from tui.usage_sync import CONCURRENCY, sync_usage  # noqa: E402
 
 SERVER = """
 import sys, time
@@ -47,15 +49,16 @@ def demo_url(rows: int, latency: float, in_child: bool) -> Iterator[str]:
         yield url
 
 
-async def one_sync(url: str, concurrency: int) -> tuple[float, int, int]:
+async def one_sync(url: str, concurrency: int) -> tuple[float, int, int, float]:
     spec = GatewaySpec("bench", url + "/api/v1", Secret(DEMO_KEY), logs_url=url + "/openai/sk/log")
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
         try:
             async with Gateway(spec) as gw:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 result = await sync_usage(gw, db, "bench", concurrency=concurrency)
-                return time.perf_counter() - started, result.new_rows, result.pages
+                elapsed = time.perf_counter() - started
+                return elapsed, result.new_rows, result.pages, time.process_time() - cpu
         finally:
             db.close()
 
@@ -71,18 +74,22 @@ def main() -> None:
     where = "server in a child process" if args.server_process else "server in-process"
     with demo_url(args.rows, args.latency, args.server_process) as url:
         for concurrency in (int(c) for c in args.concurrency.split(",")):
-            seconds, rows, pages = [], 0, 0
+            seconds, cpus, rows, pages = [], [], 0, 0
             for _ in range(args.runs):
-                elapsed, rows, pages = asyncio.run(one_sync(url, concurrency))
+                elapsed, rows, pages, cpu = asyncio.run(one_sync(url, concurrency))
                 seconds.append(elapsed)
+                cpus.append(cpu)
             report(
                 f"full sync {rows} rows, concurrency {concurrency}",
                 seconds,
                 "s",
+                target=2.0,
                 pages=pages,
                 page_latency=args.latency,
                 where=where,
+                default=concurrency == CONCURRENCY,
             )
+            report(f"full sync {rows} rows, concurrency {concurrency}, CPU", cpus, "s", where=where)
 
 
 if __name__ == "__main__":
