@@ -237,7 +237,8 @@ def _balance(found: Figures) -> str:
     if found.balance is None:
         return _("error") if found.error else "—"
     places = 2 if found.unit in ("USD", "CNY") else None
-    return f"{number(found.balance, places)} {found.unit}"
+    unit = _("credits") if found.unit == "credits" else found.unit
+    return _("{amount} {unit}").format(amount=number(found.balance, places), unit=unit)
 
 
 def _endpoints(profile: Profile) -> tuple[bool, bool]:
