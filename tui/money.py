@@ -17,6 +17,12 @@ CREDITS = "credits"
 Number = Decimal | int
 
 
+def unit_label(unit: str) -> str:
+    """A unit as the reader says it: the gateway's "credits" in their language, a currency
+    or a unit a profile names as written."""
+    return _("credits") if unit == CREDITS else unit
+
+
 class UnitMismatch(ValueError):
     """Amounts in two different units were combined or compared."""
 

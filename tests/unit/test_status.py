@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -167,3 +168,21 @@ def test_probe_with_a_rejected_key_exits_4_and_an_unreachable_host_7() -> None:
     done = tokendeck("probe", "--base-url", url + "/v1")
     assert done.returncode == 7, done.stderr
     assert tokendeck("probe", "--base-url", "ftp://x").returncode == 2
+
+
+def test_status_and_probe_in_chinese_say_credits_and_line_up(isolated_env: Path) -> None:
+    from tui.textfmt import cell_len
+
+    zh = {"LANG": "zh_CN.UTF-8"}
+    with DemoGateway() as demo:
+        config = oc_config(isolated_env, demo)
+        done = tokendeck("status", "--refresh", "--config", str(config), env=zh)
+        assert f"{demo.balance:,} 积分" in done.stdout and "credits" not in done.stdout
+        done = tokendeck("probe", "--config", str(config), env=zh)
+    assert done.returncode == 0, done.stderr
+    assert "credits" not in done.stdout and "积分" in done.stdout
+    lines = done.stdout.splitlines()
+    # every value starts in the same column, counted in cells ("用量日志" is 8 cells, 4 chars)
+    found = [re.match(r".*?\S {2,}(?=\S)", line) for line in lines]
+    starts = {cell_len(m.group()) for m in found if m is not None}
+    assert len(starts) == 1 and len(found) == len(lines) >= 8, lines

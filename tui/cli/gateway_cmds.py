@@ -25,6 +25,7 @@ from ..gateway import (
 from ..gateway.errors import retry_sentence
 from ..gateway.types import Balance, LogRow
 from ..i18n import _
+from ..money import unit_label
 from ..runtime import demo_for, spec_for
 from ..textfmt import literal, number, plain, table
 from ..usage_export import write_rows
@@ -180,14 +181,14 @@ def _describe_budget(status: BudgetStatus, profile: Profile) -> str:
 
 
 def describe_balance(result: Balance, unit: str | None = None) -> str:
-    unit_name = unit or result.unit
+    unit_name = unit_label(unit or result.unit)
     if result.unlimited:
         text = _("Balance: unlimited")
     elif result.remaining is None:
         text = _("Balance: unknown")
     else:
         text = _("Balance: {amount} {unit}").format(
-            amount=number(result.remaining), unit=_(unit_name)
+            amount=number(result.remaining), unit=unit_name
         )
     if result.used is not None:
         text += "  " + _("(used {amount})").format(amount=number(result.used))

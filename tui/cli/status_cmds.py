@@ -96,12 +96,14 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
     """`opencodex · 12,345 credits · today 120 · 9.5 days left`, pieces left out when unknown."""
     if found is None:
         return _("{profile} · balance not known yet (refreshing)").format(profile=name)
+    from ..money import unit_label
+
     v = _values(name, found, None)
     parts = [name]
     if found.unlimited:
         parts.append(_("unlimited"))
     elif found.balance is not None:
-        parts.append(_("{amount} {unit}").format(amount=v["balance"], unit=v["unit"]))
+        parts.append(_("{amount} {unit}").format(amount=v["balance"], unit=unit_label(found.unit)))
     if found.today is not None:
         parts.append(_("today {amount}").format(amount=v["today"]))
     if found.days_left is not None:

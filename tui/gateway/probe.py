@@ -132,7 +132,8 @@ async def _try_logs(gw: Gateway, report: ProbeReport, where: str, custom: bool =
 
 def describe(report: ProbeReport) -> str:
     """The report as aligned `name  value` lines (also shown by the profile form's Probe)."""
-    from ..textfmt import number
+    from ..money import unit_label
+    from ..textfmt import cell_len, number
 
     yes, no = _("yes"), _("no")
     balance = report.balance
@@ -143,15 +144,20 @@ def describe(report: ProbeReport) -> str:
     elif balance.remaining is None:
         amount = _("unknown")
     else:
-        amount = f"{number(balance.remaining)} {balance.unit}"
+        amount = _("{amount} {unit}").format(
+            amount=number(balance.remaining), unit=unit_label(balance.unit)
+        )
     models = _("not offered") if report.models is None else number(report.models)
     rows = [
         (_("gateway"), report.base_url),
         (_("models"), models),
         (_("family"), report.family or _("unknown (chat and models only)")),
         (_("balance"), amount),
-        (_("unit"), report.unit or "—"),
-        (_("usage logs"), f"{yes} ({report.logs_url})" if report.logs_url else no),
+        (_("unit"), unit_label(report.unit) if report.unit else "—"),
+        (
+            _("usage logs"),
+            _("{yes} ({url})").format(yes=yes, url=report.logs_url) if report.logs_url else no,
+        ),
         (
             _("key creation"),
             _("{yes} ({url}; not tried)").format(yes=yes, url=report.create_url)
@@ -161,5 +167,5 @@ def describe(report: ProbeReport) -> str:
     ]
     tried = ", ".join(f"{a.what} {'✓' if a.ok else '✗'}" for a in report.tried)
     rows.append((_("tried"), tried))
-    width = max(len(name) for name, _v in rows)
-    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+    width = max(cell_len(name) for name, _v in rows)
+    return "\n".join(f"{name}{' ' * (width - cell_len(name))}  {value}" for name, value in rows)

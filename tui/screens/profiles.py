@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..config import ConfigError, Profile
 from ..i18n import _
+from ..money import unit_label
 from ..profile_figures import Figures, fetch_figures
 from ..textfmt import number
 
@@ -237,8 +238,9 @@ def _balance(found: Figures) -> str:
     if found.balance is None:
         return _("error") if found.error else "—"
     places = 2 if found.unit in ("USD", "CNY") else None
-    unit = _("credits") if found.unit == "credits" else found.unit
-    return _("{amount} {unit}").format(amount=number(found.balance, places), unit=unit)
+    return _("{amount} {unit}").format(
+        amount=number(found.balance, places), unit=unit_label(found.unit)
+    )
 
 
 def _endpoints(profile: Profile) -> tuple[bool, bool]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ..gateway import Balance
 from ..i18n import _
+from ..money import unit_label
 from ..textfmt import number
 
 
 def unit_name(balance: Balance, unit: str | None = None) -> str:
-    name = unit or balance.unit
-    return _("credits") if name == "credits" else name
+    return unit_label(unit or balance.unit)
 
 
 def balance_text(balance: Balance, unit: str | None = None) -> str:
