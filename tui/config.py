@@ -57,6 +57,8 @@ class Profile:
     top_p: float | None = None
     max_tokens: int | None = None
     stop: tuple[str, ...] = ()
+    context_tokens: int | None = None  # a chat request sends at most this many tokens
+    context_messages: int | None = None  # ... and at most this many messages
     low_balance: Decimal | None = None
     unit: str | None = None
     daily_budget: Decimal | None = None  # credits a day (local midnight to midnight)
@@ -128,6 +130,8 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "temperature": ((int, float), N_("a number from 0 to 2")),
     "top_p": ((int, float), N_("a number from 0 to 1")),
     "max_tokens": ((int,), N_("a whole number")),
+    "context_tokens": ((int,), N_("a whole number")),
+    "context_messages": ((int,), N_("a whole number")),
     "stop": ((str, list), N_("a string or a list of strings")),
     "low_balance": ((int, float, str), N_("a number")),
     "unit": ((str,), N_("a unit name")),
@@ -325,8 +329,9 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if top_p is not None and not 0 <= top_p <= 1:
         raise fail("top_p", _("must be from 0 to 1"))
     max_tokens = t.get("max_tokens")
-    if max_tokens is not None and max_tokens <= 0:
-        raise fail("max_tokens", _("must be a positive whole number"))
+    for key in ("max_tokens", "context_tokens", "context_messages"):
+        if t.get(key) is not None and t[key] <= 0:
+            raise fail(key, _("must be a positive whole number"))
     stop = t.get("stop", ())
     stop = (stop,) if isinstance(stop, str) else tuple(str(s) for s in stop)
     low = t.get("low_balance")
@@ -400,6 +405,8 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         top_p=float(top_p) if top_p is not None else None,
         max_tokens=max_tokens,
         stop=stop,
+        context_tokens=t.get("context_tokens"),
+        context_messages=t.get("context_messages"),
         low_balance=low_balance,
         unit=t.get("unit"),
         daily_budget=daily,

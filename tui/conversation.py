@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from .gateway import ChatParams, ChatResult, Message, UsageInfo
+from .gateway import ChatParams, ChatResult, UsageInfo
 
 
 class Status(StrEnum):
@@ -71,13 +71,9 @@ class Conversation:
     title: str = ""
     id: int | None = None  # None until its first message is stored
     earlier: int = 0  # stored turns before `turns[0]` not loaded yet
-
-    def history(self, upto: int | None = None) -> list[Message]:
-        """Messages to send: the system prompt and every turn with text (never reasoning)."""
-        turns = self.turns if upto is None else self.turns[:upto]
-        messages = [Message("system", self.settings.system)] if self.settings.system else []
-        messages += [Message(t.role, t.content) for t in turns if t.content]
-        return messages
+    # what a request sends is worked out by tui.context (the stored turns not loaded included):
+    # the text of those turns, read once (a future of context.Earlier)
+    stored_texts: object = field(default=None, repr=False, compare=False)
 
     def with_model(self, model: str) -> Settings:
         self.settings = replace(self.settings, model=model)

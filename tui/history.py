@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -28,6 +30,7 @@ from .store import (
     get_message,
     list_conversations,
     load_draft,
+    message_texts,
     messages,
     messages_before,
     messages_tail,
@@ -126,6 +129,8 @@ class History:
         self.profile = profile
         self._report = report
         self._said: set[str] = set()
+        self._reader: ThreadPoolExecutor | None = None  # reads off the event loop
+        self._reader_db: Database | None = None  # that thread's own connection
 
     def report(self, error: StoreError) -> None:
         """Tell the user about a store problem, each distinct one once (not per operation)."""
@@ -169,8 +174,42 @@ class History:
                 turn.credits, turn.credits_estimated = stored.credits, stored.credits_estimated
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.submit(self._close_reader)
+            self._reader.shutdown(wait=False)
+            self._reader = None
         if self.db is not None:
             self.db.close()
+
+    # ---- reading off the event loop --------------------------------------------------
+
+    async def texts_before(
+        self, conversation_id: int, position: int
+    ) -> list[tuple[int, str, str]] | None:
+        """(position, role, content) of the stored messages with text before `position`, read
+        by a thread with a connection of its own (a long conversation's ~1 MB must not hold
+        the screen); None when there is no store or it failed (said once)."""
+        if self.db is None:
+            return None
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(1, thread_name_prefix="history-read")
+        work = self._reader.submit(self._read_texts, conversation_id, position)
+        try:
+            return await asyncio.wrap_future(work)
+        except StoreError as exc:
+            self.report(exc)
+            return None
+
+    def _read_texts(self, conversation_id: int, position: int) -> list[tuple[int, str, str]]:
+        assert self.db is not None  # in the reader thread
+        if self._reader_db is None:
+            self._reader_db = open_db(self.db.path, recover=False)
+        return message_texts(self._reader_db, conversation_id, position)
+
+    def _close_reader(self) -> None:
+        if self._reader_db is not None:
+            self._reader_db.close()
+            self._reader_db = None
 
     # ---- conversations ---------------------------------------------------------------
 

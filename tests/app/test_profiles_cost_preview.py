@@ -1,5 +1,6 @@
-"""The cost preview under the chat input: the context so far plus the prompt, at the credits per
-token the usage log shows for this model, updated as you type and hidden when there is nothing."""
+"""The cost preview under the chat input: what the next request sends (the context so far plus
+the prompt), at the credits per token the usage log shows for this model, updated as you type and
+hidden when there is nothing."""
 
 from __future__ import annotations
 
@@ -9,22 +10,11 @@ from pathlib import Path
 from textual.widgets import Static
 
 from tests.helpers import make_app, wait_for
-from tui.conversation import Turn
+from tui.context import message_tokens
 from tui.demo import DemoGateway
-from tui.gateway import UsageInfo
 from tui.store import credits_per_token
 from tui.textfmt import number
-from tui.widgets.chat.preview import CostPreview, context_tokens, text_tokens
-
-
-def test_token_guesses() -> None:
-    assert text_tokens("") == 0 and text_tokens("abcd") == 1 and text_tokens("abcde") == 2
-    assert text_tokens("你好世界") == 4
-    turns = [Turn("user", "x" * 40), Turn("assistant", "y" * 400)]
-    assert context_tokens(turns, "s" * 8) == 2 + 10 + 100
-    turns[1].usage = UsageInfo(30, 70, 100)
-    turns.append(Turn("user", "z" * 8))
-    assert context_tokens(turns) == 100 + 2  # exact counts of the last answer, then estimates
+from tui.widgets.chat.preview import CostPreview
 
 
 async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path) -> None:
@@ -48,7 +38,8 @@ async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path)
         assert db is not None
         rate = credits_per_token(db, "demo", model)
         assert rate is not None
-        tokens = answer.usage.prompt_tokens + answer.usage.completion_tokens + text_tokens(prompt)
+        # what the next request sends (tui.context): the question, the answer and the prompt
+        tokens = sum(map(message_tokens, ["first question", answer.content, prompt]))
         text = str(preview.render())
         assert f"≈ {number(tokens)} tokens" in text
         expected = (rate * tokens).quantize(Decimal("0.000001"))

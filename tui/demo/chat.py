@@ -37,6 +37,22 @@ class ChatRequest:
     include_usage: bool
     max_tokens: int | None
     stops: tuple[str, ...]
+    messages: tuple[tuple[str, str], ...] = ()  # (role, text) as received
+
+
+def check_context(req: ChatRequest) -> None:
+    """A 400 as OpenAI words it when the messages and the answer's room exceed the model's
+    context length (models with a known one)."""
+    window = req.model.context_length
+    wanted = req.prompt_tokens + (req.max_tokens or 0)
+    if window is not None and wanted > window:
+        raise BadRequest(
+            f"This model's maximum context length is {window} tokens. However, you requested "
+            f"{wanted} tokens ({req.prompt_tokens} in the messages, {req.max_tokens or 0} in "
+            "the completion). Please reduce the length of the messages or completion.",
+            "messages",
+            "context_length_exceeded",
+        )
 
 
 def _text(content: Any) -> str:
@@ -108,6 +124,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         include_usage=isinstance(options, dict) and options.get("include_usage") is True,
         max_tokens=_int_param(body, "max_tokens") or _int_param(body, "max_completion_tokens"),
         stops=_stops(body.get("stop")),
+        messages=tuple((m["role"], t) for m, t in zip(messages, texts, strict=True)),
     )
 
 

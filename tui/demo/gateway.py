@@ -7,10 +7,12 @@ import random
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from contextlib import suppress
 from types import TracebackType
 
+from .chat import ChatRequest
 from .dialects import BALANCE_DIALECTS
 from .faults import Fault, FaultQueue
 from .ledger import DEMO_HK_KEY, DEMO_KEY, Ledger
@@ -18,6 +20,7 @@ from .seed import DEFAULT_END_BALANCE, seed_history
 from .server import DemoServer
 
 POLL_INTERVAL = 0.01  # how soon stop() is noticed by the accept loop (a select timeout)
+CHATS_KEPT = 20  # chat requests whose bodies are kept for tests (a long one is ~1 MB)
 
 
 def _is_loopback(host: str) -> bool:
@@ -62,6 +65,7 @@ class DemoGateway:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str]] = []
+        self._chats: deque[ChatRequest] = deque(maxlen=CHATS_KEPT)
         self._conns: set[socket.socket] = set()
         self._server: DemoServer | None = None
         self._thread: threading.Thread | None = None
@@ -125,6 +129,10 @@ class DemoGateway:
         with self._lock:
             self._requests.append((method, path))
 
+    def record_chat(self, request: ChatRequest) -> None:
+        with self._lock:
+            self._chats.append(request)
+
     # -- handles -----------------------------------------------------------------------------
 
     @property
@@ -177,6 +185,12 @@ class DemoGateway:
         """(method, path) of every request seen, oldest first."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def chat_requests(self) -> list[ChatRequest]:
+        """The latest well-formed chat requests (their messages as received), oldest first."""
+        with self._lock:
+            return list(self._chats)
 
     def add_fault(self, fault: Fault) -> None:
         self.faults.add(fault)

@@ -16,6 +16,7 @@ from .chat import (
     BadRequest,
     ChatRequest,
     Completion,
+    check_context,
     completion_body,
     parse_chat_request,
     plan_completion,
@@ -140,6 +141,8 @@ class DemoHandler(BaseHTTPRequestHandler):
             return
         try:
             req = parse_chat_request(body)
+            gw.record_chat(req)
+            check_context(req)
         except BadRequest as exc:
             reply.json(400, exc.body())
             return

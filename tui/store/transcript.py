@@ -147,3 +147,14 @@ def messages_before(
 def messages_tail(db: Database, conversation_id: int, limit: int) -> list[StoredMessage]:
     """The last `limit` messages, oldest first: what to mount when a conversation opens."""
     return messages_before(db, conversation_id, 2**62, limit)
+
+
+def message_texts(db: Database, conversation_id: int, before: int) -> list[tuple[int, str, str]]:
+    """(position, role, content) of the messages with text before `position`, in order: what a
+    chat request may send again (never the reasoning)."""
+    rows = db.query(
+        "SELECT position, role, content FROM messages WHERE conversation_id = ?"
+        " AND position < ? AND content != '' ORDER BY position",
+        (conversation_id, before),
+    )
+    return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]

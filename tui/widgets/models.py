@@ -12,6 +12,7 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from ..context import windows_for
 from ..gateway import GatewayError, Model
 from ..i18n import _
 from ..messages import ModelChosen
@@ -77,7 +78,9 @@ class ModelsPanel(Vertical):
         table.loading = True
         status.update(_("Loading models…"))
         try:
-            self.models = await self.deck.gateway.models()
+            gateway = self.deck.gateway
+            self.models = await gateway.models()
+            windows_for(gateway).learn(self.models)  # the chat fits its requests to them
         except GatewayError as exc:
             status.update(_("Could not load models: {error}").format(error=exc.detail))
             status.add_class("error")

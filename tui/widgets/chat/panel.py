@@ -24,7 +24,6 @@ from ...gateway import (
     ContentDelta,
     GatewayError,
     Malformed,
-    Message,
     ReasoningDelta,
     UsageInfo,
 )
@@ -41,6 +40,7 @@ from .transcript import Transcript
 
 if TYPE_CHECKING:
     from ...app import TokenDeck
+    from ...context import Plan
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
@@ -68,6 +68,7 @@ class ChatPanel(Vertical):
         self.editing: Turn | None = None
         self._draft_timer: Timer | None = None
         self._draft_text: str | None = None  # typed since the last save
+        self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
 
     @property
     def deck(self) -> TokenDeck:
@@ -259,21 +260,26 @@ class ChatPanel(Vertical):
         assert conversation is not None
         self.streaming = True  # before the turn exists, so nobody sees a finished-looking state
         self.query_one(RetryOffer).withdraw()
-        history = conversation.history()
+        turns = list(conversation.turns)  # what to answer; read whole after the next frame
         turn = Turn("assistant", model=self.settings.model, status=Status.STREAMING)
         if reuse is not None:
             turn.id, turn.position = reuse.id, reuse.position
         conversation.turns.append(turn)
         view = self.query_one(Transcript).add(turn, live=True)
         answer = self.history.start_answer(conversation, turn, asdict(self.settings))
-        self._stream(turn, view, history, answer)
+        self._stream(turn, view, conversation, turns, answer)
         self.call_after_refresh(self.refresh_list)  # after the frame that shows the message
 
     # A description of our own: by default Textual builds one from repr() of every argument,
-    # the whole history (~20 ms at 5,000 messages before the new message could show).
+    # every turn (~20 ms at 5,000 messages before the new message could show).
     @work(group="chat", exclusive=True, exit_on_error=False, description="answer")
     async def _stream(
-        self, turn: Turn, view: MessageItem, history: list[Message], answer: Answer
+        self,
+        turn: Turn,
+        view: MessageItem,
+        conversation: Conversation,
+        turns: list[Turn],
+        answer: Answer,
     ) -> None:
         deck = self.deck
         clock = deck.clock
@@ -283,7 +289,9 @@ class ChatPanel(Vertical):
         first_content = True
         try:
             await self.wait_for_refresh()  # the new message on screen, then the O(n) request
-            events = deck.gateway.stream_chat(history, self.settings.params())
+            plan = await self.plan(conversation, turns)  # stored turns read, the oldest cut
+            self._tell_left_out(conversation, plan, view)
+            events = deck.gateway.stream_chat(plan.messages, self.settings.params())
             async with aclosing(events):
                 async for event in events:
                     acc.add(event)
@@ -312,8 +320,30 @@ class ChatPanel(Vertical):
             self.streaming = False
             self._finished(turn, view, result.error)
 
+    async def plan(self, conversation: Conversation, turns: list[Turn]) -> Plan:
+        """What a request for an answer to `turns` sends (tui.context: the cost preview uses it
+        too, so that both agree)."""
+        from ...context import plan_request
+
+        profile = self.deck.profile
+        return await plan_request(
+            self.history, self.deck.gateway, conversation, turns,
+            cap_tokens=profile.context_tokens, cap_messages=profile.context_messages,
+        )  # fmt: skip
+
+    def _tell_left_out(self, conversation: Conversation, plan: Plan, view: MessageItem) -> None:
+        """Older turns were left out: say so on the answer, and once per conversation aloud."""
+        note = plan.note()
+        if not note:
+            return
+        view.show_meta(note)
+        if conversation.id not in self._told_left_out:
+            self._told_left_out.add(conversation.id)
+            said = _("Older messages are left out so that the request fits: {note}.")
+            self.notify(said.format(note=note), title=_("Context"), timeout=8)
+
     def _finished(self, turn: Turn, view: MessageItem, error: object) -> None:
-        view.show_meta()
+        view.show_meta(view.note)
         if turn.status in (Status.FAILED, Status.CUT) and error is not None:
             title = _("Answer cut off") if turn.status == Status.CUT else _("Answer failed")
             self.notify(

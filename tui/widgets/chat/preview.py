@@ -1,12 +1,13 @@
-"""The cost preview under the chat input: what sending now would cost (the context so far plus
-the prompt being typed, at the credits per token this model has cost), updated as you type."""
+"""The cost preview under the chat input: what sending now would cost (what the request would
+send — tui.context's rule, the same as the request's — at the credits per token this model has
+cost), updated as you type."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import work
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -15,32 +16,10 @@ from ...textfmt import number
 
 if TYPE_CHECKING:
     from ...app import TokenDeck
-    from ...conversation import Turn
     from ...costs import Estimator
+    from .panel import ChatPanel
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the estimate is worked out again
-_WIDE = 0x2E80  # from here on (CJK and beyond) a character is about one token
-
-
-def text_tokens(text: str) -> int:
-    """A rough token count: about four characters of Latin text, or one CJK character, a token."""
-    wide = sum(1 for ch in text if ord(ch) >= _WIDE)
-    return wide + (len(text) - wide + 3) // 4
-
-
-def context_tokens(turns: Sequence[Turn], system: str = "") -> int:
-    """Tokens the conversation so far sends again: the last answer's own counts (exact), plus
-    what came after it; estimated from the text where the gateway gave no counts."""
-    for index in range(len(turns) - 1, -1, -1):
-        usage = turns[index].usage
-        if usage is not None:
-            after = turns[index + 1 :]
-            return (
-                usage.prompt_tokens
-                + usage.completion_tokens
-                + sum(text_tokens(t.content) for t in after)
-            )
-    return text_tokens(system) + sum(text_tokens(t.content) for t in turns)
 
 
 class CostPreview(Static):
@@ -79,27 +58,46 @@ class CostPreview(Static):
         return found
 
     def refresh_estimate(self) -> None:
+        self.set_class(bool(self._text.strip()), "-shown")
+        if self._text.strip():
+            self._estimate(self._text)
+
+    @work(group="preview", exclusive=True, exit_on_error=False, description="cost preview")
+    async def _estimate(self, typed: str) -> None:
+        from ...conversation import Turn
+
         deck = cast("TokenDeck", self.app)
-        panel = self.screen.query("#chat-panel").first()
-        conversation = getattr(panel, "conversation", None)
-        if conversation is None:
+        panel = cast("ChatPanel", self.screen.query_one("#chat-panel"))
+        conversation = panel.conversation
+        if conversation is None or not conversation.settings.model:
             return
         model = conversation.settings.model
         turns = conversation.turns
-        self.set_class(bool(self._text.strip()), "-shown")
-        if not model or not self._text.strip():
-            return
-        tokens = context_tokens(turns, conversation.settings.system) + text_tokens(self._text)
-        estimator = self._estimator(deck.profile.name, model, len(turns))
+        if panel.editing is not None and panel.editing in turns:  # sent as a new branch
+            turns = turns[: turns.index(panel.editing)]
+        plan = await panel.plan(conversation, [*turns, Turn("user", typed)])
+        tokens = plan.tokens
+        estimator = self._estimator(deck.profile.name, model, len(conversation.turns))
         credits: Decimal | None = None
         if estimator is not None:
             credits = estimator.estimate(model, tokens, 0)
-        if credits is None:
-            text = _("next send ≈ {tokens} tokens · no price known yet for {model}").format(
-                tokens=number(tokens), model=model
+        fields = {"tokens": number(tokens), "model": model, "sent": number(plan.sent)}
+        fields["total"] = number(plan.total)
+        if credits is not None:
+            fields["credits"] = number(credits, 2 if credits < 100 else 0)
+        if plan.dropped and credits is None:
+            text = _(
+                "next send ≈ {tokens} tokens (the last {sent} of {total} messages) · no price "
+                "known yet for {model}"
             )
+        elif plan.dropped:
+            text = _(
+                "next send ≈ {tokens} tokens (the last {sent} of {total} messages) · "
+                "≈ {credits} credits"
+            )
+        elif credits is None:
+            text = _("next send ≈ {tokens} tokens · no price known yet for {model}")
         else:
-            text = _("next send ≈ {tokens} tokens · ≈ {credits} credits").format(
-                tokens=number(tokens), credits=number(credits, 2 if credits < 100 else 0)
-            )
-        self.update(text)
+            text = _("next send ≈ {tokens} tokens · ≈ {credits} credits")
+        if typed == self._text:  # not typed on meanwhile
+            self.update(text.format(**fields))
