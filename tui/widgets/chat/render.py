@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from .message import Part
+from .warm import warm_code
 
 if TYPE_CHECKING:  # imported on first use (markdown-it, Pygments): not needed at start
     from rich.markdown import Markdown as RichMarkdown
@@ -96,6 +97,7 @@ def _code(part: Part, look: Look, console: Console, width: int) -> list[Strip]:
     padding = (int(part.top), 1, int(part.bottom), 1)
     renderable: RenderableType
     if part.kind == "tail":
+        warm_code(part.code or "", theme)  # highlighted once a chunk is complete
         background = Syntax.get_theme(theme).get_background_style()
         renderable = Padding(Text(code), padding, style=background, expand=True)
     else:
