@@ -16,7 +16,6 @@ import re
 import time
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from weakref import WeakKeyDictionary
@@ -227,6 +226,7 @@ class ModelWindows:
         self.known: dict[str, int | None] | None = None
         self._fetch: asyncio.Future[None] | None = None
         self._failed = 0.0
+        self._slow = False  # the pending fetch has already made a request wait in vain
 
     def learn(self, models: Sequence[Model]) -> None:
         self.known = {m.id: m.context_length for m in models}
@@ -241,8 +241,12 @@ class ModelWindows:
         if self.known is None and time.monotonic() - self._failed >= MODELS_RETRY:
             if self._fetch is None or self._fetch.done():
                 self._fetch = asyncio.ensure_future(self._load(fetch))
-            with suppress(TimeoutError):  # the fetch goes on for the next request
-                await asyncio.wait_for(asyncio.shield(self._fetch), wait)
+                self._slow = False
+            if not self._slow:  # a slow /models holds one request only, not each one
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._fetch), wait)
+                except TimeoutError:
+                    self._slow = True  # it goes on; later requests use it once it is there
         return self.get(model)
 
     async def _load(self, fetch: Callable[[], Awaitable[Sequence[Model]]]) -> None:

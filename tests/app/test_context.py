@@ -132,3 +132,32 @@ async def test_the_preview_counts_what_is_sent(demo: DemoGateway, tmp_path: Path
         assert panel.conversation is not None
         usage = panel.conversation.turns[-1].usage
         assert usage is not None and usage.prompt_tokens == estimate  # what the gateway counted
+
+
+async def test_an_edit_and_a_regenerated_earlier_answer_send_their_branch_by_the_same_rule(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    pairs = stored(LONG, "deepseek-chat")
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = chat(app)
+        preview = app.screen.query_one(CostPreview)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        original = panel.conversation
+        await pilot.press("shift+tab", "k", "e")  # edit "Question 4998"
+        assert panel.editing is not None and panel.editing.content == pairs[-2][1]
+        await pilot.press(*" (edited)")
+        await wait_for(pilot, lambda: "next send" in str(preview.render()), limit=60)
+        shown = str(preview.render())
+        await ask(pilot, app, demo, ["enter"])
+        assert panel.conversation is not original  # a new branch
+        branch = [*pairs[:-2], ("user", pairs[-2][1] + " (edited)")]
+        request = sent(demo)
+        assert 100 < len(request) < len(branch) and request == branch[-len(request):]
+        estimate = sum(message_tokens(text) for _role, text in request)
+        assert f"next send ≈ {number(estimate)} tokens" in shown
+
+        await pilot.press("shift+tab", "k", "k", "r")  # the answer to "Question 4996"
+        await wait_for(pilot, lambda: sent(demo)[-1] == pairs[-4], limit=60)
+        request = sent(demo)
+        assert 100 < len(request) and request == pairs[: LONG - 3][-len(request):]

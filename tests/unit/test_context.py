@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui.context import (
     ANSWER_CAP,
     ASSUMED_WINDOW,
@@ -15,8 +16,10 @@ from tui.context import (
     plan,
     text_tokens,
     texts_of,
+    windows_for,
 )
 from tui.conversation import Turn
+from tui.demo import DemoGateway, Fault
 from tui.gateway import Message
 
 
@@ -109,3 +112,24 @@ def test_stored_turns_come_first_and_reasoning_is_never_sent() -> None:
     more = [Turn("user", "c", position=2), *loaded]
     assert [m.content for m in texts_of(more, stored)] == ["a", "b", "c", "d", "e"]
     assert [m.content for m in texts_of(loaded, None)] == ["d", "e"]
+
+
+async def test_context_lengths_come_from_the_gateways_models_once(demo: DemoGateway) -> None:
+    async with make_gateway(demo, sleep=RecordingSleep()) as gw:
+        windows = windows_for(gw)
+        assert windows_for(gw) is windows
+        assert await windows.window(gw.models, "deepseek-chat") == 65_536
+        assert await windows.window(gw.models, "gpt-4o") is None  # /models gives none
+        assert await windows.window(gw.models, "no-such-model") is None
+        assert sum(path.endswith("/models") for _m, path in demo.requests) == 1
+
+
+async def test_a_failing_models_list_is_no_window_and_not_asked_each_time(
+    demo: DemoGateway,
+) -> None:
+    demo.add_fault(Fault("status", endpoint="models", status=401, times=-1))
+    async with make_gateway(demo, sleep=RecordingSleep()) as gw:
+        windows = windows_for(gw)
+        assert await windows.window(gw.models, "deepseek-chat") is None
+        assert await windows.window(gw.models, "deepseek-chat") is None
+        assert sum(path.endswith("/models") for _m, path in demo.requests) == 1
