@@ -49,10 +49,12 @@ async def ask(pilot: object, app: object, demo: DemoGateway, keys: list[str]) ->
     await pilot.press(*keys)  # type: ignore[attr-defined]
     await wait_for(
         pilot,  # type: ignore[arg-type]
-        lambda: chats(demo) > before
-        and not panel.streaming
-        and panel.conversation is not None
-        and panel.conversation.turns[-1].status != "streaming",
+        lambda: (
+            chats(demo) > before
+            and not panel.streaming
+            and panel.conversation is not None
+            and panel.conversation.turns[-1].status != "streaming"
+        ),
         limit=60,
     )
 
@@ -128,7 +130,7 @@ async def test_the_preview_counts_what_is_sent(demo: DemoGateway, tmp_path: Path
         request = sent(demo)
         estimate = sum(message_tokens(text) for _role, text in request)
         assert f"next send ≈ {number(estimate)} tokens" in shown
-        assert f"(the last {number(len(request))} of {number(LONG + 1)} messages)" in shown
+        assert f"({number(len(request))} of {number(LONG + 1)} messages)" in shown
         assert panel.conversation is not None
         usage = panel.conversation.turns[-1].usage
         assert usage is not None and usage.prompt_tokens == estimate  # what the gateway counted
@@ -153,11 +155,11 @@ async def test_an_edit_and_a_regenerated_earlier_answer_send_their_branch_by_the
         assert panel.conversation is not original  # a new branch
         branch = [*pairs[:-2], ("user", pairs[-2][1] + " (edited)")]
         request = sent(demo)
-        assert 100 < len(request) < len(branch) and request == branch[-len(request):]
+        assert 100 < len(request) < len(branch) and request == branch[-len(request) :]
         estimate = sum(message_tokens(text) for _role, text in request)
         assert f"next send ≈ {number(estimate)} tokens" in shown
 
         await pilot.press("shift+tab", "k", "k", "r")  # the answer to "Question 4996"
         await wait_for(pilot, lambda: sent(demo)[-1] == pairs[-4], limit=60)
         request = sent(demo)
-        assert 100 < len(request) and request == pairs[: LONG - 3][-len(request):]
+        assert len(request) > 100 and request == pairs[: LONG - 3][-len(request) :]

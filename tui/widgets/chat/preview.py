@@ -85,15 +85,14 @@ class CostPreview(Static):
         fields["total"] = number(plan.total)
         if credits is not None:
             fields["credits"] = number(credits, 2 if credits < 100 else 0)
+        # older messages left out: how many are sent (short: the line is one row at 80 columns)
         if plan.dropped and credits is None:
             text = _(
-                "next send ≈ {tokens} tokens (the last {sent} of {total} messages) · no price "
-                "known yet for {model}"
+                "next send ≈ {tokens} tokens ({sent} of {total} messages) · no price known yet"
             )
         elif plan.dropped:
             text = _(
-                "next send ≈ {tokens} tokens (the last {sent} of {total} messages) · "
-                "≈ {credits} credits"
+                "next send ≈ {tokens} tokens ({sent} of {total} messages) · ≈ {credits} credits"
             )
         elif credits is None:
             text = _("next send ≈ {tokens} tokens · no price known yet for {model}")
