@@ -14,6 +14,8 @@ line is among them. The probe never polls the app (`pilot.pause` would force ext
 burn CPU that counts); it waits for that frame. The live answer is taken at its first token,
 so a stream that ends before the probe looks still has its last frame seen.
 
+The scenarios take turns run by run, so that load from elsewhere falls on each alike.
+
 Usage: python bench/stream.py [--runs 3] [--tokens 4000] [--rate 200] [--rate-tokens 1000]
        [--transcripts 0,200] [--only flat|rate]
 """
@@ -21,7 +23,6 @@ Usage: python bench/stream.py [--runs 3] [--tokens 4000] [--rate 200] [--rate-to
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from contextlib import AbstractContextManager as ContextManager
@@ -188,17 +189,29 @@ def gateway(tokens: int, rate: float) -> ContextManager[str]:
     return url_child(SERVER, str(tokens), str(rate))
 
 
-def runs(url: str, transcript: int, count: int) -> list[dict]:
+def run(url: str, transcript: int) -> dict:
+    """One fresh app streaming from `url` below `transcript` stored messages."""
     from bench.open_conversation import make_db
 
-    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        if transcript:
+            make_db(data, transcript)
+        return run_child(CHILD, [url, tmp], {"XDG_DATA_HOME": str(data)})
+
+
+def runs(url: str, sizes: list[int], count: int) -> dict[int, list[dict]]:
+    """`count` runs per transcript size, the sizes taking turns (so that load from elsewhere on
+    the machine falls on each alike: their ratio is the figure)."""
+    results: dict[int, list[dict]] = {size: [] for size in sizes}
     for _ in range(count):
-        with tempfile.TemporaryDirectory() as tmp:
-            data = Path(tmp) / "data"
-            if transcript:
-                make_db(data, transcript)
-            results.append(run_child(CHILD, [url, tmp], {"XDG_DATA_HOME": str(data)}))
+        for size in sizes:
+            results[size].append(run(url, size))
     return results
+
+
+def where(size: int) -> str:
+    return f"into {size} messages" if size else "into an empty chat"
 
 
 def main() -> None:
@@ -210,37 +223,43 @@ def main() -> None:
     parser.add_argument("--transcripts", default="0,200", help="messages already shown")
     parser.add_argument("--only", choices=("flat", "rate"), default=None)
     args = parser.parse_args()
-    saved = os.environ.get("XDG_DATA_HOME")
+    sizes = [int(s) for s in args.transcripts.split(",")]
     flat_rates: dict[int, float] = {}
-    for size in (int(s) for s in args.transcripts.split(",")):
-        where = f"into {size} messages" if size else "into an empty chat"
-        if args.only != "rate":
-            with gateway(args.tokens, 0) as url:
-                flat = runs(url, size, args.runs)
-            figure = report(f"stream {args.tokens} tokens flat out {where}",
-                            [r["tokens_per_s"] for r in flat], "tokens/s", transcript=size,
-                            target=4000, target_kind="min")  # fmt: skip
+    flat_cpu: dict[int, float] = {}
+    if args.only != "rate":
+        with gateway(args.tokens, 0) as url:
+            flat = runs(url, sizes, args.runs)
+        for size in sizes:
+            figure = report(f"stream {args.tokens} tokens flat out {where(size)}",
+                            [r["tokens_per_s"] for r in flat[size]], "tokens/s",
+                            transcript=size, target=4000, target_kind="min")  # fmt: skip
             flat_rates[size] = figure["median"]
-            report(f"  longest event-loop stall (flat out) {where}",
-                   [r["stall"] for r in flat], "ms", transcript=size)
-        if args.only != "flat":
-            with gateway(args.rate_tokens, args.rate) as url:
-                paced = runs(url, size, args.runs)
-            rate = f"{args.rate:g} tokens/s"
-            report(f"stream at {rate}: CPU {where}", [r["cpu"] for r in paced],
+            flat_cpu[size] = report(
+                f"  CPU per token (flat out) {where(size)}",
+                [r["cpu_ms_per_token"] for r in flat[size]], "ms", transcript=size,
+            )["median"]  # fmt: skip
+            report(f"  longest event-loop stall (flat out) {where(size)}",
+                   [r["stall"] for r in flat[size]], "ms", transcript=size)  # fmt: skip
+    if args.only != "flat":
+        with gateway(args.rate_tokens, args.rate) as url:
+            paced = runs(url, sizes, args.runs)
+        rate = f"{args.rate:g} tokens/s"
+        for size in sizes:
+            results = paced[size]
+            report(f"stream at {rate}: CPU {where(size)}", [r["cpu"] for r in results],
                    "% of one core", transcript=size, target=35)  # fmt: skip
-            report(f"  CPU per token at {rate} {where}", [r["cpu_ms_per_token"] for r in paced],
-                   "ms", transcript=size)  # fmt: skip
-            report(f"stream at {rate}: longest stall {where}", [r["stall"] for r in paced],
-                   "ms", transcript=size, target=50)  # fmt: skip
-            report(f"stream at {rate}: [DONE] to last token on screen {where}",
-                   [r["last"] for r in paced], "ms", transcript=size, target=50)
-    if saved is not None:
-        os.environ["XDG_DATA_HOME"] = saved
+            report(f"  CPU per token at {rate} {where(size)}",
+                   [r["cpu_ms_per_token"] for r in results], "ms", transcript=size)  # fmt: skip
+            report(f"stream at {rate}: longest stall {where(size)}",
+                   [r["stall"] for r in results], "ms", transcript=size, target=50)  # fmt: skip
+            report(f"stream at {rate}: [DONE] to last token on screen {where(size)}",
+                   [r["last"] for r in results], "ms", transcript=size, target=50)  # fmt: skip
     if len(flat_rates) == 2 and 0 in flat_rates:
         other = max(flat_rates)
-        slowdown = flat_rates[0] / flat_rates[other]
-        report(f"slowdown below {other} messages (flat out)", [slowdown], "x", target=1.2)
+        report(f"slowdown below {other} messages (flat out)",
+               [flat_rates[0] / flat_rates[other]], "x", target=1.2)  # fmt: skip
+        report(f"  CPU per token below {other} messages / empty (flat out)",
+               [flat_cpu[other] / flat_cpu[0]], "x")  # fmt: skip
 
 
 if __name__ == "__main__":

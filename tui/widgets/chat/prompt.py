@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ...i18n import _
+from .warm import warm_markdown
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
 
@@ -31,6 +32,7 @@ class PromptInput(TextArea):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)  # type: ignore[arg-type]
 
     async def _on_key(self, event: events.Key) -> None:
+        warm_markdown()  # the answer to come is laid out with it
         if event.key == "enter":
             event.stop()
             event.prevent_default()
