@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -30,17 +30,28 @@ if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQ
 
 DEFAULT_THEME = "tokendeck-dark"
 _HERE = Path(__file__).parent
-# Each screen's and widget's .tcss sits beside its module; the app loads them all.
-_STYLES: list[str | PurePath] = [
+# Each screen's and widget's .tcss sits beside its module. The first frame's are parsed at start;
+# the others (panels not shown yet, dialogs: rules shared across their files) in one go once the
+# first frame is out, or before, when a screen or a panel is shown sooner (`load_styles`).
+_FIRST_STYLES: list[str | PurePath] = [
     "app.tcss",
-    *sorted(str(p.relative_to(_HERE)) for p in _HERE.glob("*/**/*.tcss")),
+    "screens/main.tcss",
+    "widgets/status.tcss",
+    "widgets/chat/chat.tcss",
+    "widgets/chat/preview.tcss",
 ]
+
+
+def later_styles() -> list[Path]:
+    """The style sheets the first frame does not need, in name order."""
+    first = {_HERE / name for name in _FIRST_STYLES}
+    return [p for p in sorted(_HERE.glob("*/**/*.tcss")) if p not in first]
 
 
 class TokenDeck(App[int]):
     """tokendeck: chat, models, usage and balance for one gateway profile."""
 
-    CSS_PATH = _STYLES
+    CSS_PATH = _FIRST_STYLES
     TITLE = "tokendeck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -83,6 +94,7 @@ class TokenDeck(App[int]):
         self.clock = clock or Clock()
         self._gateway = gateway
         self._history: History | None = None
+        self._styles_loaded = False
         super().__init__()
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
         cjkwrap.install()  # line breaks between Chinese characters
@@ -143,7 +155,25 @@ class TokenDeck(App[int]):
 
         return MainScreen()
 
+    def load_styles(self) -> None:
+        """Add the style sheets not loaded at start (user CSS, as CSS_PATH's); once. Parsed
+        when a widget is next styled; the rules are for widgets not shown yet, so nothing
+        on screen needs restyling."""
+        if self._styles_loaded:
+            return
+        self._styles_loaded = True
+        for path in later_styles():
+            css = path.read_text("utf-8")
+            self.stylesheet.add_source(css, read_from=(str(path), ""), is_default_css=False)
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        # Textual's hook for every screen pushed, switched to or installed: the first one
+        # after the main screen may come before `load_styles` ran after the first frame.
+        self.load_styles()
+        super()._load_screen_css(screen)
+
     def on_mount(self) -> None:
+        self.call_after_refresh(self.load_styles)  # after the first frame
         if self._theme_problems:
             self.notify(
                 "\n".join(str(p) for p in self._theme_problems),

@@ -6,11 +6,15 @@ a theme from the config must still be the one every widget is drawn with from th
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from textual.color import Color
 
-from tests.helpers import FIXED_NOW
+from tests.helpers import ENV_DROP, FIXED_NOW
 from tui.app import TokenDeck
 from tui.clock import FrozenClock
 from tui.config import Config, demo_profile
@@ -33,3 +37,76 @@ async def test_a_light_theme_from_the_config_is_drawn_from_the_first_frame(
         assert not app.has_class("-dark-mode", "-theme-textual-dark")
         assert app.screen.styles.background == Color.parse(theme.background or "")
         assert app.stylesheet._variables["primary"] == Color.parse(theme.primary).hex
+
+
+# The app in a fresh interpreter, as `tokendeck` starts it (no config, no key: the demo
+# gateway), headless; at its first frame (Textual's first Ready event) it reports what it has
+# loaded and shows, then exits.
+FIRST_FRAME = """
+import json, sys
+from textual.app import App
+
+def ready(self, event):
+    if getattr(sys, "_reported", False):
+        return
+    sys._reported = True
+    from tui import cjkwrap
+    from tui.widgets.chat.transcript import Transcript
+    chat = self.screen.query_one("#chat-panel")
+    report = {
+        "modules": sorted(sys.modules),
+        "styles": [path for path, _ in self.stylesheet.source],
+        "cjk_compiled": cjkwrap.pattern.cache_info().currsize,
+        "screen": type(self.screen).__name__,
+        "hint": self.screen.query_one(Transcript).hint,
+        "settings": str(chat.query_one("#chat-settings").render()),
+    }
+    print(json.dumps(report), file=sys.__stderr__, flush=True)
+    self.exit()
+
+run = App.run
+App.run = lambda self, *a, **k: run(self, *a, **{**k, "headless": True, "size": (120, 40)})
+App._on_ready = ready
+from tui.cli import main
+main([])
+"""
+
+DEFERRED = (
+    "markdown_it",  # Markdown answers: parsed and laid out when the first one is shown
+    "rich.markdown",
+    "rich.syntax",
+    "pygments",
+    "sqlite3",  # the store: the latest conversation is read just after the first frame
+    "tui.store",
+    "tui.history",
+    "tui.widgets.models",  # panels not shown yet
+    "tui.widgets.usage",
+    "tui.widgets.balance",
+    "tui.screens.welcome",  # pushed after the first frame
+)
+
+
+def test_the_first_frame_loads_only_what_it_shows(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ENV_DROP},
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "LANG": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120,
+        env=env, check=False,
+    )  # fmt: skip
+    report = json.loads(next(x for x in done.stderr.splitlines() if x.startswith("{")))
+    loaded = set(report["modules"])
+    assert report["screen"] == "MainScreen"
+    assert report["hint"].startswith("Type a message")  # a new chat, as it will stay
+    assert report["settings"].strip()  # its model and parameters
+    early = {m for m in loaded for d in DEFERRED if m == d or m.startswith(d + ".")}
+    assert not early
+    # Style sheets: the first frame's only (the others come just after it).
+    styles = {Path(p).name for p in report["styles"] if p.endswith(".tcss")}
+    assert styles == {"app.tcss", "main.tcss", "status.tcss", "chat.tcss", "preview.tcss"}
+    assert report["cjk_compiled"] == 0  # no wide character shown yet: no CJK pattern built

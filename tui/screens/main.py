@@ -49,6 +49,7 @@ class MainScreen(Screen[None]):
         if found:
             return found.first()
         module, cls = LATER[name]
+        self.app.load_styles()  # type: ignore[attr-defined]
         widget: Widget = getattr(import_module(module, __package__), cls)(id=f"{name}-panel")
         self._mounting[name] = self.query_one(f"TabPane#{name}", TabPane).mount(widget)
         return widget
@@ -74,6 +75,9 @@ class MainScreen(Screen[None]):
         self.panel(name)
         tabs = self.query_one(TabbedContent)
         if tabs.active != name:
+            # Not even for a moment may a widget of the pane about to be hidden keep the focus
+            # (hidden, it hands it to a neighbour there, and that pane is shown again).
+            self.set_focus(None)
             tabs.active = name
         else:
             self._focus_panel(name)

@@ -11,7 +11,6 @@ from textual.widgets import Label
 
 from ..gateway import Balance
 from ..i18n import _
-from ..store import StoreError
 from .money import balance_text
 
 if TYPE_CHECKING:
@@ -65,6 +64,7 @@ class StatusBar(Horizontal):
         warnings = []
         if profile.daily_budget is not None or profile.monthly_budget is not None:
             from ..budgets import budget_status
+            from ..store import StoreError
 
             db = deck.history.db
             try:

@@ -27,10 +27,8 @@ from ...gateway import (
     ReasoningDelta,
     UsageInfo,
 )
-from ...history import Answer, History
 from ...i18n import _
 from ...messages import AnswerFinished
-from ...store import StoreError
 from .message import MessageAction, MessageItem, literal
 from .preview import CostPreview
 from .prompt import PromptInput
@@ -38,9 +36,10 @@ from .retry import RetryOffer
 from .sidebar import ConversationAction, ConversationList
 from .transcript import Transcript
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
     from ...app import TokenDeck
     from ...context import Plan
+    from ...history import Answer, History
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
@@ -91,13 +90,25 @@ class ChatPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
-        self.call_later(self._open_recent)  # after the tabs have settled
+        # The first frame shows a new conversation; what is stored is read just after it.
+        self.query_one(Transcript).show([], 0, None, self._hint())
+        self._show_settings(self._new_conversation().settings)
+        self.call_after_refresh(self._open_stored)
 
-    async def _open_recent(self) -> None:
+    def _open_stored(self) -> None:
+        """The latest stored conversation (or a new one) and its draft, read once: just after
+        the first frame, or sooner if a key asks for the conversation before that."""
+        if self.conversation is not None:
+            return
+        prompt = self.query_one(PromptInput)
+        typed = prompt.text  # typed ahead of this: kept after the draft, as if typed later
         recent = self.history.summaries(1)
         loaded = self.history.load(recent[0].id) if recent else None
-        await self.open_conversation(loaded or self._new_conversation())
+        self._open(loaded or self._new_conversation())
+        if typed:
+            prompt.insert(typed)
         self.watch(self.deck, "model", self._model_changed, init=False)
+        self.refresh_bindings()
 
     def on_unmount(self) -> None:
         self._save_draft()
@@ -129,6 +140,9 @@ class ChatPanel(Vertical):
         self, conversation: Conversation, focus_message: int | None = None
     ) -> None:
         """Show `conversation` (its tail), its draft and settings; focus a message if asked."""
+        self._open(conversation, focus_message)
+
+    def _open(self, conversation: Conversation, focus_message: int | None = None) -> None:
         if self.conversation is not None:
             self._save_draft()
         self.query_one(RetryOffer).withdraw()
@@ -170,8 +184,8 @@ class ChatPanel(Vertical):
             self.history.save_settings(self.conversation)
         self._show_settings()
 
-    def _show_settings(self) -> None:
-        s = self.settings
+    def _show_settings(self, first: Settings | None = None) -> None:
+        s = first or self.settings
         parts = [s.model or _("no model — press F3 to pick one")]
         if s.temperature is not None:
             parts.append(f"temperature {s.temperature:g}")
@@ -183,11 +197,12 @@ class ChatPanel(Vertical):
             parts.append(_("{count} stop sequences").format(count=len(s.stop)))
         if s.system:
             parts.append(_("system prompt set"))
-        if not self.history.available:
+        if first is None and not self.history.available:
             parts.append(_("history off"))
         self.query_one("#chat-settings", Static).update(" · ".join(parts))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        self._open_stored()  # a key before the first frame: the conversation first
         if action == "stop":
             return self.streaming or self.editing is not None
         if action == "regenerate":
@@ -223,6 +238,9 @@ class ChatPanel(Vertical):
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
+        if self.conversation is None:  # Enter came before the stored conversation was read
+            self._open_stored()
+            text = self.query_one(PromptInput).text  # its draft, then what was typed
         if not text.strip():
             return
         if self.streaming:
@@ -366,7 +384,7 @@ class ChatPanel(Vertical):
         """Sync the usage log, give answers their exact credits (or an estimate), show them."""
         from ...costs import apply_costs
         from ...runtime import DEMO_URL_ENV
-        from ...store import forget_usage
+        from ...store import StoreError, forget_usage
         from ...usage_sync import sync_usage
 
         db, deck = self.history.db, self.deck

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -16,8 +17,10 @@ from textual.widgets.option_list import Option
 
 from ...i18n import _
 from ...localefmt import recent_date
-from ...store import ConversationSummary
 from ...textfmt import number, truncate
+
+if TYPE_CHECKING:
+    from ...store import ConversationSummary
 
 
 @dataclass
