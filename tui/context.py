@@ -17,7 +17,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from weakref import WeakKeyDictionary
 
 from .gateway import Message
@@ -136,13 +136,20 @@ class Plan:
         return text.format(window=number(limits.window or 0), **fields)
 
 
-def plan(system: str, texts: Sequence[Message], limits: Limits, model: str = "") -> Plan:
-    """The system prompt and the newest of `texts` that fit `limits` (the newest always)."""
+def plan(
+    system: str,
+    texts: Sequence[Message],
+    limits: Limits,
+    model: str = "",
+    tokens: Sequence[int] | None = None,
+) -> Plan:
+    """The system prompt and the newest of `texts` that fit `limits` (the newest always);
+    `tokens`: each text's message_tokens when already counted."""
     used = message_tokens(system) if system else 0
     budget, most = limits.budget, limits.cap_messages
     start, reason = len(texts), None
     while start > 0:
-        cost = message_tokens(texts[start - 1].content)
+        cost = message_tokens(texts[start - 1].content) if tokens is None else tokens[start - 1]
         kept = len(texts) - start
         if kept and most is not None and kept >= most:
             reason = Reason.MESSAGES
@@ -169,12 +176,12 @@ class Earlier:
         self.upto = upto  # read before this position
         self.positions = [row[0] for row in rows]
         self.messages = [Message(role, content) for _position, role, content in rows]
+        self.tokens = [message_tokens(content) for _position, _role, content in rows]
 
-    def before(self, position: int | None) -> list[Message]:
+    def before(self, position: int | None) -> Texts:
         """The messages stored before `position` (all of them when it is None)."""
-        if position is None:
-            return list(self.messages)
-        return self.messages[: bisect_left(self.positions, position)]
+        end = len(self.positions) if position is None else bisect_left(self.positions, position)
+        return Texts(self.messages[:end], self.tokens[:end])
 
 
 class TextSource(Protocol):
@@ -204,14 +211,32 @@ def _covers(found: asyncio.Future[Earlier | None], first: int) -> bool:
 
 async def _read(source: TextSource, conversation_id: int, before: int) -> Earlier | None:
     rows = await source.texts_before(conversation_id, before)
-    return None if rows is None else Earlier(rows, before)
+    if rows is None:
+        return None
+    return await asyncio.to_thread(Earlier, rows, before)  # ~1 MB counted beside the loop
 
 
-def texts_of(turns: Sequence[Turn], earlier: Earlier | None) -> list[Message]:
+class Texts(NamedTuple):
+    messages: list[Message]
+    tokens: list[int]  # message_tokens of each
+
+
+def turn_tokens(turn: Turn) -> int:
+    """message_tokens of a turn's text, counted once per text."""
+    memo = turn.token_memo
+    if memo is None or memo[0] is not turn.content:
+        memo = turn.token_memo = (turn.content, message_tokens(turn.content))
+    return memo[1]
+
+
+def texts_of(turns: Sequence[Turn], earlier: Earlier | None) -> Texts:
     """Every turn with text, stored ones first (`turns` are the loaded ones, in order)."""
     first = turns[0].position if turns else None
-    texts = earlier.before(first) if earlier is not None else []
-    texts += [Message(t.role, t.content) for t in turns if t.content]
+    texts = earlier.before(first) if earlier is not None else Texts([], [])
+    for turn in turns:
+        if turn.content:
+            texts.messages.append(Message(turn.role, turn.content))
+            texts.tokens.append(turn_tokens(turn))
     return texts
 
 
@@ -293,4 +318,5 @@ async def plan_request(
         earlier_texts(source, conversation),
     )
     limits = Limits(window, settings.max_tokens, cap_tokens, cap_messages)
-    return plan(settings.system, texts_of(turns, earlier), limits, settings.model)
+    texts = texts_of(turns, earlier)
+    return plan(settings.system, texts.messages, limits, settings.model, texts.tokens)

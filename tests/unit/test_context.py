@@ -106,12 +106,15 @@ def test_stored_turns_come_first_and_reasoning_is_never_sent() -> None:
         Turn("assistant", "", reasoning="only thoughts", position=4),
         Turn("user", "e", position=5),
     ]
-    found = texts_of(loaded, stored)
+    found = texts_of(loaded, stored).messages
     assert [m.content for m in found] == ["a", "b", "c", "d", "e"]
     # older turns read since: the stored ones before them only, never twice
     more = [Turn("user", "c", position=2), *loaded]
-    assert [m.content for m in texts_of(more, stored)] == ["a", "b", "c", "d", "e"]
-    assert [m.content for m in texts_of(loaded, None)] == ["d", "e"]
+    assert [m.content for m in texts_of(more, stored).messages] == ["a", "b", "c", "d", "e"]
+    assert [m.content for m in texts_of(loaded, None).messages] == ["d", "e"]
+    assert texts_of(more, stored).tokens == [message_tokens(c) for c in "abcde"]
+    loaded[0].content = "d" * 400  # a text counted again when it changes
+    assert texts_of(loaded, None).tokens == [message_tokens("d" * 400), message_tokens("e")]
 
 
 async def test_context_lengths_come_from_the_gateways_models_once(demo: DemoGateway) -> None:
