@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from contextlib import aclosing
 from dataclasses import asdict
 from typing import TYPE_CHECKING, cast
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
 WIDE = 100  # columns from which the conversation list shows by default
+SHARE = 0.008  # seconds of streamed events handled before the event loop gets a turn
 COSTED = 40  # latest messages whose credits are read again after an answer
 
 
@@ -311,7 +313,11 @@ class ChatPanel(Vertical):
             self._tell_left_out(conversation, plan, view)
             events = deck.gateway.stream_chat(plan.messages, self.settings.params())
             async with aclosing(events):
+                share = time.perf_counter() + SHARE
                 async for event in events:
+                    if time.perf_counter() > share:  # a burst read at once: keys and frames too
+                        await asyncio.sleep(0)
+                        share = time.perf_counter() + SHARE
                     acc.add(event)
                     if isinstance(event, ContentDelta):
                         if first_content:
