@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from tests.helpers import make_app, screen_text, wait_for
+from tui.app import TokenDeck
 from tui.conversation import Status, Turn
 from tui.demo import DemoGateway
 from tui.widgets.chat import ChatPanel
@@ -23,13 +26,19 @@ ANSWER = (
 )
 
 
+async def opened(pilot: Pilot[object], app: TokenDeck) -> ChatPanel:
+    """The chat panel once its conversation is open."""
+    panel = app.screen.query_one(ChatPanel)
+    await wait_for(pilot, lambda: panel.conversation is not None)
+    return panel
+
+
 async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
     demo: DemoGateway, tmp_path: Path
 ) -> None:
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        panel = app.screen.query_one(ChatPanel)
-        await wait_for(pilot, lambda: panel.conversation is not None)
+        await opened(pilot, app)
         view = app.screen.query_one(Transcript)
         view.add(Turn("user", "Tell me"))
         item = view.add(Turn("assistant", model="m", status=Status.STREAMING), live=True)
@@ -49,8 +58,7 @@ async def test_the_footer_swaps_retry_for_stop_in_place_while_an_answer_streams(
 ) -> None:
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(100, 24)) as pilot:
-        panel = app.screen.query_one(ChatPanel)
-        await wait_for(pilot, lambda: panel.conversation is not None)
+        panel = await opened(pilot, app)
         footer = app.screen.query_one(SteadyFooter)
 
         def footer_line() -> str:
