@@ -26,6 +26,7 @@ from .themes import VARIABLE_DEFAULTS, load_themes
 if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
     from .gateway import Gateway
     from .history import History
+    from .runtime import DemoHandle
     from .store import StoreError
 
 DEFAULT_THEME = "tokendeck-dark"
@@ -77,20 +78,22 @@ class TokenDeck(App[int]):
         *,
         config: Config,
         profile: Profile,
-        spec: GatewaySpec,
+        spec: GatewaySpec | None,
         demo: bool = False,
         clock: Clock | None = None,
         gateway: Gateway | None = None,
         welcome: bool = False,
         demo_url: str | None = None,
+        demo_handle: DemoHandle | None = None,
     ) -> None:
         self.config = config
         self.profile = profile
-        self.spec = spec
+        self._spec = spec
         self.demo = demo
         self.welcome = welcome  # first start: offer the demo, a key, or the env key
         self.usage_cache_checked = False  # an in-process demo's cache is reset once per run
-        self.demo_url = demo_url
+        self._demo_url = demo_url
+        self._demo_handle = demo_handle  # its URL (and so `spec`) is read on first use
         self.clock = clock or Clock()
         self._gateway = gateway
         self._history: History | None = None
@@ -118,6 +121,25 @@ class TokenDeck(App[int]):
         self.update_classes(classes, update=False)
         self._refresh_truecolor_filter(self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
+
+    @property
+    def demo_url(self) -> str | None:
+        if self._demo_url is None and self._demo_handle is not None:
+            self._demo_url = self._demo_handle.url
+        return self._demo_url
+
+    @property
+    def spec(self) -> GatewaySpec:
+        """The gateway the app talks to; a demo profile's is known once its gateway is up."""
+        if self._spec is None:
+            from .runtime import spec_for
+
+            self._spec = spec_for(self.profile, self.demo_url)
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: GatewaySpec) -> None:
+        self._spec = spec
 
     @property
     def gateway(self) -> Gateway:
@@ -333,14 +355,13 @@ def run(config_path: str | None = None, profile: str | None = None) -> int:
         set_language(config.language)
         chosen = config.profile(profile)
         with demo_for(chosen) as demo:
-            spec = spec_for(chosen, demo.url if demo else None)
             app = TokenDeck(
                 config=config,
                 profile=chosen,
-                spec=spec,
+                spec=None if demo else spec_for(chosen),
                 demo=chosen.demo,
                 welcome=not config.exists,
-                demo_url=demo.url if demo else None,
+                demo_handle=demo,
             )
             return app.run() or 0
     except ConfigError as exc:

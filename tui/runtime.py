@@ -107,30 +107,43 @@ def _end(child: subprocess.Popen[str]) -> None:
 class DemoHandle(AbstractContextManager["DemoHandle"]):
     """The demo gateway for a demo profile: a running one named by $TOKENDECK_DEMO_URL, the
     child process `start_demo_early` started, or one started in-process on an ephemeral
-    loopback port (stopped on exit)."""
+    loopback port (stopped on exit). An adopted child's URL is read when first asked for: the
+    app paints its first frame meanwhile (the child may still be seeding on the other core)."""
 
     def __init__(self, **options: Any) -> None:
-        self.url = os.environ.get(DEMO_URL_ENV, "").rstrip("/") or None
+        self._url = os.environ.get(DEMO_URL_ENV, "").rstrip("/") or None
         self.server: DemoGateway | None = None
         self.child: subprocess.Popen[str] | None = None
         self._options = options
 
     def __enter__(self) -> DemoHandle:
         global _early
-        if self.url is None and _early is not None and not self._options:
+        if self._url is None and _early is not None and not self._options:
             self.child, _early = _early, None
-            url = self.child.stdout.readline().strip() if self.child.stdout else ""
-            if url.startswith("http://"):
-                self.url = url
+        elif self._url is None:
+            self._start_here()
+        return self
+
+    @property
+    def url(self) -> str:
+        """The demo gateway's base URL (waits for an adopted child to say it)."""
+        if self._url is None and self.child is not None:
+            line = self.child.stdout.readline().strip() if self.child.stdout else ""
+            if line.startswith("http://"):
+                self._url = line
             else:  # it could not start: an in-process demo instead
                 _end(self.child)
                 self.child = None
-        if self.url is None:
-            from .demo import DemoGateway
+        if self._url is None:
+            self._start_here()
+        assert self._url is not None
+        return self._url
 
-            self.server = DemoGateway(**self._options).start()
-            self.url = self.server.url
-        return self
+    def _start_here(self) -> None:
+        from .demo import DemoGateway
+
+        self.server = DemoGateway(**self._options).start()
+        self._url = self.server.url
 
     def __exit__(self, *exc: object) -> None:
         if self.server is not None:
