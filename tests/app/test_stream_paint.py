@@ -16,6 +16,10 @@ from tui.widgets.chat import ChatPanel
 from tui.widgets.chat.transcript import Transcript
 from tui.widgets.footer import SteadyFooter
 
+REASONING = (
+    "The user wants a short answer. First I should check what they asked, then think about "
+    "the order of the points, then write it down without repeating myself.\n\nDone."
+)
 ANSWER = (
     "A paragraph that grows word by word and wraps onto a second and then a third line, with "
     "**a bold phrase that closes late** and `inline code` before its end.\n\n"
@@ -42,6 +46,15 @@ async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
         view = app.screen.query_one(Transcript)
         view.add(Turn("user", "Tell me"))
         item = view.add(Turn("assistant", model="m", status=Status.STREAMING), live=True)
+        for at in range(0, len(REASONING), 11):  # reasoning first, shown apart
+            item.add_reasoning(REASONING[at : at + 11])
+            await wait_for(pilot, lambda: item.parts()[2].strips is not None)
+            await pilot.pause()
+            painted = screen_text(app)
+            view.refresh()
+            await pilot.pause()
+            assert painted == screen_text(app), f"stale after {REASONING[: at + 11]!r}"
+        item.content_started()
         for at in range(0, len(ANSWER), 9):
             item.append(ANSWER[at : at + 9])
             await wait_for(pilot, lambda: not item.tail.text or item.tail.strips is not None)

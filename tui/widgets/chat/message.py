@@ -182,7 +182,7 @@ class MessageItem:
     def add_reasoning(self, text: str) -> None:
         self._reasoning.append(literal(text))
         self._reasoning_body.text = "".join(self._reasoning)
-        self._reasoning_body.invalidate()
+        self._reasoning_body.grow()  # only its last lines change: painted again alone
         if len(self._reasoning) == 1:
             self.reasoning_open = True
         self._parts = None
