@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import import_module
 
+from textual import events
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.screen import Screen
@@ -30,6 +32,8 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         self._mounting: dict[str, AwaitMount] = {}
+        self._held: list[events.Key] = []  # typed while a panel is being shown, for it
+        self._switching = False  # between a panel key and the focus on the new panel
         yield StatusBar()
         with TabbedContent(initial="chat", id="panels"):
             with TabPane(_("Chat (F2)"), id="chat"):
@@ -78,6 +82,7 @@ class MainScreen(Screen[None]):
             # Not even for a moment may a widget of the pane about to be hidden keep the focus
             # (hidden, it hands it to a neighbour there, and that pane is shown again).
             self.set_focus(None)
+            self._switching = True
             tabs.active = name
         else:
             self._focus_panel(name)
@@ -87,16 +92,48 @@ class MainScreen(Screen[None]):
         self.panel(name)
         if name not in self._mounting:  # shown before (or composed with the screen)
             self._focus_panel(name)
+            self._replay_held()
             return
 
         async def when_mounted() -> None:
             await self.panel_ready(name)
             self._focus_panel(name)
+            self._replay_held()
 
         # Meanwhile no widget of the pane just hidden keeps the focus: Textual would move it
         # to a neighbour there, and that pane would be shown again.
         self.set_focus(None)
+        self._switching = True
         self.call_next(when_mounted)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that reaches the screen while a panel is being shown (nothing has the focus
+        meanwhile, and a panel shown the first time is still mounting) was typed for that
+        panel: hold it, it is sent again once the panel has the focus (a burst such as F4 /
+        g p t would otherwise lose the filter)."""
+        if self._switching and self.focused is None:
+            event.stop()
+            event.prevent_default()
+            self._held.append(event)
+
+    def _replay_held(self) -> None:
+        """Send the held keys again, each after the last was handled and painted: a key the
+        app forwards goes to whatever has the focus then, so a "/" that focuses a filter must
+        have acted before the letters after it are forwarded."""
+        self._switching = False
+        held, self._held = self._held, []
+
+        async def replay() -> None:
+            for key in held:
+                again = events.Key(key.key, key.character)
+                again.set_sender(self.app)
+                self.app.post_message(again)
+                handled = asyncio.get_running_loop().create_future()
+                self.app.call_after_refresh(handled.set_result, None)
+                await handled
+
+        if held:
+            self.run_worker(replay(), group="type-ahead", exit_on_error=False)
 
     def _focus_panel(self, name: str) -> None:
         """Focus the shown panel's main widget now (not deferred: a late focus on a hidden

@@ -516,7 +516,8 @@ class UsagePanel(Vertical, can_focus=True):
     def action_search(self) -> None:
         if self.view != "rows":
             self.action_show_view("rows")
-        self.query_one("#usage-text", Input).focus()
+        # focused now, not after a refresh: the keys typed right after "/" are its text
+        self.screen.set_focus(self.query_one("#usage-text", Input))
 
     def action_leave_filter(self) -> None:
         self.query_one("#usage-table", WindowTable).focus()
