@@ -5,7 +5,6 @@ per frame, and only its growing tail."""
 
 from __future__ import annotations
 
-import gc
 import time
 from bisect import bisect_right
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...conversation import Status, Turn
+from ...gcfreeze import freeze_long_lived, thaw
 from ...i18n import _
 from .frames import repaint_part, set_virtual_size
 from .message import MessageAction, MessageItem, Part
@@ -29,16 +29,6 @@ FRAME = 1 / 20  # seconds: the fastest a streaming answer is laid out again
 UNLOADED = 6  # lines guessed for each stored message not read yet
 BATCH = 15  # messages read beyond what the view needs when it reaches unread ones
 Loader = Callable[[int], list[Turn]]  # up to n older turns, oldest first
-
-
-def _freeze_long_lived() -> None:
-    """Take what lives now (the messages read, the app's widgets) out of the cyclic garbage
-    collector's sight. A full collection walks every tracked object: ~70 ms with 5,000
-    messages read, striking at random (between Enter and the frame that shows the message,
-    in the middle of a stream). Frozen objects are still freed by reference counting; only a
-    frozen cycle waits for the next `gc.unfreeze()` (when another conversation is shown)."""
-    gc.collect(1)  # the young garbage cycles first (cheap: young objects only)
-    gc.freeze()
 
 
 class Transcript(ScrollView, can_focus=True):
@@ -106,7 +96,7 @@ class Transcript(ScrollView, can_focus=True):
 
     def show(self, turns: list[Turn], earlier: int, loader: Loader | None, hint: str) -> None:
         """Replace the content: `turns` (the tail) with `earlier` unread ones before them."""
-        gc.unfreeze()  # the messages shown so far may be garbage now: collectable again
+        thaw()  # the messages shown so far may be garbage now: collectable again
         self.items = [self._item(t) for t in turns]
         self.earlier, self.loader, self.hint = earlier, loader, hint
         self._hint_part = Part("meta", hint)
@@ -124,7 +114,7 @@ class Transcript(ScrollView, can_focus=True):
 
     def _freeze(self) -> None:
         self._freezing = False
-        _freeze_long_lived()
+        freeze_long_lived()
 
     def add(self, turn: Turn, live: bool = False) -> MessageItem:
         item = self._item(turn, live)
@@ -413,9 +403,10 @@ class Transcript(ScrollView, can_focus=True):
         if part.lines is None:
             edge = Segment(" ")
             part.lines = [
-                Strip([edge, *s, edge]).crop(0, full).extend_cell_length(full).apply_style(
-                    self._base
-                )
+                Strip([edge, *s, edge])
+                .crop(0, full)
+                .extend_cell_length(full)
+                .apply_style(self._base)
                 for s in part.strips
             ]
         return part.lines[row] if row < len(part.lines) else Strip.blank(full, self._base)

@@ -3,7 +3,6 @@ analytics (per day, week, model, balance over time), synced from the gateway in 
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from ...gateway import GatewayError
+from ...gcfreeze import freeze_long_lived
 from ...i18n import N_, _
 from ...store import (
     Database,
@@ -99,7 +99,7 @@ class UsagePanel(Vertical, can_focus=True):
         # What lives now (the app's widgets, the chat) is taken out of the cyclic garbage
         # collector's sight before the panel is built: a full collection striking while it
         # mounts walked all of it (~15 ms). Frozen objects are still freed by reference count.
-        gc.freeze()
+        freeze_long_lived()
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.loaded = False  # a sync finished (or failed) since the panel was first shown
         self.stale = False
