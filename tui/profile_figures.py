@@ -28,6 +28,9 @@ class Figures:
     days_left: Decimal | None = None
     error: str | None = None
     family: str | None = None  # the balance dialect that answered
+    # where today/burn/days_left come from: "log" (exact usage-log rows), "balance" (estimated
+    # from balance readings: the gateway keeps no log; in the balance's unit), None (nowhere)
+    basis: str | None = None
 
 
 def balance_in_credits(balance: Balance, profile: Profile) -> Decimal | None:
@@ -48,18 +51,28 @@ def figures(
     db: Database | None,
     now: datetime,
     error: str | None = None,
+    *,
+    has_logs: bool | None = None,
 ) -> Figures:
-    """The row for `profile`, from its balance and the usage cache in `db` (if any)."""
+    """The row for `profile`, from its balance and the usage cache in `db` (if any). A gateway
+    without a usage log (`has_logs` False; None: whether the cache holds rows of the profile)
+    has its figures estimated from the balance readings in `db` instead."""
     from .budgets import period_start
     from .store import burn_rate, count_usage, usage_totals
 
-    today = burn = days = None
-    if db is not None and count_usage(db, profile.name):
+    today = burn = days = basis = None
+    if db is not None and has_logs is not False and count_usage(db, profile.name):
         today = usage_totals(db, profile.name, since=period_start(now, "day")).credits
         burn = burn_rate(db, profile.name, now)
-    left = balance_in_credits(balance, profile) if balance is not None else None
-    if left is not None and burn:
-        days = max(Decimal(0), left / burn)
+        left = balance_in_credits(balance, profile) if balance is not None else None
+        if left is not None and burn:
+            days = max(Decimal(0), left / burn)
+        basis = "log"
+    elif db is not None and not has_logs:
+        from .balance_history import from_store
+
+        estimate = from_store(db, profile.name, now, balance)
+        today, burn, days, basis = estimate.today, estimate.burn, estimate.days_left, "balance"
     return Figures(
         profile=profile.name,
         balance=None if balance is None else balance.remaining,
@@ -70,6 +83,7 @@ def figures(
         days_left=days,
         error=error,
         family=balance.dialect if balance is not None else None,
+        basis=basis,
     )
 
 
@@ -81,9 +95,10 @@ async def fetch_figures(
     *,
     fresh_demo: bool = False,
 ) -> tuple[Figures, int]:
-    """Ask the gateway for the balance, bring the usage cache up to date when the gateway has a
-    log, and make the row; (figures, exit code: 0, or the failure's). Never raises for a
-    gateway or store problem: the row carries it."""
+    """Ask the gateway for the balance (stored as a reading in `db`), bring the usage cache up
+    to date when the gateway has a log, and make the row; (figures, exit code: 0, or the
+    failure's). Never raises for a gateway or store problem: the row carries it."""
+    from .balance_history import record
     from .gateway.client import Gateway
     from .gateway.errors import GatewayError
     from .store import StoreError, forget_usage
@@ -95,6 +110,8 @@ async def fetch_figures(
             balance = await gw.balance()
         except GatewayError as exc:
             code, error = int(exc.exit_code), exc.detail
+        record(db, profile.name, balance, now)
+        has_logs = gw.has_logs
         try:
             if db is not None and not db.read_only and gw.has_logs:
                 if fresh_demo:
@@ -103,6 +120,6 @@ async def fetch_figures(
         except (GatewayError, StoreError):
             pass  # the figures use what the cache holds
     try:
-        return figures(profile, balance, db, now, error), code
+        return figures(profile, balance, db, now, error, has_logs=has_logs), code
     except StoreError as exc:
         return figures(profile, balance, None, now, error or exc.message), code

@@ -1,6 +1,7 @@
-"""SQLite history and usage cache: conversations, messages, drafts, search, usage-log rows
-(stdlib only, no Textual)."""
+"""SQLite history and usage cache: conversations, messages, drafts, search, usage-log rows,
+balance readings (stdlib only, no Textual)."""
 
+from .balance_samples import balance_samples, count_balance_samples, record_balance
 from .conversations import (
     count_conversations,
     create_conversation,
@@ -87,9 +88,11 @@ __all__ = [
     "Totals",
     "UsageRow",
     "add_message",
+    "balance_samples",
     "balance_series",
     "burn_rate",
     "complete_id",
+    "count_balance_samples",
     "count_conversations",
     "count_messages",
     "count_usage",
@@ -116,6 +119,7 @@ __all__ = [
     "open_db",
     "pin_conversation",
     "projected_run_out",
+    "record_balance",
     "recover_interrupted",
     "rename_conversation",
     "rows_by_reqid",

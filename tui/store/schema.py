@@ -98,6 +98,20 @@ _V3 = (
     "CREATE INDEX messages_usage ON messages(usage_id) WHERE usage_id IS NOT NULL",
 )
 
+# Balance readings, for the burn rate of profiles whose gateway keeps no usage log: at most one
+# per profile per five-minute slot (slot = floor(at / 300), the newest reading of the slot
+# wins), remaining as decimal text in the unit the gateway answered in.
+_V4 = (
+    """CREATE TABLE balance_samples (
+        profile TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        at REAL NOT NULL,
+        remaining TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (profile, slot)
+    ) WITHOUT ROWID""",
+)
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -125,7 +139,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3)]
+MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4)]
 
 
 def target_version() -> int:
