@@ -13,6 +13,7 @@ from tui.app import TokenDeck
 from tui.conversation import Status, Turn
 from tui.demo import DemoGateway
 from tui.widgets.chat import ChatPanel
+from tui.widgets.chat.message import MessageItem
 from tui.widgets.chat.transcript import Transcript
 from tui.widgets.footer import SteadyFooter
 
@@ -31,10 +32,18 @@ ANSWER = (
 
 
 async def opened(pilot: Pilot[object], app: TokenDeck) -> ChatPanel:
-    """The chat panel once its conversation is open."""
+    """The chat panel once the app has settled (the stored conversation read and shown)."""
     panel = app.screen.query_one(ChatPanel)
-    await wait_for(pilot, lambda: panel.conversation is not None)
+    await wait_for(pilot, lambda: panel.conversation is not None and app.balance is not None)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     return panel
+
+
+def laid_out(view: Transcript, item: MessageItem) -> bool:
+    """The answer's latest text laid out by the transcript (no layout of it pending)."""
+    growing = item.tail if item.tail.text else item.parts()[-3]
+    return view._timer is None and growing.strips is not None
 
 
 async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
@@ -48,7 +57,7 @@ async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
         item = view.add(Turn("assistant", model="m", status=Status.STREAMING), live=True)
         for at in range(0, len(REASONING), 11):  # reasoning first, shown apart
             item.add_reasoning(REASONING[at : at + 11])
-            await wait_for(pilot, lambda: item.parts()[2].strips is not None)
+            await wait_for(pilot, lambda: laid_out(view, item))
             await pilot.pause()
             painted = screen_text(app)
             view.refresh()
@@ -57,7 +66,7 @@ async def test_each_piece_of_a_streaming_answer_leaves_no_stale_line(
         item.content_started()
         for at in range(0, len(ANSWER), 9):
             item.append(ANSWER[at : at + 9])
-            await wait_for(pilot, lambda: not item.tail.text or item.tail.strips is not None)
+            await wait_for(pilot, lambda: laid_out(view, item))
             await pilot.pause()
             painted = screen_text(app)
             view.refresh()  # everything painted afresh
@@ -86,3 +95,27 @@ async def test_the_footer_swaps_retry_for_stop_in_place_while_an_answer_streams(
         panel.streaming = False
         await wait_for(pilot, lambda: "Retry" in footer_line())
         assert "Stop" not in footer_line()
+
+
+async def test_long_reasoning_streams_in_chunks_laid_out_once(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(100, 200)) as pilot:  # a done chunk in view
+        await opened(pilot, app)
+        view = app.screen.query_one(Transcript)
+        item = view.add(Turn("assistant", model="m", status=Status.STREAMING), live=True)
+        lines = [f"Thought {i}: weigh this option against the others." for i in range(600)]
+        reasoning = "\n".join(lines) + "\n"
+        for at in range(0, len(reasoning), 500):
+            item.add_reasoning(reasoning[at : at + 500])
+        await wait_for(pilot, lambda: item.parts()[-3].strips is not None)  # the growing end
+        chunks = [p for p in item.parts() if p.kind == "reasoning"]
+        assert len(chunks) > 3  # ~30 KB: not one part laid out again with every piece
+        assert "".join(p.text for p in chunks) == reasoning  # nothing lost or doubled
+        laid_out = [(p, p.strips) for p in chunks[:-1] if p.strips is not None]
+        assert laid_out  # a done chunk in view
+        item.add_reasoning("One more thought.\n")
+        await wait_for(pilot, lambda: item.parts()[-3].strips is not None)
+        assert all(p.strips is strips for p, strips in laid_out)  # done chunks kept
+        assert "One more thought." in screen_text(app)

@@ -104,7 +104,7 @@ class MessageItem:
     reasoning_open: bool = False
     changed: Callable[[MessageItem], None] | None = None  # the transcript's "lay me out" hook
     blocks: list[Part] = field(default_factory=list)
-    _reasoning: list[str] = field(default_factory=list)
+    _reasoning_done: list[Part] = field(default_factory=list)  # streamed reasoning's chunks
     _parts: list[Part] | None = None
     _tops: list[int] | None = None
     _tops_width: int = 0
@@ -116,6 +116,7 @@ class MessageItem:
         self._who = Part("who", who)
         self._reasoning_head = Part("reasoning-head")
         self._reasoning_body = Part("reasoning", literal(turn.reasoning), plain=True)
+        self._reasoning_splitter = BlockSplitter(markdown=False)
         self.tail = Part("tail")
         self._meta = Part("meta")
         self._gap = Part("gap")
@@ -180,10 +181,15 @@ class MessageItem:
         self._changed()
 
     def add_reasoning(self, text: str) -> None:
-        self._reasoning.append(literal(text))
-        self._reasoning_body.text = "".join(self._reasoning)
+        """More reasoning from the stream: long reasoning comes in plain chunks (each laid out
+        once, as a huge answer block is) and only its growing end is laid out again."""
+        first = not self.has_reasoning
+        for block in self._reasoning_splitter.feed(literal(text)):
+            self._reasoning_done.append(Part("reasoning", block.text, plain=True))
+            self._parts = None
+        self._reasoning_body.text = self._reasoning_splitter.tail
         self._reasoning_body.grow()  # only its last lines change: painted again alone
-        if len(self._reasoning) == 1:
+        if first:
             self.reasoning_open = True
         self._parts = None
         self._changed()
@@ -195,7 +201,7 @@ class MessageItem:
 
     @property
     def has_reasoning(self) -> bool:
-        return bool(self._reasoning_body.text)
+        return bool(self._reasoning_done or self._reasoning_body.text)
 
     def toggle_reasoning(self) -> None:
         self.reasoning_open = not self.reasoning_open and self.has_reasoning
@@ -232,7 +238,9 @@ class MessageItem:
                 )
                 parts.append(self._reasoning_head)
                 if self.reasoning_open:
-                    parts.append(self._reasoning_body)
+                    parts += self._reasoning_done
+                    if self._reasoning_body.text:
+                        parts.append(self._reasoning_body)
             parts += self.blocks
             if self.tail.text:
                 parts.append(self.tail)
@@ -246,7 +254,7 @@ class MessageItem:
         """Lay every part out again (new width or theme)."""
         self._tops = None
         for part in (self._who, self._reasoning_head, self._reasoning_body, self.tail,
-                     self._meta, self._gap, *self.blocks):  # fmt: skip
+                     self._meta, self._gap, *self._reasoning_done, *self.blocks):  # fmt: skip
             part.invalidate()
 
     def _changed(self) -> None:
