@@ -103,9 +103,7 @@ def reading_unit(balance: Balance) -> str:
     return balance.currency or balance.unit
 
 
-def from_store(
-    db: Database, profile: str, now: datetime, balance: Balance | None
-) -> Estimate:
+def from_store(db: Database, profile: str, now: datetime, balance: Balance | None) -> Estimate:
     """The estimate from `profile`'s stored readings in the unit `balance` is in (the newest
     reading's unit without a balance). StoreError when the store cannot be read."""
     from .budgets import period_start

@@ -210,3 +210,44 @@ def test_snapshot_of_the_dashboard(snap_compare: Callable[..., bool], tmp_path: 
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_without_a_usage_log_two_readings_an_hour_apart_give_a_burn_rate(
+    demo: DemoGateway, deepseek: DemoGateway, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    path = config_file(tmp_path, demo, deepseek)
+    path.write_text(path.read_text().replace('default_profile = "oc"', 'default_profile = "ds"'))
+    app = app_for(path)
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
+
+    def details() -> str:
+        return str(app.screen.query_one("#balance-details", Static).render())
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)  # the first reading, 12:00
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "not enough history yet" in details())
+        deepseek.balance -= 250  # 2.50 CNY spent
+        clock.at = FIXED_NOW + timedelta(hours=1)
+        await pilot.press("r")  # the second reading, 13:00
+        await wait_for(pilot, lambda: "a day" in details())
+        left = Decimal(deepseek.balance) / 100
+        days = f"{left / 60:,.1f}"  # 2.50 an hour: 60.00 a day
+        shown = details()
+        assert "Spent today: ≈2.50 CNY" in shown and "Burn rate: ≈60.00 CNY a day" in shown
+        assert f"Days left: ≈{days}" in shown and "from balance readings" in shown
+
+        await open_dashboard(pilot, app)
+        shown_rows = rows(app)
+        assert shown_rows["ds"][4:] == ["≈2.50", "≈60.00", f"≈{days}"]
+        assert "≈" not in "".join(shown_rows["oc"])  # a usage log: its exact figures
+        screen = app.screen
+        assert isinstance(screen, ProfilesScreen)
+        assert screen.figures["ds"].basis == "balance" and screen.figures["oc"].basis == "log"
+        await pilot.press("down")  # ds
+        detail = str(screen.query_one("#profiles-detail", Static).render())
+        assert "from balance readings" in detail and "top-ups" in detail
+    assert not chats(demo, deepseek)

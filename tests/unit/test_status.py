@@ -186,3 +186,66 @@ def test_status_and_probe_in_chinese_say_credits_and_line_up(isolated_env: Path)
     found = [re.match(r".*?\S {2,}(?=\S)", line) for line in lines]
     starts = {cell_len(m.group()) for m in found if m is not None}
     assert len(starts) == 1 and len(found) == len(lines) >= 8, lines
+
+
+# ---- figures from balance readings (a gateway without a usage log) ------------------------
+
+
+def ds_config(home: Path, demo: DemoGateway) -> Path:
+    return write_config(
+        home,
+        f'default_profile = "ds"\n[profiles.ds]\nbase_url = "{demo.url}/v1"\n'
+        f'api_key = "{DEMO_KEY}"\nbalance = "deepseek"\n',
+    )
+
+
+def test_status_of_a_gateway_without_a_log_burns_from_two_readings_an_hour_apart(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from tui import store
+    from tui.cli import main, status_cmds
+    from tui.clock import FrozenClock
+
+    start = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)  # TZ=UTC: today began at 00:00
+    clock = FrozenClock(start)
+    monkeypatch.setattr(status_cmds, "clock", clock)
+    with DemoGateway(now=NOW, balance_dialect="deepseek") as demo:
+        config = str(ds_config(isolated_env, demo))
+        assert main(["status", "--refresh", "--config", config]) == 0
+        first = capsys.readouterr().out.strip()
+        assert "≈" not in first and "days left" not in first  # one reading: nothing to tell
+        demo.balance -= 300  # 3.00 CNY spent in the hour
+        clock.at = start + timedelta(hours=1)
+        assert main(["status", "--refresh", "--config", config]) == 0
+        left = Decimal(demo.balance) / 100
+        capsys.readouterr()
+        assert not chats(demo)
+    # later calls answer from the cache, with the gateway gone
+    assert main(["status", "--config", config]) == 0
+    days = left / 72  # 3.00 an hour = 72.00 CNY a day
+    assert capsys.readouterr().out.strip() == (
+        f"ds · {left:,.2f} CNY · today ≈3.00 · ≈{days:,.1f} days left"
+    )
+    assert main(["status", "--json", "--config", config]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["basis"] == "balance" and Decimal(str(record["burn"])) == 72
+    with store.open_db(read_only=True) as db:
+        assert store.count_balance_samples(db, "ds") == 2
+
+
+def test_tokendeck_balance_keeps_its_reading(isolated_env: Path) -> None:
+    from decimal import Decimal
+
+    from tui import store
+
+    with DemoGateway(now=NOW, balance_dialect="deepseek") as demo:
+        done = tokendeck("balance", "--config", str(ds_config(isolated_env, demo)))
+        assert done.returncode == 0, done.stderr
+        balance = demo.balance
+    data = isolated_env / ".local" / "share" / "tokendeck"
+    with store.open_db(data / "tokendeck.db", read_only=True) as db:
+        rows = store.balance_samples(db, "ds", 0, time.time() + 60)
+    assert [(amount, unit) for _at, amount, unit in rows] == [(Decimal(balance) / 100, "CNY")]

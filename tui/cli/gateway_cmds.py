@@ -122,6 +122,7 @@ async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int
 
 async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     result = await gw.balance()
+    _record_reading(profile, result)
     threshold = _threshold(args.threshold, profile)
     low = (
         threshold is not None
@@ -172,6 +173,22 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
             err(_describe_budget(status, profile))
             failed = True
     return ExitCode.LOW_BALANCE if failed else ExitCode.OK
+
+
+def _record_reading(profile: Profile, result: Balance) -> None:
+    """Keep the reading in the history database (burn rate and days left of a gateway without
+    a usage log); a store that cannot take it changes nothing for the command."""
+    from datetime import UTC, datetime
+
+    from ..balance_history import record
+    from ..store import StoreError, open_db
+
+    try:
+        db = open_db(recover=False)
+    except StoreError:
+        return
+    with db:
+        record(db, profile.name, result, result.fetched_at or datetime.now(UTC))
 
 
 def _describe_budget(status: BudgetStatus, profile: Profile) -> str:

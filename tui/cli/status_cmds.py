@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..clock import Clock
 from ..gateway.errors import ExitCode
 from ..i18n import _
 from .output import dump_json, out
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
 FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "age")
+clock = Clock()  # when a refresh reads the balance (tests put a FrozenClock here)
 
 
 def register(subs: Any, sub: Any) -> None:
@@ -81,19 +83,21 @@ def _values(name: str, found: Figures | None, age: float | None) -> dict[str, st
     if found is None:
         return {f: "?" for f in FIELDS} | {"profile": name}
     places = 2 if found.unit in ("USD", "CNY") else None
+    estimated = found.basis == "balance"  # in the balance's unit, not the log's credits
     return {
         "profile": name,
         "balance": _("unlimited") if found.unlimited else _amount(found.balance, places),
         "unit": found.unit,
-        "today": _amount(found.today),
-        "burn": _amount(found.burn, 0),
+        "today": _amount(found.today, places if estimated else None),
+        "burn": _amount(found.burn, places if estimated else 0),
         "days_left": _amount(found.days_left, 1),
         "age": "?" if age is None else f"{age:.0f}s",
     }
 
 
 def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
-    """`opencodex · 12,345 credits · today 120 · 9.5 days left`, pieces left out when unknown."""
+    """`opencodex · 12,345 credits · today 120 · 9.5 days left`, pieces left out when unknown;
+    `ds · 10.00 CNY · today ≈2.00 · ≈0.6 days left` when estimated from balance readings."""
     if found is None:
         return _("{profile} · balance not known yet (refreshing)").format(profile=name)
     from ..money import unit_label
@@ -104,10 +108,13 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
         parts.append(_("unlimited"))
     elif found.balance is not None:
         parts.append(_("{amount} {unit}").format(amount=v["balance"], unit=unit_label(found.unit)))
+    estimated = found.basis == "balance"  # from balance readings: said with ≈
     if found.today is not None:
-        parts.append(_("today {amount}").format(amount=v["today"]))
+        today = _("today ≈{amount}") if estimated else _("today {amount}")
+        parts.append(today.format(amount=v["today"]))
     if found.days_left is not None:
-        parts.append(_("{days} days left").format(days=v["days_left"]))
+        days = _("≈{days} days left") if estimated else _("{days} days left")
+        parts.append(days.format(days=v["days_left"]))
     if found.error:
         parts.append(_("last refresh failed"))
     return " · ".join(parts)
@@ -127,7 +134,7 @@ def _formatted(template: str, name: str, found: Figures | None, age: float | Non
 
 
 def _record(name: str, found: Figures | None, age: float | None, refreshing: bool) -> Any:
-    keys = ("balance", "unlimited", "unit", "today", "burn", "days_left", "error")
+    keys = ("balance", "unlimited", "unit", "today", "burn", "days_left", "basis", "error")
     values = {k: getattr(found, k) if found is not None else None for k in keys}
     return {"profile": name, **values, "age": age, "refreshing": refreshing}
 
@@ -167,7 +174,6 @@ def refresh(profile: Profile) -> int:
 
 async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
     from dataclasses import replace
-    from datetime import UTC, datetime
 
     from .. import status_cache
     from ..profile_figures import fetch_figures
@@ -178,9 +184,7 @@ async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
     except StoreError:
         db = None
     try:
-        found, code = await fetch_figures(
-            profile, spec, db, datetime.now(UTC), fresh_demo=fresh_demo
-        )
+        found, code = await fetch_figures(profile, spec, db, clock.now(), fresh_demo=fresh_demo)
     finally:
         if db is not None:
             db.close()

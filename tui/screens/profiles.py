@@ -118,13 +118,7 @@ class ProfilesScreen(Screen[str | None]):
         table = self.query_one(DataTable)
         if found.profile not in table.rows:
             return
-        cells = {
-            "family": found.family or "",
-            "balance": _balance(found),
-            "today": number(found.today) if found.today is not None else "—",
-            "burn": number(found.burn, 0) if found.burn is not None else "—",
-            "days": number(found.days_left, 1) if found.days_left is not None else "—",
-        }
+        cells = {"family": found.family or "", "balance": _balance(found), **_spending(found)}
         for column, value in cells.items():
             table.update_cell(found.profile, column, value, update_width=True)
         self._show_detail()
@@ -149,6 +143,8 @@ class ProfilesScreen(Screen[str | None]):
                 logs=_("yes") if logs else _("no"),
                 keys=_("yes") if keys else _("no"),
             )
+            if found is not None and found.basis == "balance":
+                text += "\n" + _basis_sentence(found)
         detail.update(text)
         detail.set_class(bool(found and found.error), "error")
 
@@ -240,6 +236,35 @@ def _balance(found: Figures) -> str:
     places = 2 if found.unit in ("USD", "CNY") else None
     return _("{amount} {unit}").format(
         amount=number(found.balance, places), unit=unit_label(found.unit)
+    )
+
+
+def _spending(found: Figures) -> dict[str, str]:
+    """The today/burn/days cells: exact from the usage log; from balance readings (no log)
+    in the balance's unit and marked ≈."""
+    estimated = found.basis == "balance"
+    money = 2 if estimated and found.unit in ("USD", "CNY") else None
+    values = {
+        "today": number(found.today, money) if found.today is not None else None,
+        "burn": number(found.burn, 0 if money is None else money)
+        if found.burn is not None
+        else None,
+        "days": number(found.days_left, 1) if found.days_left is not None else None,
+    }
+    mark = _("≈{amount}") if estimated else "{amount}"
+    return {k: "—" if v is None else mark.format(amount=v) for k, v in values.items()}
+
+
+def _basis_sentence(found: Figures) -> str:
+    """Where a row's figures come from when the gateway keeps no usage log."""
+    if found.burn is None:
+        return _(
+            "≈ from balance readings (no usage log): not enough history yet for a burn rate "
+            "(readings over at least an hour)."
+        )
+    return _(
+        "≈ from balance readings (no usage log): what the balance fell by; top-ups are not "
+        "counted as spend."
     )
 
 

@@ -98,9 +98,47 @@ class BalancePanel(VerticalScroll, can_focus=True):
         if balance.fetched_at is not None:
             when = balance.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             lines.append(_("Last refreshed: {when}").format(when=when))
+        lines.extend(self._estimate_lines(balance, unit))
         lines.extend(self._budget_lines())
         lines.append(_("Press r to refresh."))
         self.query_one("#balance-details", Static).update("\n".join(lines))
+
+    def _estimate_lines(self, balance: Balance, unit: str) -> list[str]:
+        """Today's spend, burn rate and days left from the stored balance readings, for a
+        gateway that keeps no usage log (with one, the Usage panel has the exact figures)."""
+        deck = self.deck
+        db = deck.history.db
+        if db is None or deck.gateway.has_logs or balance.unlimited:
+            return []
+        from ..balance_history import from_store
+        from ..store import StoreError
+
+        try:
+            found = from_store(db, deck.profile.name, deck.clock.now(), balance)
+        except StoreError:
+            return []
+        places = 2 if balance.unit in ("USD", "CNY") else None
+        lines = []
+        if found.today is not None:
+            lines.append(
+                _("Spent today: ≈{amount} {unit}").format(
+                    amount=number(found.today, places), unit=unit
+                )
+            )
+        if found.burn is None:
+            lines.append(
+                _("Burn rate: not enough history yet (balance readings over at least an hour)")
+            )
+        else:
+            lines.append(
+                _("Burn rate: ≈{amount} {unit} a day").format(
+                    amount=number(found.burn, places if places is not None else 0), unit=unit
+                )
+            )
+        if found.days_left is not None:
+            lines.append(_("Days left: ≈{days}").format(days=number(found.days_left, 1)))
+        lines.append(_("≈ from balance readings (no usage log); top-ups are not spend."))
+        return lines
 
     def _budget_lines(self) -> list[str]:
         """Today's and this month's spend against the profile's budgets (usage cache)."""
