@@ -271,10 +271,13 @@ class TokenDeck(App[int]):
 
     @work(exclusive=True, group="balance", exit_on_error=False)
     async def refresh_balance(self, announce: bool = False) -> None:
+        from .balance_history import record as record_reading  # burn rate without a usage log
+
         self.balance_loading = True
         try:
-            self.balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
-            self.balance_error = None
+            balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
+            record_reading(self.history.db, self.profile.name, balance, self.clock.now())
+            self.balance, self.balance_error = balance, None
             if announce:
                 self.notify(_("Balance refreshed."), timeout=2)
         except GatewayError as exc:
