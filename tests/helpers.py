@@ -32,7 +32,9 @@ ENV_DROP = (
 )
 
 
-def make_app(demo: DemoGateway, tmp: Path, *, key: str | None = None) -> TokenDeck:
+def make_app(
+    demo: DemoGateway, tmp: Path, *, key: str | None = None, demo_url: str | None = None
+) -> TokenDeck:
     profile = demo_profile()
     spec = spec_for(profile, demo.url)
     if key is not None:
@@ -41,8 +43,9 @@ def make_app(demo: DemoGateway, tmp: Path, *, key: str | None = None) -> TokenDe
         spec = replace(spec, api_key=Secret(key))
     config = Config(path=tmp / "config.toml", data={"cursor_blink": False})
     return TokenDeck(
-        config=config, profile=profile, spec=spec, demo=True, clock=FrozenClock(FIXED_NOW)
-    )
+        config=config, profile=profile, spec=spec, demo=True, clock=FrozenClock(FIXED_NOW),
+        demo_url=demo_url,
+    )  # fmt: skip
 
 
 async def wait_for(

@@ -188,8 +188,7 @@ def test_descriptions_sharing_one_translation_come_back_as_themselves() -> None:
 
 async def test_the_profiles_dashboard_is_chinese(demo: DemoGateway, tmp_path: Path) -> None:
     set_language("zh_CN")
-    app = make_app(demo, tmp_path)
-    app.demo_url = demo.url  # the dashboard reaches the demo profile's gateway too
+    app = make_app(demo, tmp_path, demo_url=demo.url)  # the dashboard reaches it too
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.balance is not None)
         await pilot.press("f6")
