@@ -25,7 +25,7 @@ from tui.config import Profile
 from tui.gateway.types import Balance
 from tui.profile_figures import figures
 from tui.store import schema as store_schema
-from tui.store.balance_samples import KEEP, SLOT
+from tui.store.readings import KEEP, SLOT
 
 NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)  # TZ=UTC in the tests: midnight is 00:00 UTC
 T = NOW.timestamp()

@@ -1,74 +1,84 @@
 """SQLite history and usage cache: conversations, messages, drafts, search, usage-log rows,
-balance readings (stdlib only, no Textual)."""
+balance readings (stdlib only, no Textual).
 
-from .balance_samples import balance_samples, count_balance_samples, record_balance
-from .conversations import (
-    count_conversations,
-    create_conversation,
-    delete_conversation,
-    derive_title,
-    get_conversation,
-    list_conversations,
-    pin_conversation,
-    rename_conversation,
-    update_settings,
-)
-from .db import Database, open_db
-from .drafts import draft_key, load_draft, save_draft
-from .errors import Problem, StoreError
-from .export import to_json, to_markdown
-from .forks import fork, fork_with_edit
-from .fulltext import search
-from .records import (
-    ConversationRecord,
-    ConversationSummary,
-    MessageStatus,
-    SearchHit,
-    StoredMessage,
-    StoredSettings,
-)
-from .transcript import (
-    add_message,
-    count_messages,
-    get_message,
-    message_texts,
-    messages,
-    messages_before,
-    messages_tail,
-    update_message,
-)
-from .usage import (
-    LogRowLike,
-    UsageRow,
-    complete_id,
-    count_usage,
-    forget_usage,
-    last_synced,
-    mark_complete,
-    newest_id,
-    rows_by_reqid,
-    rows_near,
-    store_pages,
-    store_usage,
-    usage_models,
-    usage_rows,
-)
-from .usage_stats import (
-    GROUPINGS,
-    Bucket,
-    GroupBy,
-    Totals,
-    balance_series,
-    burn_rate,
-    credits_per_token,
-    latest_balance,
-    projected_run_out,
-    run_out_date,
-    sum_buckets,
-    usage_by,
-    usage_totals,
-)
-from .writer import StreamWriter, recover_interrupted
+The names below are loaded on first use (PEP 562): a command that needs one table (say
+`tokendeck balance` keeping its reading) does not import every module of the store.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .conversations import (
+        count_conversations,
+        create_conversation,
+        delete_conversation,
+        derive_title,
+        get_conversation,
+        list_conversations,
+        pin_conversation,
+        rename_conversation,
+        update_settings,
+    )
+    from .db import Database, open_db
+    from .drafts import draft_key, load_draft, save_draft
+    from .errors import Problem, StoreError
+    from .export import to_json, to_markdown
+    from .forks import fork, fork_with_edit
+    from .fulltext import search
+    from .readings import balance_samples, count_balance_samples, record_balance
+    from .records import (
+        ConversationRecord,
+        ConversationSummary,
+        MessageStatus,
+        SearchHit,
+        StoredMessage,
+        StoredSettings,
+    )
+    from .transcript import (
+        add_message,
+        count_messages,
+        get_message,
+        message_texts,
+        messages,
+        messages_before,
+        messages_tail,
+        update_message,
+    )
+    from .usage import (
+        LogRowLike,
+        UsageRow,
+        complete_id,
+        count_usage,
+        forget_usage,
+        last_synced,
+        mark_complete,
+        newest_id,
+        rows_by_reqid,
+        rows_near,
+        store_pages,
+        store_usage,
+        usage_models,
+        usage_rows,
+    )
+    from .usage_stats import (
+        GROUPINGS,
+        Bucket,
+        GroupBy,
+        Totals,
+        balance_series,
+        burn_rate,
+        credits_per_token,
+        latest_balance,
+        projected_run_out,
+        run_out_date,
+        sum_buckets,
+        usage_by,
+        usage_totals,
+    )
+    from .writer import StreamWriter, recover_interrupted
 
 __all__ = [
     "Bucket",
@@ -139,3 +149,24 @@ __all__ = [
     "usage_rows",
     "usage_totals",
 ]
+
+_MODULES = (  # searched in this order; the light ones first
+    "errors", "db", "readings", "records", "drafts", "conversations", "transcript",
+    "writer", "usage", "usage_stats", "fulltext", "forks", "export",
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    for module in _MODULES:
+        found = import_module(f".{module}", __name__)
+        if hasattr(found, name):
+            value = getattr(found, name)
+            globals()[name] = value  # later look-ups skip this function
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
