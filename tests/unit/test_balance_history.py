@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
+from tests.store_helpers import old_db
 from tui import store
 from tui.balance_history import (
     DAY,
@@ -24,8 +23,8 @@ from tui.balance_history import (
 from tui.config import Profile
 from tui.gateway.types import Balance
 from tui.profile_figures import figures
-from tui.store import schema as store_schema
 from tui.store.readings import KEEP, SLOT
+from tui.store.schema import target_version
 
 NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)  # TZ=UTC in the tests: midnight is 00:00 UTC
 T = NOW.timestamp()
@@ -149,23 +148,19 @@ def test_profile_figures_use_the_readings_only_without_a_usage_log(db: store.Dat
 # ---- schema v4 -----------------------------------------------------------------------------
 
 
-def test_migration_from_v3_adds_the_readings_and_keeps_everything(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_migration_from_v3_adds_the_readings_and_keeps_everything(tmp_path: Path) -> None:
     path = tmp_path / "v3.db"
-    with monkeypatch.context() as patch:  # a database made by the version before the readings
-        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:3])
-        with store.open_db(path) as old:
-            old.conn.execute(
-                "INSERT INTO usage_rows (profile, id, ctime, fen, yufen, fen_n, yufen_n)"
-                " VALUES ('oc', 1, 0, '9', '100', 9, 100)"
-            )
-            tables = {r[0] for r in old.query("SELECT name FROM sqlite_master")}
-            assert "balance_samples" not in tables
+    with old_db(path, 3) as old:  # a database made by the version before the readings
+        old.conn.execute(
+            "INSERT INTO usage_rows (profile, id, ctime, fen, yufen, fen_n, yufen_n)"
+            " VALUES ('oc', 1, 0, '9', '100', 9, 100)"
+        )
+        tables = {r[0] for r in old.query("SELECT name FROM sqlite_master")}
+        assert "balance_samples" not in tables
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
     with store.open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 4 == target_version()
         assert store.count_usage(db, "oc") == 1
         assert record(db, "ds", cny("3"), NOW)
         assert store.balance_samples(db, "ds", T - 1, T) == [(T, D(3), "CNY")]

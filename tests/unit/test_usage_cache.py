@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.store_helpers import old_db
 from tui import store
 from tui.conversation import Settings
 from tui.demo import DemoGateway
@@ -71,17 +72,13 @@ def test_money_truth_modules_never_import_textual() -> None:
 # ---- schema v2 -----------------------------------------------------------------------------
 
 
-def test_migration_from_v1_keeps_conversations_and_adds_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_migration_from_v1_keeps_conversations_and_adds_the_cache(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
-    with monkeypatch.context() as patch:  # a database made by the version before the cache
-        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
-        with store.open_db(path) as old:
-            cid = store.create_conversation(old, Settings(model="m"), P)
-            store.add_message(old, cid, "user", "keep me")
-            mid = store.add_message(old, cid, "assistant", "answer", credits=Decimal("1.5"))
-            assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    with old_db(path, 1) as old:  # a database made by the version before the cache
+        cid = store.create_conversation(old, Settings(model="m"), P)
+        store.add_message(old, cid, "user", "keep me")
+        mid = store.add_message(old, cid, "assistant", "answer", credits=Decimal("1.5"))
+        assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 1
     with store.open_db(path) as db:
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == store_schema.target_version()
         assert [m.content for m in store.messages(db, cid)] == ["keep me", "answer"]
@@ -428,17 +425,13 @@ def test_sql_groupings_equal_the_row_by_row_ones(db: store.Database) -> None:
     assert store.usage_by(db, P, "model", pattern="x*") == []
 
 
-def test_migration_from_v2_adds_sortable_credit_copies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_migration_from_v2_adds_sortable_credit_copies(tmp_path: Path) -> None:
     path = tmp_path / "v2.db"
-    with monkeypatch.context() as patch:
-        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:2])
-        with store.open_db(path) as old:
-            old.conn.execute(
-                "INSERT INTO usage_rows (profile, id, ctime, fen, yufen) VALUES"
-                " ('demo', 1, 0, '9', '100'), ('demo', 2, 1, '10.5', '89.5')"
-            )
+    with old_db(path, 2) as old:
+        old.conn.execute(
+            "INSERT INTO usage_rows (profile, id, ctime, fen, yufen) VALUES"
+            " ('demo', 1, 0, '9', '100'), ('demo', 2, 1, '10.5', '89.5')"
+        )
     with store.open_db(path) as db:
         by_credits = window(db, P, RowQuery().sorted_by("credits", True), 0, 5)
         assert [s.row.fen for s in by_credits] == [Decimal("10.5"), Decimal(9)]  # not as text

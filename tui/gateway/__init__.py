@@ -6,8 +6,9 @@ not import httpx2 and asyncio, which keeps commands that never reach a gateway f
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 if TYPE_CHECKING:
     from .client import Gateway
@@ -82,17 +83,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for module in ("errors", "secret", "types", "client"):  # the light ones first
-        found = import_module(f".{module}", __name__)
-        if hasattr(found, name):
-            value = getattr(found, name)
-            globals()[name] = value  # later look-ups skip this function
-            return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(
+    __name__, __all__, ("errors", "secret", "types", "client"), globals()  # light ones first
+)

@@ -7,8 +7,9 @@ The names below are loaded on first use (PEP 562): a command that needs one tabl
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 if TYPE_CHECKING:
     from .conversations import (
@@ -150,23 +151,11 @@ __all__ = [
     "usage_totals",
 ]
 
-_MODULES = (  # searched in this order; the light ones first
-    "errors", "db", "readings", "records", "drafts", "conversations", "transcript",
-    "writer", "usage", "usage_stats", "fulltext", "forks", "export",
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    __all__,
+    # the light ones first
+    ("errors", "db", "readings", "records", "drafts", "conversations", "transcript", "writer",
+     "usage", "usage_stats", "fulltext", "forks", "export"),
+    globals(),
 )  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    for module in _MODULES:
-        found = import_module(f".{module}", __name__)
-        if hasattr(found, name):
-            value = getattr(found, name)
-            globals()[name] = value  # later look-ups skip this function
-            return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
