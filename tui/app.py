@@ -194,6 +194,12 @@ class TokenDeck(App[int]):
         self.load_styles()
         super()._load_screen_css(screen)
 
+    def on_ready(self) -> None:
+        """The first frame is out."""
+        from .gcfreeze import resume_after_start
+
+        resume_after_start()
+
     def on_mount(self) -> None:
         self.call_after_refresh(self.load_styles)  # after the first frame
         if self._theme_problems:

@@ -6,6 +6,9 @@ import argparse
 
 
 def run_app(args: argparse.Namespace) -> int:
+    from .gcfreeze import pause_for_start, resume_after_start
+
+    pause_for_start()  # until the first frame (TokenDeck.on_ready)
     from .config import ConfigError, load
     from .runtime import start_demo_early, stop_demo_early
 
@@ -25,4 +28,5 @@ def run_app(args: argparse.Namespace) -> int:
 
         return run(config_path=args.config, profile=args.profile)
     finally:
+        resume_after_start()  # when it never got to a first frame
         stop_demo_early()

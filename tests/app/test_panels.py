@@ -7,13 +7,15 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Label, Static
 
-from tests.helpers import make_app, wait_for
+from tests.helpers import make_app, screen_text, wait_for
 from tui.conversation import Status
 from tui.demo import DemoGateway, Fault
+from tui.screens.main import MainScreen
 from tui.textfmt import number
 from tui.widgets.chat import ChatPanel
 from tui.widgets.chat.message import MessageItem
 from tui.widgets.chat.transcript import Transcript
+from tui.widgets.tabbar import PanelTabs
 
 
 def chat_panel(app: object) -> ChatPanel:
@@ -95,7 +97,7 @@ async def test_pick_a_model_from_the_list_and_see_it_in_the_header(
         assert app.model == "gpt-4o-mini"
         header = str(app.screen.query_one("#model", Label).render())
         assert "gpt-4o-mini" in header
-        assert app.screen.query_one("TabbedContent").active == "chat"
+        assert isinstance(app.screen, MainScreen) and app.screen.active_panel == "chat"
         assert chat_panel(app).settings.model == "gpt-4o-mini"
 
 
@@ -258,3 +260,19 @@ async def test_an_answer_shows_the_credits_its_log_row_charged(
         assert answer.credits == Decimal(row["fen"]) and not answer.credits_estimated
         meta = shown_messages(app)[-1].meta
         assert f"{row['fen']} credits" in meta
+
+
+async def test_a_click_on_a_panel_title_shows_that_panel(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat_panel(app).conversation is not None)
+        starts = {name: start for name, start, _end in app.screen.query_one(PanelTabs).spans()}
+        await pilot.click(PanelTabs, offset=(starts["balance"] + 2, 0))
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: screen.active_panel == "balance")
+        await wait_for(pilot, lambda: "Credit left" in screen_text(app))
+        assert not chat_panel(app).display
+        await pilot.click(PanelTabs, offset=(starts["chat"], 0))
+        await wait_for(pilot, lambda: app.focused is chat_panel(app).query_one("#prompt"))
+        assert screen.query_one("#balance-panel").display is False

@@ -50,6 +50,7 @@ def ready(self, event):
     if getattr(sys, "_reported", False):
         return
     sys._reported = True
+    import gc
     from tui import cjkwrap
     from tui.widgets.chat.transcript import Transcript
     chat = self.screen.query_one("#chat-panel")
@@ -61,9 +62,17 @@ def ready(self, event):
         "hint": self.screen.query_one(Transcript).hint,
         "settings": str(chat.query_one("#chat-settings").render()),
         "demo_url_read": self._demo_url is not None,
+        "widgets": sorted({type(w).__name__ for w in self.screen.walk_children()}),
+        "painted": ["".join(s.text for s in line)
+                    for line in self.screen._compositor.render_strips()],
     }
-    print(json.dumps(report), file=sys.__stderr__, flush=True)
-    self.exit()
+
+    def after():
+        report["collector_on_after"] = gc.isenabled()
+        print(json.dumps(report), file=sys.__stderr__, flush=True)
+        self.exit()
+
+    self.call_after_refresh(after)
 
 run = App.run
 App.run = lambda self, *a, **k: run(self, *a, **{**k, "headless": True, "size": (120, 40)})
@@ -111,5 +120,17 @@ def test_the_first_frame_loads_only_what_it_shows(tmp_path: Path) -> None:
     styles = {Path(p).name for p in report["styles"] if p.endswith(".tcss")}
     assert styles == {"app.tcss", "main.tcss", "status.tcss", "chat.tcss", "preview.tcss"}
     assert report["cjk_compiled"] == 0  # no wide character shown yet: no CJK pattern built
+    # The first frame is the first screen, laid out for its size: the hint in lines as wide
+    # as the transcript, the chat's title underlined; the (empty) conversation list comes
+    # with the conversations, after the first frame.
+    painted = report["painted"]
+    assert any(
+        line.rstrip().endswith("Ctrl+J inserts a newline, Esc stops an") for line in painted
+    )
+    assert "Chat (F2)  Models (F3)  Usage (F4)  Balance (F5)" in painted[1]
+    assert painted[2].startswith("╸━━━━━━━━━╺━")  # under "Chat (F2)"
+    assert "OptionList" not in report["widgets"]
+    # The cyclic garbage collector, paused while the app starts, runs again after it.
+    assert report["collector_on_after"]
     # The demo gateway's child may still be starting: nothing before the first frame waits.
     assert not report["demo_url_read"]

@@ -10,13 +10,13 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import TabbedContent, TabPane
 
 from ..i18n import _
 from ..messages import AnswerFinished, ModelChosen
 from ..widgets.chat import ChatPanel
 from ..widgets.footer import SteadyFooter
 from ..widgets.status import StatusBar
+from ..widgets.tabbar import PanelTabs
 
 PANELS = ("chat", "models", "usage", "balance")
 # The panels not shown at start are imported and mounted when first shown (a faster start).
@@ -27,6 +27,11 @@ LATER = {
 }
 
 
+def titles() -> list[tuple[str, str]]:
+    return [("chat", _("Chat (F2)")), ("models", _("Models (F3)")),
+            ("usage", _("Usage (F4)")), ("balance", _("Balance (F5)"))]  # fmt: skip
+
+
 class MainScreen(Screen[None]):
     AUTO_FOCUS = None  # each panel focuses its own widget when shown
 
@@ -35,17 +40,26 @@ class MainScreen(Screen[None]):
         self._held: list[events.Key] = []  # typed while a panel is being shown, for it
         self._switching = False  # between a panel key and the focus on the new panel
         yield StatusBar()
-        with TabbedContent(initial="chat", id="panels"):
-            with TabPane(_("Chat (F2)"), id="chat"):
-                yield ChatPanel(id="chat-panel")
-            yield TabPane(_("Models (F3)"), id="models")
-            yield TabPane(_("Usage (F4)"), id="usage")
-            yield TabPane(_("Balance (F5)"), id="balance")
+        yield PanelTabs(titles(), "chat", id="panel-tabs")
+        # The panels sit one above the other, only the active one displayed.
+        yield ChatPanel(id="chat-panel", classes="panel")
         yield SteadyFooter()
+
+    def on_mount(self) -> None:
+        self._focus_panel(self.active_panel)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        if self.app.screen is not self:
+            # Under another screen (the language switch) this one is drawn as its background
+            # from its last layout, which still holds the widgets just removed: lay it out now.
+            self._refresh_layout()
+        if self.app.screen is self:  # a screen on top keeps the focus (the language switch)
+            self._focus_panel(self.active_panel)
 
     @property
     def active_panel(self) -> str:
-        return self.query_one(TabbedContent).active
+        return self.query_one(PanelTabs).active
 
     def panel(self, name: str) -> Widget:
         """The panel's widget; mounted now if it was not shown yet (its children follow)."""
@@ -54,8 +68,11 @@ class MainScreen(Screen[None]):
             return found.first()
         module, cls = LATER[name]
         self.app.load_styles()  # type: ignore[attr-defined]
-        widget: Widget = getattr(import_module(module, __package__), cls)(id=f"{name}-panel")
-        self._mounting[name] = self.query_one(f"TabPane#{name}", TabPane).mount(widget)
+        widget: Widget = getattr(import_module(module, __package__), cls)(
+            id=f"{name}-panel", classes="panel"
+        )
+        widget.display = name == self.active_panel
+        self._mounting[name] = self.mount(widget, before=self.query_one(SteadyFooter))
         return widget
 
     def panel_ready(self, name: str) -> AwaitComplete:
@@ -71,28 +88,22 @@ class MainScreen(Screen[None]):
         return AwaitComplete(ready())
 
     def current_panel_title(self) -> str:
-        tabs = self.query_one(TabbedContent)
-        pane = tabs.active_pane
-        return str(pane._title) if pane is not None else ""
+        return self.query_one(PanelTabs).title(self.active_panel)
 
     def show_panel(self, name: str) -> None:
-        self.panel(name)
-        tabs = self.query_one(TabbedContent)
-        if tabs.active != name:
-            # Not even for a moment may a widget of the pane about to be hidden keep the focus
-            # (hidden, it hands it to a neighbour there, and that pane is shown again).
-            self.set_focus(None)
-            self._switching = True
-            tabs.active = name
-        else:
+        shown = self.panel(name)
+        tabs = self.query_one(PanelTabs)
+        if tabs.active == name:
             self._focus_panel(name)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        name = event.pane.id or "chat"
-        self.panel(name)
+            return
+        # Not even for a moment may a widget of the panel about to be hidden keep the focus
+        # (hidden, Textual would hand it to a neighbour there).
+        self.set_focus(None)
+        tabs.active = name
+        for widget in self.query(".panel"):
+            widget.display = widget is shown
         if name not in self._mounting:  # shown before (or composed with the screen)
             self._focus_panel(name)
-            self._replay_held()
             return
 
         async def when_mounted() -> None:
@@ -100,11 +111,12 @@ class MainScreen(Screen[None]):
             self._focus_panel(name)
             self._replay_held()
 
-        # Meanwhile no widget of the pane just hidden keeps the focus: Textual would move it
-        # to a neighbour there, and that pane would be shown again.
-        self.set_focus(None)
-        self._switching = True
+        self._switching = True  # keys typed meanwhile are held for the panel
         self.call_next(when_mounted)
+
+    def on_panel_tabs_clicked(self, event: PanelTabs.Clicked) -> None:
+        event.stop()
+        self.show_panel(event.name)
 
     def on_key(self, event: events.Key) -> None:
         """A key that reaches the screen while a panel is being shown (nothing has the focus

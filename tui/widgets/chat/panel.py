@@ -543,7 +543,7 @@ class ChatPanel(Vertical):
         sidebar.toggle_class("-shown")
         if sidebar.has_class("-shown"):
             self.refresh_list()
-            sidebar.query_one("OptionList").focus()
+            sidebar.options.focus()
         else:
             self.query_one(PromptInput).focus()
 

@@ -53,13 +53,24 @@ class ConversationList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(_("Conversations (Ctrl+L)"), classes="sidebar-title", markup=False)
-        yield OptionList(id="conversation-options")
+        # The list itself comes with the first conversations shown (the first frame has none
+        # to show: no need to style and draw an empty list at start).
+
+    @property
+    def options(self) -> OptionList:
+        """The list of conversations; mounted now if it was not there yet."""
+        for options in self.query(OptionList):
+            return options
+        options = OptionList(id="conversation-options")
+        if self.is_attached:  # not while the app closes
+            self.mount(options)
+        return options
 
     def show(
         self, summaries: list[ConversationSummary], current: int | None, now: datetime
     ) -> None:
         self.summaries = summaries
-        options = self.query_one(OptionList)
+        options = self.options
         highlighted = options.highlighted
         options.set_options(self._option(s, now) for s in summaries)
         ids = [s.id for s in summaries]
@@ -83,7 +94,7 @@ class ConversationList(Vertical):
         return Option(text, id=str(summary.id))
 
     def _selected(self) -> ConversationSummary | None:
-        index = self.query_one(OptionList).highlighted
+        index = self.options.highlighted
         if index is None or index >= len(self.summaries):
             return None
         return self.summaries[index]

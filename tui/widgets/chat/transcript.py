@@ -414,11 +414,11 @@ class Transcript(ScrollView, can_focus=True):
     def _hint_line(self, line: int, full: int) -> Strip:
         base = self._base
         part = self._hint_part
-        if part.strips is None or part.width != self._width:
+        width = self._content_width  # the first frame comes before the flush after layout
+        if part.strips is None or part.width != width:
             style = self.get_component_rich_style("transcript--hint", partial=True)
-            part.strips = render_part(part, "", style, self._styles(), self.app.console,
-                                      self._width)  # fmt: skip
-            part.width = self._width
+            part.strips = render_part(part, "", style, self._styles(), self.app.console, width)
+            part.width = width
         if line >= len(part.strips):
             return Strip.blank(full, base)
         return Strip([Segment(" "), *part.strips[line]]).extend_cell_length(full).apply_style(base)
