@@ -67,6 +67,17 @@ def ready(self, event):
                     for line in self.screen._compositor.render_strips()],
     }
 
+    def styles():
+        return {
+            f"{node!r} {id(node)}": repr((node._css_styles.get_rules(), node.rich_style, {
+                name: c.get_rules() for name, c in node._component_styles.items()}))
+            for node in self.screen.walk_children(with_self=True)
+        }
+
+    shown = styles()
+    self.stylesheet.update_nodes(self.screen.walk_children(with_self=True), animate=False)
+    report["restyled_differently"] = [k for k, v in styles().items() if shown.get(k) != v]
+
     def after():
         report["collector_on_after"] = gc.isenabled()
         print(json.dumps(report), file=sys.__stderr__, flush=True)
@@ -130,6 +141,9 @@ def test_the_first_frame_loads_only_what_it_shows(tmp_path: Path) -> None:
     assert "Chat (F2)  Models (F3)  Usage (F4)  Balance (F5)" in painted[1]
     assert painted[2].startswith("╸━━━━━━━━━╺━")  # under "Chat (F2)"
     assert "OptionList" not in report["widgets"]
+    # Styled once as they were mounted (not again as the screen is first shown): as styled as
+    # all of them styled afresh.
+    assert report["restyled_differently"] == []
     # The cyclic garbage collector, paused while the app starts, runs again after it.
     assert report["collector_on_after"]
     # The demo gateway's child may still be starting: nothing before the first frame waits.
