@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from tests.helpers import make_app, screen_text, wait_for
 from tui.conversation import Status
@@ -15,6 +15,7 @@ from tui.textfmt import number
 from tui.widgets.chat import ChatPanel
 from tui.widgets.chat.message import MessageItem
 from tui.widgets.chat.transcript import Transcript
+from tui.widgets.status import StatusBar
 from tui.widgets.tabbar import PanelTabs
 
 
@@ -95,8 +96,8 @@ async def test_pick_a_model_from_the_list_and_see_it_in_the_header(
         await wait_for(pilot, lambda: table.row_count == 2)
         await pilot.press("enter")
         assert app.model == "gpt-4o-mini"
-        header = str(app.screen.query_one("#model", Label).render())
-        assert "gpt-4o-mini" in header
+        assert "gpt-4o-mini" in app.screen.query_one(StatusBar).text("model")
+        assert "model gpt-4o-mini" in screen_text(app).splitlines()[0]
         assert isinstance(app.screen, MainScreen) and app.screen.active_panel == "chat"
         assert chat_panel(app).settings.model == "gpt-4o-mini"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
 from tui.app import TokenDeck
@@ -26,6 +26,7 @@ from tui.money import Rate, credits_text
 from tui.runtime import DEMO_URL_ENV, spec_for
 from tui.textfmt import number
 from tui.usage_export import LOG_FIELDS
+from tui.widgets.status import StatusBar
 from tui.widgets.usage import UsagePanel
 from tui.widgets.usage.table import WindowTable
 
@@ -302,11 +303,12 @@ async def test_the_header_warns_over_a_budget_and_below_the_low_balance(
 ) -> None:
     app = budget_app(demo, tmp_path, daily_budget=Decimal(10), low_balance=Decimal(10**9))
     async with app.run_test(size=(120, 40)) as pilot:
-        warning = app.screen.query_one("#budget-warning", Label)
+        status = app.screen.query_one(StatusBar)
         await wait_for(pilot, lambda: app.balance is not None)
-        assert "low balance" in str(warning.render()) and warning.display
+        assert "low balance" in status.text("warning")
+        assert "low balance" in screen_text(app).splitlines()[0]
         await open_usage(pilot)  # the cache now holds today's rows
-        await wait_for(pilot, lambda: "over daily budget" in str(warning.render()))
+        await wait_for(pilot, lambda: "over daily budget" in status.text("warning"))
         await pilot.press("5")
         assert "over the daily budget" in text_of(app, "#usage-figures")
         await pilot.press("f5", "r")
@@ -316,7 +318,7 @@ async def test_the_header_warns_over_a_budget_and_below_the_low_balance(
     async with calm.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: calm.balance is not None)
         await open_usage(pilot)
-        assert not calm.screen.query_one("#budget-warning", Label).display
+        assert not calm.screen.query_one(StatusBar).text("warning")
 
 
 async def test_money_is_shown_beside_credits_when_the_profile_says_what_they_are_worth(

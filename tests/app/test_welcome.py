@@ -15,6 +15,7 @@ from tui.config import load
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, DemoGateway
 from tui.runtime import spec_for
 from tui.widgets.chat import ChatPanel
+from tui.widgets.status import StatusBar
 
 
 def first_start(demo: DemoGateway, tmp: Path) -> TokenDeck:
@@ -74,7 +75,7 @@ async def test_add_a_key_checks_it_saves_it_and_chats(demo: DemoGateway, tmp_pat
         assert saved.default_profile == "opencodex"
         assert saved.profiles["opencodex"].base_url == demo.opencodex_base
         await wait_for(pilot, lambda: app.profile.name == "opencodex" and not app.demo)
-        assert not app.screen.query("#demo-badge")
+        assert not app.screen.query_one(StatusBar).text("demo")
         panel = app.screen.query_one(ChatPanel)
         await wait_for(pilot, lambda: panel.conversation is not None)
         await pilot.press(*"hello from my own key", "enter")
