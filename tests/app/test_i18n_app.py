@@ -12,7 +12,7 @@ from tui.i18n import current_language, set_language
 from tui.textfmt import cell_len
 
 PANEL_WORDS = {
-    "chat": ["对话 (F2)", "发送", "换行"],
+    "chat": ["对话 (F2)", "发送", "搜索"],
     "models": ["模型", "所有者", "上下文"],
     "usage": ["用量 (F4)"],
     "balance": ["剩余积分", "余额格式"],

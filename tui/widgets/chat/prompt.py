@@ -20,7 +20,8 @@ class PromptInput(TextArea):
 
     BINDINGS = [
         Binding("enter", "submit", _("Send"), id="chat.send"),
-        Binding("ctrl+j", "newline", _("Newline"), id="chat.newline"),
+        # in the help (F1) and the chat hint, not the footer: at 80 columns it pushed "Search" off
+        Binding("ctrl+j", "newline", _("Newline"), id="chat.newline", show=False),
     ]
 
     @dataclass
