@@ -11,10 +11,12 @@ from tests.helpers import make_app, screen_text, wait_for
 from tui.conversation import Status
 from tui.demo import DemoGateway, Fault
 from tui.screens.main import MainScreen
+from tui.screens.params import ParamsScreen
 from tui.textfmt import number
 from tui.widgets.chat import ChatPanel
 from tui.widgets.chat.message import MessageItem
 from tui.widgets.chat.transcript import Transcript
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.status import StatusBar
 from tui.widgets.tabbar import PanelTabs
 
@@ -277,3 +279,16 @@ async def test_a_click_on_a_panel_title_shows_that_panel(demo: DemoGateway, tmp_
         await pilot.click(PanelTabs, offset=(starts["chat"], 0))
         await wait_for(pilot, lambda: app.focused is chat_panel(app).query_one("#prompt"))
         assert screen.query_one("#balance-panel").display is False
+
+
+async def test_a_click_on_a_footer_key_presses_it(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: chat_panel(app).conversation is not None)
+        footer = app.screen.query_one(SteadyFooter)
+        await wait_for(pilot, lambda: "^o Params" in footer.text())
+        line = screen_text(app).splitlines()[-1]
+        assert "^o Params" in line and "^p palette" in line
+        start = next(s for key, s, _e in footer._spans() if key.description == "Params")
+        await pilot.click(SteadyFooter, offset=(start + 1, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, ParamsScreen))
