@@ -78,8 +78,8 @@ def test_status_answers_from_the_cache_without_the_gateway(isolated_env: Path) -
     record = json.loads(tokendeck("status", "--json", "--config", str(config)).stdout)
     assert record["profile"] == "oc" and record["balance"] == balance
     assert record["refreshing"] is False and record["age"] < 60
-    fmt = tokendeck("status", "--format", "{profile}={balance}", "--config", str(config))
-    assert fmt.stdout.strip() == f"oc={balance:,}"
+    fmt = tokendeck("status", "--format", "{profile}={balance} {basis}", "--config", str(config))
+    assert fmt.stdout.strip() == f"oc={balance:,} log"
     bad = tokendeck("status", "--format", "{nope}", "--config", str(config))
     assert bad.returncode == 2 and "nope" in bad.stderr
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..profile_figures import Figures
 
 MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
-FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "age")
+FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
 clock = Clock()  # when a refresh reads the balance (tests put a FrozenClock here)
 
 
@@ -91,6 +91,7 @@ def _values(name: str, found: Figures | None, age: float | None) -> dict[str, st
         "today": _amount(found.today, places if estimated else None),
         "burn": _amount(found.burn, places if estimated else 0),
         "days_left": _amount(found.days_left, 1),
+        "basis": found.basis or "?",  # log (exact) or balance (estimated from readings)
         "age": "?" if age is None else f"{age:.0f}s",
     }
 
