@@ -17,6 +17,12 @@ CREDITS = "credits"
 Number = Decimal | int
 
 
+def unit_places(unit: str) -> int | None:
+    """Decimal places an amount in `unit` is shown with: cents for USD and CNY, the number's
+    own otherwise (credits are whole)."""
+    return 2 if unit in ("USD", "CNY") else None
+
+
 def unit_label(unit: str) -> str:
     """A unit as the reader says it: the gateway's "credits" in their language, a currency
     or a unit a profile names as written."""

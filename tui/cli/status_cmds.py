@@ -82,7 +82,9 @@ def _amount(value: Decimal | None, places: int | None = None) -> str:
 def _values(name: str, found: Figures | None, age: float | None) -> dict[str, str]:
     if found is None:
         return {f: "?" for f in FIELDS} | {"profile": name}
-    places = 2 if found.unit in ("USD", "CNY") else None
+    from ..money import unit_places
+
+    places = unit_places(found.unit)
     estimated = found.basis == "balance"  # in the balance's unit, not the log's credits
     return {
         "profile": name,

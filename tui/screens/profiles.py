@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..config import ConfigError, Profile
 from ..i18n import _
-from ..money import unit_label
+from ..money import unit_label, unit_places
 from ..profile_figures import Figures, fetch_figures
 from ..textfmt import number
 
@@ -233,9 +233,8 @@ def _balance(found: Figures) -> str:
         return _("unlimited")
     if found.balance is None:
         return _("error") if found.error else "—"
-    places = 2 if found.unit in ("USD", "CNY") else None
     return _("{amount} {unit}").format(
-        amount=number(found.balance, places), unit=unit_label(found.unit)
+        amount=number(found.balance, unit_places(found.unit)), unit=unit_label(found.unit)
     )
 
 
@@ -243,7 +242,7 @@ def _spending(found: Figures) -> dict[str, str]:
     """The today/burn/days cells: exact from the usage log; from balance readings (no log)
     in the balance's unit and marked ≈."""
     estimated = found.basis == "balance"
-    money = 2 if estimated and found.unit in ("USD", "CNY") else None
+    money = unit_places(found.unit) if estimated else None
     values = {
         "today": number(found.today, money) if found.today is not None else None,
         "burn": number(found.burn, 0 if money is None else money)

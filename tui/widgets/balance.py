@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from ..gateway import Balance
 from ..i18n import _
+from ..money import unit_places
 from ..textfmt import number
 from .money import unit_name
 
@@ -63,8 +64,7 @@ class BalancePanel(VerticalScroll, can_focus=True):
         elif balance.remaining is None:
             amount.update(_("Unknown"))
         else:
-            places = 2 if balance.unit in ("USD", "CNY") else None
-            amount.update(f"{number(balance.remaining, places)} {unit}")
+            amount.update(f"{number(balance.remaining, unit_places(balance.unit))} {unit}")
         low = deck.is_low(balance)
         amount.set_class(low, "low")
         threshold = deck.low_threshold
@@ -117,7 +117,7 @@ class BalancePanel(VerticalScroll, can_focus=True):
             found = from_store(db, deck.profile.name, deck.clock.now(), balance)
         except StoreError:
             return []
-        places = 2 if balance.unit in ("USD", "CNY") else None
+        places = unit_places(balance.unit)
         lines = []
         if found.today is not None:
             lines.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..gateway import Balance
 from ..i18n import _
-from ..money import unit_label
+from ..money import unit_label, unit_places
 from ..textfmt import number
 
 
@@ -18,6 +18,6 @@ def balance_text(balance: Balance, unit: str | None = None) -> str:
     if balance.remaining is None:
         return _("balance unknown")
     return _("balance {amount} {unit}").format(
-        amount=number(balance.remaining, 2 if balance.unit in ("USD", "CNY") else None),
+        amount=number(balance.remaining, unit_places(balance.unit)),
         unit=unit_name(balance, unit),
     )
