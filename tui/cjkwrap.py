@@ -22,10 +22,9 @@ import re
 from functools import cache
 from typing import Any
 
-_WIDE = (
-    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
-    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-)
+from .textfmt import EAST_ASIAN_WIDE
+
+_WIDE = EAST_ASIAN_WIDE
 _CLOSE = "、。，．：；！？）》」』】〕〉”’…"
 _OPEN = "（《「『【〔〈“‘"
 _UNIT = rf"[{_OPEN}]*[{_WIDE}][{_CLOSE}]*|[^\s{_WIDE}]+[{_CLOSE}]*"

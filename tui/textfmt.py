@@ -21,12 +21,17 @@ def cell_len(text: str) -> int:
     return rich_cell_len(text)
 
 
-# East Asian wide characters and the common emoji: two cells each (what `rich.cells` says for
-# them). Compiled on first non-ASCII text (a few ms).
-_WIDE = (
+# East Asian wide characters (Hangul jamo, CJK, kana, Hangul syllables, full-width forms): a
+# regular-expression class, shared with the line breaking of tui.cjkwrap.
+EAST_ASIAN_WIDE = (
     "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
     "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-    "\U0001f300-\U0001f64f\U0001f680-\U0001f6ff\U0001f900-\U0001f9ff\U0001fa70-\U0001faff"
+)
+# Those and the common emoji: two cells each (what `rich.cells` says for them). Compiled on
+# first non-ASCII text (a few ms).
+_WIDE = (
+    EAST_ASIAN_WIDE
+    + "\U0001f300-\U0001f64f\U0001f680-\U0001f6ff\U0001f900-\U0001f9ff\U0001fa70-\U0001faff"
     "\U00020000-\U0003fffd"
 )
 
