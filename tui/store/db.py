@@ -17,7 +17,6 @@ from . import schema
 from .errors import Problem, StoreError, corrupt, read_only, translate
 
 FILENAME = "tokendeck.db"
-_HEADER = b"SQLite format 3\x00"
 
 
 class Database:
@@ -108,7 +107,6 @@ def open_db(
     elif not path.exists():
         message = _("There is no history database at {path} yet.")
         raise StoreError(message.format(path=path), Problem.MISSING)
-    _check_header(path)
     conn = _connect(path, read_only, busy_timeout)
     try:
         db = Database(conn, path, read_only=read_only)
@@ -146,22 +144,6 @@ def _prepare(path: Path) -> bool:
     return False
 
 
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLite may touch it (empty files are new)."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(len(_HEADER))
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        message = _("Cannot read the history database {path} ({reason}).")
-        raise StoreError(
-            message.format(path=path, reason=exc.strerror or exc), Problem.UNAVAILABLE
-        ) from exc
-    if head and head != _HEADER:
-        raise corrupt(path, _("not an SQLite file"))
-
-
 def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connection:
     uri = "file:" + quote(str(path.absolute()))
     modes = ["?mode=ro", "?mode=ro&immutable=1"] if read_only else ["?mode=rwc"]
@@ -170,7 +152,12 @@ def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connec
         conn.row_factory = sqlite3.Row
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads page 1
+            # Reading page 1 is the header check: SQLite refuses a file that is not a
+            # database (NOTADB) without writing to it. The database files are never opened
+            # outside SQLite: closing any descriptor of the file drops every POSIX lock this
+            # process holds on it, and another process then checkpoints and deletes the WAL
+            # that this process's connections still write into (the history since is lost).
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
         except sqlite3.Error as exc:
             conn.close()

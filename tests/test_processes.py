@@ -1,0 +1,94 @@
+"""Several tokendeck processes on one history database, each a real child process: none may
+make another lose what it writes (a WAL deleted under a live connection), and two usage syncs
+of one profile never run at once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tui.demo import DemoGateway
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A process that keeps two connections open, as the app does (its own and a reader thread's,
+# or a usage sync's writer): it writes, waits for a line on stdin, writes again and exits.
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from tui.conversation import Settings
+    from tui.store import add_message, create_conversation, open_db
+    first = open_db()
+    cid = create_conversation(first, Settings(model="m"), "demo")
+    add_message(first, cid, "user", "before the others")
+    second = open_db(recover=False)
+    add_message(second, cid, "assistant", "from the second connection")
+    print("READY", flush=True)
+    sys.stdin.readline()
+    add_message(first, cid, "user", "after the others")
+    second.close()
+    first.close()
+    print("DONE", flush=True)
+    """
+)
+
+
+def tokendeck(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=ROOT,
+        env=env, timeout=120, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def deleted_db_files(pid: int) -> list[str]:
+    """The history-database files process `pid` holds open that no longer have a name."""
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if "tokendeck.db" in target and target.endswith("(deleted)"):
+            found.append(target)
+    return found
+
+
+def test_other_processes_never_delete_the_wal_a_live_process_writes_into(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "TOKENDECK_DATA_DIR": str(data), "TOKENDECK_DEMO_URL": demo.url}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        line = holder.stdout.readline()
+        assert line.startswith("READY"), holder.stderr.read() if holder.stderr else line
+        wal = data / "tokendeck.db-wal"
+        inode = wal.stat().st_ino
+        for args in (["logs", "sync"], ["status", "--refresh"], ["history"], ["balance"]):
+            done = tokendeck(*args, env=env)
+            assert done.returncode == 0, (args, done.stderr)
+            # each of them closed its connection last: it must have seen the holder's locks
+            assert wal.exists() and wal.stat().st_ino == inode, args
+            assert deleted_db_files(holder.pid) == [], args
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().startswith("DONE")
+        holder.wait(timeout=30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    conn = sqlite3.connect(data / "tokendeck.db")
+    try:
+        stored = [r[0] for r in conn.execute("SELECT content FROM messages ORDER BY id")]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    assert stored == ["before the others", "from the second connection", "after the others"]
