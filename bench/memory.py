@@ -26,9 +26,9 @@ CHILD = r"""
 import asyncio, json, sys, time
 from pathlib import Path
 from bench._common import rss_mb
-from tui.app import TokenDeck
-from tui.config import Config, demo_profile
-from tui.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
 
 url, tmp, answers = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 

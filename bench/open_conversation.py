@@ -44,9 +44,9 @@ import asyncio, json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from bench._common import rss_mb
-from tui.app import TokenDeck
-from tui.config import Config, demo_profile
-from tui.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
 
 tmp, url, NEW = sys.argv[1], sys.argv[2], sys.argv[5]
 size, top = int(sys.argv[3]), sys.argv[4] == "top"

@@ -55,9 +55,9 @@ demo.stop()
 CHILD = r"""
 import asyncio, json, os, sys, time
 from pathlib import Path
-from tui.app import TokenDeck
-from tui.config import Config, demo_profile
-from tui.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
 
 url, tmp = sys.argv[1], sys.argv[2]
 

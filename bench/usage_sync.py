@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import report, url_child  # noqa: E402
 from tui.demo import DEMO_KEY, DemoGateway  # noqa: E402
 from tui.gateway import Gateway, GatewaySpec, Secret  # noqa: E402
+from tui.spend.usage_sync import CONCURRENCY, sync_usage  # noqa: E402
 from tui.store import open_db  # noqa: E402
-from tui.usage_sync import CONCURRENCY, sync_usage  # noqa: E402
 
 SERVER = """
 import sys, time

@@ -56,10 +56,10 @@ CHILD = r"""
 import asyncio, json, os, sys, time
 from pathlib import Path
 from bench._common import rss_mb
-from tui.app import TokenDeck
-from tui.config import Config, demo_profile
+from tui.ui.app import TokenDeck
+from tui.profiles.config import Config, demo_profile
 from tui.demo import DemoGateway
-from tui.runtime import spec_for
+from tui.profiles.runtime import spec_for
 
 n = int(sys.argv[2])
 

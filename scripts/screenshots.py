@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 
 from tests.helpers import DEMO_NOW, ENV_DROP, PANEL_SCENES, make_app  # noqa: E402
+from tui.base.i18n import set_language  # noqa: E402
 from tui.demo import DemoGateway  # noqa: E402
-from tui.i18n import set_language  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (120, 40)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ENV_DROP
-from tui.i18n import set_language
+from tui.base.i18n import set_language
 
 
 @pytest.fixture(autouse=True)

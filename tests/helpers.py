@@ -10,12 +10,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import Config, demo_profile
+from tui.base.clock import FrozenClock
 from tui.demo import DemoGateway
 from tui.gateway.secret import Secret
-from tui.runtime import spec_for
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
 
 FIXED_NOW = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)
 DEMO_NOW = 1_763_900_000.0  # the demo gateway's fixed clock for seeded history

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_app, wait_for
-from tui.conversation import Settings, Status
+from tui.chat.conversation import Settings, Status
 from tui.demo import DemoGateway
 from tui.store import add_message, create_conversation, open_db
-from tui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat import ChatPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,9 +36,9 @@ CHILD = textwrap.dedent(
     """
     import asyncio, json, os, resource, signal, sys
     from pathlib import Path
-    from tui.app import TokenDeck
-    from tui.config import Config, demo_profile
-    from tui.runtime import spec_for
+    from tui.ui.app import TokenDeck
+    from tui.profiles.config import Config, demo_profile
+    from tui.profiles.runtime import spec_for
     from tui.store import list_conversations, messages, open_db
 
     def fill(folder, how):

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOLDER = textwrap.dedent(
     """
     import sys
-    from tui.conversation import Settings
+    from tui.chat.conversation import Settings
     from tui.store import add_message, create_conversation, open_db
     first = open_db()
     cid = create_conversation(first, Settings(model="m"), "demo")

@@ -31,7 +31,7 @@ def test_mypy() -> None:
     "modules",
     [
         "tui.gateway",
-        "tui.config, tui.runtime, tui.demo",
+        "tui.profiles.config, tui.profiles.runtime, tui.demo",
         "tui.cli.run, tui.cli.gateway_cmds, tui.cli.config_cmds",
     ],
 )

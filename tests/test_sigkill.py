@@ -11,20 +11,20 @@ import textwrap
 from pathlib import Path
 
 from tests.helpers import make_app, wait_for
-from tui.conversation import Status
+from tui.chat.conversation import Status
 from tui.demo import DemoGateway, Fault
 from tui.store import MessageStatus, list_conversations, messages, open_db
 from tui.store.drafts import draft_key, load_draft
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.transcript import Transcript
 
 CHILD = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from tui.app import TokenDeck
-    from tui.config import Config, demo_profile
-    from tui.runtime import spec_for
+    from tui.ui.app import TokenDeck
+    from tui.profiles.config import Config, demo_profile
+    from tui.profiles.runtime import spec_for
 
     async def main(url, tmp):
         profile = demo_profile()

@@ -99,7 +99,7 @@ def _get_models(url: str) -> list[str]:
 
 
 def test_the_apps_early_demo_child_serves_and_ends_with_the_handle() -> None:
-    from tui.runtime import DemoHandle, start_demo_early
+    from tui.profiles.runtime import DemoHandle, start_demo_early
 
     start_demo_early()
     with DemoHandle() as handle:
@@ -111,7 +111,7 @@ def test_the_apps_early_demo_child_serves_and_ends_with_the_handle() -> None:
 
 PARENT = """
 import os, sys
-from tui.runtime import DemoHandle, start_demo_early
+from tui.profiles.runtime import DemoHandle, start_demo_early
 start_demo_early()
 handle = DemoHandle().__enter__()
 print(handle.child.pid, handle.url, flush=True)

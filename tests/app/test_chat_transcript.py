@@ -10,10 +10,10 @@ from tui.demo import DemoGateway, Fault
 from tui.demo.answers import big_line_piece, big_pieces
 from tui.store import add_message, create_conversation, messages, open_db
 from tui.store.records import StoredSettings
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.blocks import CHUNK
-from tui.widgets.chat.prompt import PromptInput
-from tui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.blocks import CHUNK
+from tui.ui.widgets.chat.prompt import PromptInput
+from tui.ui.widgets.chat.transcript import Transcript
 
 
 def chat(app: object) -> ChatPanel:

@@ -7,16 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import make_app, screen_text, wait_for
-from tui.context import ANSWER_CAP, message_tokens
+from tui.base.textfmt import number
+from tui.chat.context import ANSWER_CAP, message_tokens
 from tui.demo import DemoGateway
 from tui.demo.catalog import MODEL_BY_ID
 from tui.store import create_conversation, open_db
 from tui.store.records import StoredSettings
 from tui.store.transcript import insert_message
-from tui.textfmt import number
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.preview import CostPreview
-from tui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.preview import CostPreview
+from tui.ui.widgets.chat.transcript import Transcript
 
 LONG = 5_000
 TEXT = "Question {i}: how does this part of the system work, and why is it built that way?"

@@ -8,13 +8,13 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 from tests.helpers import make_app, wait_for
-from tui.conversation import Status
+from tui.base.paths import data_dir
+from tui.chat.conversation import Status
 from tui.demo import DemoGateway
-from tui.paths import data_dir
 from tui.store import add_message, create_conversation, list_conversations, messages, open_db
 from tui.store.records import StoredSettings
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.transcript import Transcript
 
 
 def chat(app: object) -> ChatPanel:

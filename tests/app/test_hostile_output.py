@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers import make_app, screen_text, wait_for
 from tui.demo import DemoGateway, Fault
-from tui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat import ChatPanel
 
 
 async def test_markup_and_escapes_in_an_answer_are_shown_literally(

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import PANEL_SCENES, make_app, screen_text, wait_for
+from tui.base.i18n import current_language, set_language
+from tui.base.textfmt import cell_len
 from tui.demo import DemoGateway
-from tui.i18n import current_language, set_language
-from tui.textfmt import cell_len
 
 PANEL_WORDS = {
     "chat": ["对话 (F2)", "发送", "搜索"],
@@ -77,7 +77,7 @@ async def test_switching_language_from_the_palette_keeps_the_chat_and_draft(
 
 
 async def test_no_switch_while_an_answer_streams(demo: DemoGateway, tmp_path: Path) -> None:
-    from tui.langswitch import switch_language
+    from tui.ui.langswitch import switch_language
 
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -150,7 +150,7 @@ async def test_the_first_start_welcome_and_key_form_are_chinese(
 
 
 def test_class_binding_descriptions_follow_set_language() -> None:
-    from tui.app import TokenDeck
+    from tui.ui.app import TokenDeck
 
     def descriptions() -> set[str]:
         merged = TokenDeck._merged_bindings
@@ -166,8 +166,8 @@ def test_class_binding_descriptions_follow_set_language() -> None:
 def test_descriptions_sharing_one_translation_come_back_as_themselves() -> None:
     # "Range" (usage) and "Where" (help) are both 范围 in Chinese: back in English, the
     # usage panel's key must say Range again, not whichever msgid was translated last.
-    from tui.screens.help import HelpScreen  # noqa: F401  (its "Where" is in the catalog)
-    from tui.widgets.usage.panel import UsagePanel
+    from tui.ui.screens.help import HelpScreen  # noqa: F401  (its "Where" is in the catalog)
+    from tui.ui.widgets.usage.panel import UsagePanel
 
     def description(key: str) -> str:
         merged = UsagePanel._merged_bindings
@@ -176,7 +176,7 @@ def test_descriptions_sharing_one_translation_come_back_as_themselves() -> None:
 
     set_language("zh_CN")
     assert description("t") == "范围"
-    from tui.i18n import _
+    from tui.base.i18n import _
 
     assert _("Where") == "范围"  # the help column's title, translated after the binding
     set_language("en")

@@ -11,9 +11,9 @@ from textual.widgets import Input, Select
 from tests.app.test_profiles import app_for, config_file, open_dashboard
 from tests.app.test_welcome import first_start
 from tests.helpers import DEMO_NOW, screen_text, wait_for
+from tui.base.i18n import current_language
 from tui.demo import DemoGateway
-from tui.i18n import current_language
-from tui.screens.profiles_form import ProfileFormScreen
+from tui.ui.screens.profiles_form import ProfileFormScreen
 
 
 async def switch_to_chinese(pilot: Any, app: Any) -> None:
@@ -92,8 +92,8 @@ def test_a_widget_class_made_after_the_switch_has_translated_keys() -> None:
     them)."""
     from textual.widgets import TextArea
 
-    import tui.langswitch  # noqa: F401  (installs the translation of new classes)
-    from tui.i18n import set_language
+    import tui.ui.langswitch  # noqa: F401  (installs the translation of new classes)
+    from tui.base.i18n import set_language
 
     set_language("zh_CN")
 

@@ -8,17 +8,17 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from tests.helpers import make_app, screen_text, wait_for
-from tui.conversation import Status
+from tui.base.textfmt import number
+from tui.chat.conversation import Status
 from tui.demo import DemoGateway, Fault
-from tui.screens.main import MainScreen
-from tui.screens.params import ParamsScreen
-from tui.textfmt import number
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageItem
-from tui.widgets.chat.transcript import Transcript
-from tui.widgets.footer import SteadyFooter
-from tui.widgets.status import StatusBar
-from tui.widgets.tabbar import PanelTabs
+from tui.ui.screens.main import MainScreen
+from tui.ui.screens.params import ParamsScreen
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.message import MessageItem
+from tui.ui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.footer import SteadyFooter
+from tui.ui.widgets.status import StatusBar
+from tui.ui.widgets.tabbar import PanelTabs
 
 
 def chat_panel(app: object) -> ChatPanel:
@@ -226,7 +226,7 @@ async def test_theme_switch_is_saved(demo: DemoGateway, tmp_path: Path) -> None:
         assert app.theme == "tokendeck-dark"
         app.theme = "tokendeck-light"
         await pilot.pause()
-    from tui.config import load
+    from tui.profiles.config import load
 
     assert load(tmp_path / "config.toml").theme == "tokendeck-light"
 

@@ -15,13 +15,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from tests.helpers import DEMO_NOW, FIXED_NOW, screen_text, wait_for
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import load
+from tui.base.clock import FrozenClock
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, DemoGateway
-from tui.runtime import spec_for
-from tui.screens.profiles import ProfilesScreen
-from tui.screens.profiles_form import NewKeyScreen, ProfileFormScreen
+from tui.profiles.config import load
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.ui.screens.profiles import ProfilesScreen
+from tui.ui.screens.profiles_form import NewKeyScreen, ProfileFormScreen
 
 
 @pytest.fixture

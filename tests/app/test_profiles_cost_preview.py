@@ -10,11 +10,11 @@ from pathlib import Path
 from textual.widgets import Static
 
 from tests.helpers import make_app, wait_for
-from tui.context import message_tokens
+from tui.base.textfmt import number
+from tui.chat.context import message_tokens
 from tui.demo import DemoGateway
 from tui.store import credits_per_token
-from tui.textfmt import number
-from tui.widgets.chat.preview import CostPreview
+from tui.ui.widgets.chat.preview import CostPreview
 
 
 async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ async def test_the_preview_follows_the_prompt(demo: DemoGateway, tmp_path: Path)
         assert db is not None
         rate = credits_per_token(db, "demo", model)
         assert rate is not None
-        # what the next request sends (tui.context): the question, the answer and the prompt
+        # what the next request sends (tui.chat.context): the question, the answer and the prompt
         tokens = sum(map(message_tokens, ["first question", answer.content, prompt]))
         text = str(preview.render())
         assert f"≈ {number(tokens)} tokens" in text

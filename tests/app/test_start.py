@@ -15,11 +15,11 @@ from pathlib import Path
 from textual.color import Color
 
 from tests.helpers import ENV_DROP, FIXED_NOW
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import Config, demo_profile
+from tui.base.clock import FrozenClock
 from tui.demo import DemoGateway
-from tui.runtime import spec_for
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
 
 
 async def test_a_light_theme_from_the_config_is_drawn_from_the_first_frame(
@@ -51,8 +51,8 @@ def ready(self, event):
         return
     sys._reported = True
     import gc
-    from tui import cjkwrap
-    from tui.widgets.chat.transcript import Transcript
+    from tui.ui import cjkwrap
+    from tui.ui.widgets.chat.transcript import Transcript
     chat = self.screen.query_one("#chat-panel")
     report = {
         "modules": sorted(sys.modules),
@@ -99,11 +99,11 @@ DEFERRED = (
     "pygments",
     "sqlite3",  # the store: the latest conversation is read just after the first frame
     "tui.store",
-    "tui.history",
-    "tui.widgets.models",  # panels not shown yet
-    "tui.widgets.usage",
-    "tui.widgets.balance",
-    "tui.screens.welcome",  # pushed after the first frame
+    "tui.chat.history",
+    "tui.ui.widgets.models",  # panels not shown yet
+    "tui.ui.widgets.usage",
+    "tui.ui.widgets.balance",
+    "tui.ui.screens.welcome",  # pushed after the first frame
 )
 
 

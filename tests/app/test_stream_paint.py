@@ -9,13 +9,13 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tests.helpers import make_app, screen_text, wait_for
-from tui.app import TokenDeck
-from tui.conversation import Status, Turn
+from tui.chat.conversation import Status, Turn
 from tui.demo import DemoGateway
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageItem
-from tui.widgets.chat.transcript import Transcript
-from tui.widgets.footer import SteadyFooter
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.message import MessageItem
+from tui.ui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.footer import SteadyFooter
 
 REASONING = (
     "The user wants a short answer. First I should check what they asked, then think about "

@@ -10,9 +10,9 @@ from tests.helpers import make_app, screen_text, wait_for
 from tui.demo import DemoGateway
 from tui.store import add_message, create_conversation, open_db
 from tui.store.records import StoredSettings
-from tui.widgets.chat import ChatPanel
-from tui.widgets.chat.message import MessageItem
-from tui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.message import MessageItem
+from tui.ui.widgets.chat.transcript import Transcript
 
 SENTENCES = [
     "面向 OpenAI 兼容网关的对话终端，余额、用量和模型一目了然。",

@@ -9,9 +9,9 @@ from textual import events
 from textual.widgets import Input
 
 from tests.helpers import make_app, wait_for
-from tui.app import TokenDeck
 from tui.demo import DemoGateway
-from tui.widgets.usage import UsagePanel
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.usage import UsagePanel
 
 
 def burst(app: TokenDeck, *keys: str) -> None:

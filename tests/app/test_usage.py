@@ -18,17 +18,17 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import Config, demo_profile
+from tui.base.clock import FrozenClock
+from tui.base.textfmt import number
 from tui.demo import DEMO_KEY, DemoGateway, Fault
-from tui.money import Rate, credits_text
-from tui.runtime import DEMO_URL_ENV, spec_for
-from tui.textfmt import number
-from tui.usage_export import LOG_FIELDS
-from tui.widgets.status import StatusBar
-from tui.widgets.usage import UsagePanel
-from tui.widgets.usage.table import WindowTable
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import DEMO_URL_ENV, spec_for
+from tui.spend.money import Rate, credits_text
+from tui.spend.usage_export import LOG_FIELDS
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.status import StatusBar
+from tui.ui.widgets.usage import UsagePanel
+from tui.ui.widgets.usage.table import WindowTable
 
 HOLD = 30.0  # bounds a hang only: a held thread is released by the test
 
@@ -120,7 +120,7 @@ async def test_searched_rows_come_first_and_their_count_after(
     """Words are searched in a thread: the matching rows are shown as soon as the first are
     found, the totals line stays dimmed until the count is taken, then both agree."""
     from tui.store import usage_view
-    from tui.widgets.usage.sources import FIRST
+    from tui.ui.widgets.usage.sources import FIRST
 
     app = make_app(demo, tmp_path)
     logs = demo.logs

@@ -9,13 +9,13 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from tests.helpers import FIXED_NOW, wait_for
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import load
+from tui.base.clock import FrozenClock
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, DemoGateway
-from tui.runtime import spec_for
-from tui.widgets.chat import ChatPanel
-from tui.widgets.status import StatusBar
+from tui.profiles.config import load
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.status import StatusBar
 
 
 def first_start(demo: DemoGateway, tmp: Path) -> TokenDeck:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from tui.conversation import Status
+from tui.chat.conversation import Status
 from tui.demo import Fault
 from tui.demo.answers import (
     MARKUP_ANSWER,

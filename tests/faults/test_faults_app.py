@@ -28,14 +28,14 @@ from tests.faults.cases import (
 )
 from tests.faults.conftest import ChatSeen, chat_requests, record_latency
 from tests.helpers import FIXED_NOW, screen_text, wait_for
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import Config, demo_profile
-from tui.conversation import Status
+from tui.base.clock import FrozenClock
+from tui.chat.conversation import Status
 from tui.demo import DemoGateway
 from tui.gateway import ContentDelta, Timeouts
-from tui.runtime import spec_for
-from tui.widgets.chat import ChatPanel
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.chat import ChatPanel
 
 RAW_ON_SCREEN = ('{"', '"error"', "<html", "<body", "error_des", "chat.completion")
 STATUS_WORDS = {Status.CUT: "cut off", Status.FAILED: "failed", Status.STOPPED: "stopped by you"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import DEMO_NOW, PANEL_SCENES, _chat, make_app
+from tui.base.i18n import set_language
 from tui.demo import DemoGateway
-from tui.i18n import set_language
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ import pytest
 
 from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui import store
-from tui.config import ConfigError, load
-from tui.conversation import Settings
-from tui.costs import apply_costs, normalise_request_id
+from tui.chat.conversation import Settings
 from tui.demo import DEMO_KEY, DemoGateway, Fault
 from tui.gateway import (
     ChatAccumulator,
@@ -30,8 +28,10 @@ from tui.gateway import (
     adapters,
 )
 from tui.gateway.adapters import AdapterSpecError, lookup, parse_custom
-from tui.runtime import spec_for
-from tui.usage_sync import sync_usage
+from tui.profiles.config import ConfigError, load
+from tui.profiles.runtime import spec_for
+from tui.spend.costs import apply_costs, normalise_request_id
+from tui.spend.usage_sync import sync_usage
 
 NOW = 1_763_900_000.0
 WALLET = {

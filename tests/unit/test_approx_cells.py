@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.textfmt import approx_cells, cell_len
+from tui.base.textfmt import approx_cells, cell_len
 
 SAMPLES = [
     "",

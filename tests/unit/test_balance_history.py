@@ -11,7 +11,9 @@ from pathlib import Path
 
 from tests.store_helpers import old_db
 from tui import store
-from tui.balance_history import (
+from tui.gateway.types import Balance
+from tui.profiles.config import Profile
+from tui.spend.balance_history import (
     DAY,
     MIN_SPAN,
     burn_rate,
@@ -20,9 +22,7 @@ from tui.balance_history import (
     record,
     spend,
 )
-from tui.config import Profile
-from tui.gateway.types import Balance
-from tui.profile_figures import figures
+from tui.spend.profile_figures import figures
 from tui.store.readings import KEEP, SLOT
 from tui.store.schema import target_version
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import ConfigError, load
-from tui.paths import config_path
+from tui.base.paths import config_path
+from tui.profiles.config import ConfigError, load
 
 KEY = "sk-live-0123456789abcdefghijklmnopqrstuv"
 

@@ -1,11 +1,11 @@
-"""tui.context: what a chat request sends — the newest turns that fit, by one rule."""
+"""tui.chat.context: what a chat request sends — the newest turns that fit, by one rule."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.gateway_helpers import RecordingSleep, make_gateway
-from tui.context import (
+from tui.chat.context import (
     ANSWER_CAP,
     ASSUMED_WINDOW,
     MESSAGE_TOKENS,
@@ -18,7 +18,7 @@ from tui.context import (
     texts_of,
     windows_for,
 )
-from tui.conversation import Turn
+from tui.chat.conversation import Turn
 from tui.demo import DemoGateway, Fault
 from tui.gateway import Message
 

@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 
 from tui import store
-from tui.config import ModelPrice
-from tui.conversation import Settings
-from tui.costs import (
+from tui.chat.conversation import Settings
+from tui.demo import DemoGateway
+from tui.gateway import ChatAccumulator, ChatParams, ChatResult, Gateway, Message
+from tui.profiles.config import ModelPrice
+from tui.spend.costs import (
     CostUpdate,
     apply_costs,
     conversation_cost,
     normalise_request_id,
     prices_from_models,
 )
-from tui.demo import DemoGateway
-from tui.gateway import ChatAccumulator, ChatParams, ChatResult, Gateway, Message
-from tui.usage_sync import sync_usage
+from tui.spend.usage_sync import sync_usage
 
 NOW = 1_763_900_000.0  # the demo fixture's clock: new log rows carry this ctime
 P = "demo"

@@ -14,11 +14,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_cli import tokendeck
-from tui import i18n
-from tui.i18n import _, current_language, detect_language, retranslate, set_language
-from tui.localefmt import day, full_date, money, recent_date
-from tui.money import Amount, credits_text, format_amount
-from tui.textfmt import cell_len, table, truncate, wrap
+from tui.base import i18n
+from tui.base.i18n import _, current_language, detect_language, retranslate, set_language
+from tui.base.localefmt import day, full_date, money, recent_date
+from tui.base.textfmt import cell_len, table, truncate, wrap
+from tui.spend.money import Amount, credits_text, format_amount
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,7 +148,7 @@ def test_money_shows_the_profiles_currency_symbol() -> None:
     set_language("zh_CN")
     assert money("1,234.50", "USD") == "US$1,234.50"
     assert credits_text(Decimal(12345), None) == "12,345 积分"
-    from tui.money import Rate
+    from tui.spend.money import Rate
 
     assert credits_text(Decimal(12345), Rate(Decimal(100), "CNY")) == "12,345 积分（¥123.45）"
 
@@ -265,7 +265,7 @@ def test_gateway_words_are_kept_as_written_beside_our_chinese_explanation(
 def test_line_breaking_changes_nothing_for_text_without_wide_characters(text: str) -> None:
     import re
 
-    from tui.cjkwrap import _WIDE, RICH_WORD, TEXTUAL_CHUNK
+    from tui.ui.cjkwrap import _WIDE, RICH_WORD, TEXTUAL_CHUNK
 
     assume(not re.search(f"[{_WIDE}]", text))
     assert TEXTUAL_CHUNK.findall(text) == re.findall(r"\S+\s*|\s+", text)
@@ -296,7 +296,7 @@ def _chunks(match_at: Callable[[str, int], re.Match[str] | None], text: str) -> 
 def test_the_installed_line_breaking_chunks_as_the_cjk_patterns(text: str) -> None:
     """What `install` puts in the wrappers' place (the wrapper's own pattern for ASCII text,
     ours compiled on first need for the rest) chunks any text exactly as our patterns do."""
-    from tui import cjkwrap
+    from tui.ui import cjkwrap
 
     textual_chunk = cjkwrap._Chunker("TEXTUAL_CHUNK", re.compile(r"\S+\s*|\s+"))
     rich_word = cjkwrap._Chunker("RICH_WORD", re.compile(r"\s*\S+\s*"))

@@ -89,7 +89,7 @@ def test_update_keeps_a_removed_string_and_revives_its_translation(
     def template(*ids: str) -> Catalog:
         catalog = Catalog(domain="tokendeck")
         for msgid in ids:
-            catalog.add(msgid, locations=[("tui/app.py", 1)])
+            catalog.add(msgid, locations=[("tui/ui/app.py", 1)])
         return catalog
 
     monkeypatch.setattr(script, "LOCALE_DIR", tmp_path)

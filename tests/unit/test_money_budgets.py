@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from tui import store
-from tui.budgets import budget_status, describe_budget, period_start
-from tui.config import ConfigError, ModelPrice, Profile, load
 from tui.gateway import LogRow
-from tui.money import (
+from tui.profiles.config import ConfigError, ModelPrice, Profile, load
+from tui.spend.budgets import budget_status, describe_budget, period_start
+from tui.spend.money import (
     CREDITS,
     Amount,
     Rate,

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 from tests.helpers import FIXED_NOW, wait_for
-from tui.app import TokenDeck
-from tui.clock import FrozenClock
-from tui.config import load
-from tui.conversation import Status
+from tui.base.clock import FrozenClock
+from tui.chat.conversation import Status
 from tui.demo import DemoGateway, Fault
-from tui.runtime import spec_for
-from tui.widgets.chat import ChatPanel
+from tui.profiles.config import load
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.chat import ChatPanel
 
 FILE_KEY = "sk-live-FILEKEY7Qm2ZxWv9Lp4Rt6Yh8Nc3Bd5"
 ENV_KEY = "sk-live-ENVKEY3Hj8Kd2Ms6Pq9Wx4Zr7Tb1Vn"

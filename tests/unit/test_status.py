@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import status_cache
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, DemoGateway
+from tui.spend import status_cache
 
 NOW = 1_763_900_000.0
 
@@ -171,7 +171,7 @@ def test_probe_with_a_rejected_key_exits_4_and_an_unreachable_host_7() -> None:
 
 
 def test_status_and_probe_in_chinese_say_credits_and_line_up(isolated_env: Path) -> None:
-    from tui.textfmt import cell_len
+    from tui.base.textfmt import cell_len
 
     zh = {"LANG": "zh_CN.UTF-8"}
     with DemoGateway() as demo:
@@ -206,8 +206,8 @@ def test_status_of_a_gateway_without_a_log_burns_from_two_readings_an_hour_apart
     from decimal import Decimal
 
     from tui import store
+    from tui.base.clock import FrozenClock
     from tui.cli import main, status_cmds
-    from tui.clock import FrozenClock
 
     start = datetime(2025, 11, 23, 12, 0, tzinfo=UTC)  # TZ=UTC: today began at 00:00
     clock = FrozenClock(start)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tui import store
-from tui.conversation import Settings
+from tui.chat.conversation import Settings
 from tui.gateway.types import UsageInfo
 from tui.store import Problem, StoreError, StreamWriter, open_db
 from tui.store import schema as store_schema

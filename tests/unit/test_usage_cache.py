@@ -21,14 +21,14 @@ import pytest
 
 from tests.store_helpers import old_db
 from tui import store
-from tui.conversation import Settings
+from tui.chat.conversation import Settings
 from tui.demo import DemoGateway
 from tui.gateway import ChatParams, Gateway, LogRow, Message
+from tui.spend.usage_export import LOG_FIELDS, json_value, log_record, write_rows
+from tui.spend.usage_sync import SyncResult, sync_usage
 from tui.store import schema as store_schema
 from tui.store import usage_view as store_view
 from tui.store.usage_view import RowQuery, query_totals, window
-from tui.usage_export import LOG_FIELDS, json_value, log_record, write_rows
-from tui.usage_sync import SyncResult, sync_usage
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_763_900_000.0  # the demo fixture's clock
@@ -60,7 +60,10 @@ async def chat(gw: Gateway, model: str = "gpt-4o-mini") -> None:
 
 
 def test_money_truth_modules_never_import_textual() -> None:
-    modules = "tui.store, tui.usage_sync, tui.costs, tui.money, tui.budgets, tui.cli.usage_cmds"
+    modules = (
+        "tui.store, tui.spend.usage_sync, tui.spend.costs, tui.spend.money, tui.spend.budgets,"
+        " tui.cli.usage_cmds"
+    )
     code = f"import sys, {modules}; print('textual' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..i18n import N_, _, ngettext
-from ..textfmt import cell_len, wrap
+from ..base.i18n import N_, _, ngettext
+from ..base.textfmt import cell_len, wrap
 
 TEXTS = (
     N_("usage: "),

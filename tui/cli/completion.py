@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ..base.i18n import _
 from ..gateway.errors import ExitCode
-from ..i18n import _
 
 SHELLS = ("bash", "zsh", "fish")
 

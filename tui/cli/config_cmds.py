@@ -7,11 +7,11 @@ import getpass
 import sys
 from typing import Any
 
-from ..config import Config, load
+from ..base.i18n import _
 from ..gateway.errors import ExitCode
 from ..gateway.secret import Secret
-from ..i18n import _
-from ..presets import PRESETS, key_mismatch, profile_table
+from ..profiles.config import Config, load
+from ..profiles.presets import PRESETS, key_mismatch, profile_table
 from .output import dump_json, err, out
 from .run import UsageError
 

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from ..config import Profile, load
+from ..base.i18n import _
+from ..base.textfmt import literal, number, plain, table
 from ..gateway import (
     ChatAccumulator,
     ChatParams,
@@ -24,17 +25,16 @@ from ..gateway import (
 )
 from ..gateway.errors import retry_sentence
 from ..gateway.types import Balance, LogRow
-from ..i18n import _
-from ..money import unit_label
-from ..runtime import demo_for, spec_for
-from ..textfmt import literal, number, plain, table
-from ..usage_export import write_rows
+from ..profiles.config import Profile, load
+from ..profiles.runtime import demo_for, spec_for
+from ..spend.money import unit_label
+from ..spend.usage_export import write_rows
 from .output import dump_json, err, out
 from .run import UsageError
 from .times import local, parse_when
 
 if TYPE_CHECKING:
-    from ..budgets import BudgetStatus
+    from ..spend.budgets import BudgetStatus
 
 Command = Callable[[Gateway, argparse.Namespace, Profile], Awaitable[int]]
 
@@ -180,7 +180,7 @@ def _record_reading(profile: Profile, result: Balance) -> None:
     a usage log); a store that cannot take it changes nothing for the command."""
     from datetime import UTC, datetime
 
-    from ..balance_history import record
+    from ..spend.balance_history import record
     from ..store import StoreError, open_db
 
     try:
@@ -192,7 +192,7 @@ def _record_reading(profile: Profile, result: Balance) -> None:
 
 
 def _describe_budget(status: BudgetStatus, profile: Profile) -> str:
-    from ..budgets import describe_budget
+    from ..spend.budgets import describe_budget
 
     return describe_budget(status, profile)
 

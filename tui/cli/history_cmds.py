@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..base.i18n import _
+from ..base.textfmt import number, table
 from ..gateway.errors import ExitCode
-from ..i18n import _
 from ..store import (
     Database,
     Problem,
@@ -17,7 +18,6 @@ from ..store import (
     to_json,
     to_markdown,
 )
-from ..textfmt import number, table
 from .output import dump_json, err, out
 
 

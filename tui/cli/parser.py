@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
-from ..i18n import _
+from ..base.i18n import _
 from . import argparse_texts
 
 

@@ -6,8 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from ..base.i18n import _
 from ..gateway.errors import ExitCode
-from ..i18n import _
 from .output import dump_json, err, out
 
 
@@ -28,11 +28,11 @@ def register(subs: Any, sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..runtime import demo_for
+    from ..profiles.runtime import demo_for
 
     if args.base_url:
         return asyncio.run(_probe(_spec_from_url(args.base_url, args.key_env), args.json))
-    from ..config import load
+    from ..profiles.config import load
 
     config = load(args.config)
     profile = config.profile(args.profile)
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
         profile.api_key = Secret(_env_key(args.key_env))
     with demo_for(profile) as demo:
-        from ..runtime import spec_for
+        from ..profiles.runtime import spec_for
 
         return asyncio.run(_probe(spec_for(profile, demo.url if demo else None), args.json))
 

@@ -7,9 +7,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..config import ConfigError
+from ..base.i18n import _, set_language
 from ..gateway.errors import ExitCode, GatewayError
-from ..i18n import _, set_language
+from ..profiles.config import ConfigError
 from .output import err
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _early_language(argv: list[str]) -> None:
             path = arg.split("=", 1)[1]
     language = None
     try:
-        from ..config import load
+        from ..profiles.config import load
 
         language = load(path).language
     except (ConfigError, OSError):
@@ -92,7 +92,7 @@ def _silence_stdout() -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command is None:
-        from ..app_entry import run_app
+        from .app_entry import run_app
 
         return run_app(args)
     if command == "demo-server":

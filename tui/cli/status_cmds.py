@@ -9,14 +9,14 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..clock import Clock
+from ..base.clock import Clock
+from ..base.i18n import _
 from ..gateway.errors import ExitCode
-from ..i18n import _
 from .output import dump_json, out
 
 if TYPE_CHECKING:
-    from ..config import Profile
-    from ..profile_figures import Figures
+    from ..profiles.config import Profile
+    from ..spend.profile_figures import Figures
 
 MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
 FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
@@ -49,8 +49,8 @@ def register(subs: Any, sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import status_cache
-    from ..config import load
+    from ..profiles.config import load
+    from ..spend import status_cache
 
     config = load(args.config)
     profile = config.profile(args.profile)
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _amount(value: Decimal | None, places: int | None = None) -> str:
-    from ..textfmt import number
+    from ..base.textfmt import number
 
     return "?" if value is None else number(value, places)
 
@@ -82,7 +82,7 @@ def _amount(value: Decimal | None, places: int | None = None) -> str:
 def _values(name: str, found: Figures | None, age: float | None) -> dict[str, str]:
     if found is None:
         return {f: "?" for f in FIELDS} | {"profile": name}
-    from ..money import unit_places
+    from ..spend.money import unit_places
 
     places = unit_places(found.unit)
     estimated = found.basis == "balance"  # in the balance's unit, not the log's credits
@@ -103,7 +103,7 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
     `ds · 10.00 CNY · today ≈2.00 · ≈0.6 days left` when estimated from balance readings."""
     if found is None:
         return _("{profile} · balance not known yet (refreshing)").format(profile=name)
-    from ..money import unit_label
+    from ..spend.money import unit_label
 
     v = _values(name, found, None)
     parts = [name]
@@ -167,7 +167,7 @@ def refresh(profile: Profile) -> int:
     """Ask the gateway for the balance, sync the usage log, store the figures in the cache."""
     import asyncio
 
-    from ..runtime import demo_for, spec_for
+    from ..profiles.runtime import demo_for, spec_for
 
     with demo_for(profile) as demo:
         spec = spec_for(profile, demo.url if demo else None)
@@ -178,8 +178,8 @@ def refresh(profile: Profile) -> int:
 async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
     from dataclasses import replace
 
-    from .. import status_cache
-    from ..profile_figures import fetch_figures
+    from ..spend import status_cache
+    from ..spend.profile_figures import fetch_figures
     from ..store import StoreError, open_db
 
     try:

@@ -11,13 +11,15 @@ from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
-from ..budgets import BudgetStatus, budget_status
-from ..config import Profile, load
-from ..costs import apply_costs
+from ..base.i18n import _
+from ..base.textfmt import number, plain, table
 from ..gateway import ExitCode, Gateway, GatewayError
-from ..i18n import _
-from ..money import Rate, credits, rate_for
-from ..runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..profiles.config import Profile, load
+from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..spend.budgets import BudgetStatus, budget_status
+from ..spend.costs import apply_costs
+from ..spend.money import Rate, credits, rate_for
+from ..spend.usage_sync import SyncResult, sync_usage
 from ..store import (
     Bucket,
     Database,
@@ -29,8 +31,6 @@ from ..store import (
     sum_buckets,
     usage_by,
 )
-from ..textfmt import number, plain, table
-from ..usage_sync import SyncResult, sync_usage
 from .output import dump_json, err, out
 from .times import parse_when
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx2
 
 from .. import __version__
-from ..i18n import _
+from ..base.i18n import _
 from . import adapters
 from .adapters import Adapter
 from .errors import (

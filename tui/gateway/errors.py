@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from ..i18n import _
+from ..base.i18n import _
 
 
 class ExitCode(IntEnum):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..i18n import _
+from ..base.i18n import _
 from .adapters.base import dec
 from .errors import AuthError, GatewayError, OutOfCredits, ProtocolError, ServerError
 from .types import LogRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..i18n import _
+from ..base.i18n import _
 from .adapters.base import dec
 from .errors import ProtocolError
 from .types import Model

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx2
 
-from ..i18n import _
+from ..base.i18n import _
 from . import adapters
 from .adapters import Adapter
 from .client import Gateway
@@ -132,8 +132,8 @@ async def _try_logs(gw: Gateway, report: ProbeReport, where: str, custom: bool =
 
 def describe(report: ProbeReport) -> str:
     """The report as aligned `name  value` lines (also shown by the profile form's Probe)."""
-    from ..money import unit_label
-    from ..textfmt import cell_len, number
+    from ..base.textfmt import cell_len, number
+    from ..spend.money import unit_label
 
     yes, no = _("yes"), _("no")
     balance = report.balance

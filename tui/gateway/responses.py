@@ -8,7 +8,7 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ..i18n import _
+from ..base.i18n import _
 from .errors import GatewayError, ProtocolError, status_error
 
 REQUEST_ID_HEADERS = ("x-oneapi-request-id", "x-request-id", "request-id", "x-new-api-request-id")

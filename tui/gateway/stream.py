@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx2
 
-from ..i18n import _
+from ..base.i18n import _
 from .errors import GatewayError, GatewayTimeout, NetworkError, ProtocolError, ServerError
 from .logs import unwrap
 from .responses import clean_message, error_fields, parse_json

@@ -6,8 +6,8 @@ import sqlite3
 from collections import defaultdict
 from decimal import Decimal
 
-from ..i18n import _
-from ..textfmt import truncate
+from ..base.i18n import _
+from ..base.textfmt import truncate
 from .db import Database
 from .drafts import draft_key
 from .errors import Problem, StoreError

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..i18n import _
-from ..paths import data_dir
+from ..base.i18n import _
+from ..base.paths import data_dir
 from . import schema
 from .errors import Problem, StoreError, corrupt, read_only, translate
 

@@ -6,7 +6,7 @@ import sqlite3
 from enum import StrEnum
 from pathlib import Path
 
-from ..i18n import _
+from ..base.i18n import _
 
 
 class Problem(StrEnum):

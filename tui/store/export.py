@@ -8,8 +8,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from ..i18n import _
-from ..textfmt import plain
+from ..base.i18n import _
+from ..base.textfmt import plain
 from .records import ConversationRecord, MessageStatus, StoredMessage
 
 FORMAT = "tokendeck.conversation"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..i18n import _
+from ..base.i18n import _
 from .conversations import refresh_title
 from .db import Database
 from .errors import Problem, StoreError

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 
 class MessageStatus(StrEnum):
-    """tui.conversation.Status plus INTERRUPTED (the process died mid-stream)."""
+    """tui.chat.conversation.Status plus INTERRUPTED (the process died mid-stream)."""
 
     STREAMING = "streaming"
     DONE = "done"
@@ -23,7 +23,7 @@ class MessageStatus(StrEnum):
 
 
 class SettingsLike(Protocol):
-    """Anything shaped like tui.conversation.Settings (the store does not import it)."""
+    """Anything shaped like tui.chat.conversation.Settings (the store does not import it)."""
 
     @property
     def model(self) -> str: ...
@@ -50,7 +50,7 @@ class UsageLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoredSettings:
-    """A conversation's chat parameters as saved; same fields as tui.conversation.Settings."""
+    """A conversation's chat parameters as saved; same fields as tui.chat.conversation.Settings."""
 
     model: str = ""
     system: str = ""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..i18n import _
+from ..base.i18n import _
 from .conversations import missing, refresh_title
 from .db import Database
 from .errors import Problem, StoreError

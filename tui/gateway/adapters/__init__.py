@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...i18n import _
+from ...base.i18n import _
 from ..families import CUSTOM, KNOWN
 from .base import Adapter, Call, Client, Generic, data_of, dec
 from .custom import AdapterSpecError, Custom, CustomSpec, lookup, parse_custom

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ...i18n import _
+from ...base.i18n import _
 from ..errors import ProtocolError
 from ..types import Balance, LogRow
 from .base import Adapter, Client, dec

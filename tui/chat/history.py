@@ -1,0 +1,361 @@
+"""Conversations kept on disk for the chat panel: a thin, failure-tolerant face on tui.store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from ..base.i18n import _
+from ..gateway import UsageInfo
+from ..store import (
+    ConversationSummary,
+    Database,
+    SearchHit,
+    StoredMessage,
+    StoreError,
+    StreamWriter,
+    add_message,
+    count_messages,
+    create_conversation,
+    delete_conversation,
+    draft_key,
+    fork,
+    fork_with_edit,
+    get_conversation,
+    get_message,
+    list_conversations,
+    load_draft,
+    message_texts,
+    messages,
+    messages_before,
+    messages_tail,
+    open_db,
+    pin_conversation,
+    rename_conversation,
+    save_draft,
+    search,
+    to_json,
+    to_markdown,
+    update_message,
+    update_settings,
+)
+from .conversation import Conversation, Settings, Status, Turn
+
+TAIL = 30  # turns mounted when a conversation opens
+BATCH = 15  # older turns mounted each time the transcript reaches its top
+SLOW_WRITE = 0.01  # seconds: a persistence batch slower than this spaces out the next ones
+
+
+def _message(db: Database, message_id: int) -> StoredMessage | None:
+    return get_message(db, message_id)
+
+
+def turn_of(message: StoredMessage) -> Turn:
+    usage = None
+    if message.prompt_tokens is not None or message.completion_tokens is not None:
+        prompt, completion = message.prompt_tokens or 0, message.completion_tokens or 0
+        usage = UsageInfo(prompt, completion, prompt + completion)
+    return Turn(
+        role=message.role,
+        content=message.content,
+        reasoning=message.reasoning,
+        model=message.model,
+        status=Status(str(message.status)),
+        usage=usage,
+        request_id=message.request_id,
+        finish_reason=message.finish_reason,
+        error=message.error,
+        id=message.id,
+        position=message.position,
+        credits=message.credits,
+        credits_estimated=message.credits_estimated,
+    )
+
+
+class Answer:
+    """Persists one streaming answer in batches; a no-op when there is no store."""
+
+    def __init__(self, writer: StreamWriter | None, report: Callable[[StoreError], None]) -> None:
+        self.writer = writer
+        self._report = report
+        self._failed = False
+
+    def content(self, text: str) -> None:
+        self._do(lambda w: self._timed(w.append_content, text))
+
+    def _timed(self, append: Callable[[str], bool], text: str) -> None:
+        """Append; when a write was slow (each one rewrites the whole row, so a huge answer
+        makes them slower and slower), write less often: at most ~10% of the time."""
+        started = time.perf_counter()
+        if append(text) and self.writer is not None:
+            spent = time.perf_counter() - started
+            if spent > SLOW_WRITE:
+                self.writer.interval = max(self.writer.interval, 10 * spent)
+                self.writer.max_bytes = 1 << 62  # by time only from now on
+
+    def reasoning(self, text: str) -> None:
+        self._do(lambda w: w.append_reasoning(text))
+
+    def finish(self, turn: Turn) -> None:
+        usage = turn.usage
+        self._do(lambda w: w.finish(
+            str(turn.status), usage=usage, request_id=turn.request_id,
+            finish_reason=turn.finish_reason, error=turn.error,
+        ))  # fmt: skip
+
+    def _do(self, action: Callable[[StreamWriter], object]) -> None:
+        if self.writer is None:
+            return
+        try:
+            action(self.writer)
+        except StoreError as exc:
+            if not self._failed:  # say it once; the writer keeps the text for a later flush
+                self._failed = True
+                self._report(exc)
+
+
+class History:
+    """The chat's view of the store. Every failure is reported through `report` and the chat
+    goes on in memory: an answer on screen is never lost because the disk is full."""
+
+    def __init__(
+        self, db: Database | None, profile: str, report: Callable[[StoreError], None]
+    ) -> None:
+        self.db = db
+        self.profile = profile
+        self._report = report
+        self._said: set[str] = set()
+        self._reader: ThreadPoolExecutor | None = None  # reads off the event loop
+        self._reader_db: Database | None = None  # that thread's own connection
+
+    def report(self, error: StoreError) -> None:
+        """Tell the user about a store problem, each distinct one once (not per operation)."""
+        if error.message not in self._said:
+            self._said.add(error.message)
+            self._report(error)
+
+    @classmethod
+    def open(cls, profile: str, report: Callable[[StoreError], None]) -> History:
+        try:
+            db: Database | None = open_db()
+        except StoreError as exc:
+            report(exc)
+            db = None
+        return cls(db, profile, report)
+
+    @property
+    def available(self) -> bool:
+        return self.db is not None
+
+    @property
+    def writable(self) -> bool:
+        return self.db is not None and not self.db.read_only
+
+    def _guard(self, action: Callable[[Database], Any], default: Any = None) -> Any:
+        if self.db is None:
+            return default
+        try:
+            return action(self.db)
+        except StoreError as exc:
+            self.report(exc)
+            return default
+
+    def refresh_costs(self, turns: list[Turn]) -> None:
+        """Read back the credits the store now knows for these turns."""
+        for turn in turns:
+            if turn.id is None or self.db is None:
+                continue
+            stored: StoredMessage | None = self._guard(partial(_message, message_id=turn.id))
+            if stored is not None:
+                turn.credits, turn.credits_estimated = stored.credits, stored.credits_estimated
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.submit(self._close_reader)
+            self._reader.shutdown(wait=False)
+            self._reader = None
+        if self.db is not None:
+            self.db.close()
+
+    # ---- reading off the event loop --------------------------------------------------
+
+    async def texts_before(
+        self, conversation_id: int, position: int
+    ) -> list[tuple[int, str, str]] | None:
+        """(position, role, content) of the stored messages with text before `position`, read
+        by a thread with a connection of its own (a long conversation's ~1 MB must not hold
+        the screen); None when there is no store or it failed (said once)."""
+        if self.db is None:
+            return None
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(1, thread_name_prefix="history-read")
+        work = self._reader.submit(self._read_texts, conversation_id, position)
+        try:
+            return await asyncio.wrap_future(work)
+        except StoreError as exc:
+            self.report(exc)
+            return None
+
+    def _read_texts(self, conversation_id: int, position: int) -> list[tuple[int, str, str]]:
+        assert self.db is not None  # in the reader thread
+        if self._reader_db is None:
+            self._reader_db = open_db(self.db.path, recover=False)
+        return message_texts(self._reader_db, conversation_id, position)
+
+    def _close_reader(self) -> None:
+        if self._reader_db is not None:
+            self._reader_db.close()
+            self._reader_db = None
+
+    # ---- conversations ---------------------------------------------------------------
+
+    def summaries(self, limit: int = 200) -> list[ConversationSummary]:
+        result: list[ConversationSummary] = self._guard(
+            lambda db: list_conversations(db, limit), []
+        )
+        return result
+
+    def load(self, conversation_id: int, tail: int = TAIL) -> Conversation | None:
+        def read(db: Database) -> Conversation | None:
+            record = get_conversation(db, conversation_id)
+            if record is None:
+                return None
+            s = record.settings
+            settings = Settings(s.model, s.system, s.temperature, s.top_p, s.max_tokens, s.stop)
+            stored = messages_tail(db, conversation_id, tail)
+            total = count_messages(db, conversation_id)
+            return Conversation(
+                settings,
+                [turn_of(m) for m in stored],
+                record.title,
+                conversation_id,
+                earlier=total - len(stored),
+            )
+
+        result: Conversation | None = self._guard(read)
+        return result
+
+    def load_all(self, conversation_id: int) -> Conversation | None:
+        return self.load(conversation_id, tail=1_000_000_000)
+
+    def older(self, conversation: Conversation, limit: int = BATCH) -> list[Turn]:
+        """Up to `limit` stored turns before the first loaded one (oldest first)."""
+        first = conversation.turns[0].position if conversation.turns else None
+        if conversation.id is None or first is None or conversation.earlier <= 0:
+            return []
+        cid = conversation.id
+        found: list[StoredMessage] = self._guard(
+            lambda db: messages_before(db, cid, first, limit), []
+        )
+        turns = [turn_of(m) for m in found]
+        conversation.turns[:0] = turns
+        conversation.earlier = max(0, conversation.earlier - len(turns))
+        return turns
+
+    def _stored(self, conversation: Conversation) -> int | None:
+        if conversation.id is None:
+            settings = conversation.settings
+            conversation.id = self._guard(
+                lambda db: create_conversation(db, settings, self.profile)
+            )
+        return conversation.id
+
+    def add_user(self, conversation: Conversation, turn: Turn) -> None:
+        cid = self._stored(conversation)
+        if cid is None:
+            return
+        turn.id = self._guard(lambda db: add_message(db, cid, "user", turn.content))
+        turn.position = self._position(turn.id)
+
+    def _position(self, message_id: int | None) -> int | None:
+        if message_id is None or self.db is None:
+            return None
+        row = self._guard(
+            lambda db: db.query_one("SELECT position FROM messages WHERE id = ?", (message_id,))
+        )
+        return None if row is None else int(row[0])
+
+    def start_answer(
+        self, conversation: Conversation, turn: Turn, params: dict[str, Any], **options: Any
+    ) -> Answer:
+        """The writer for a new answer (or for re-answering `turn` in place when it has an id)."""
+        cid = self._stored(conversation)
+        if cid is None:
+            return Answer(None, self.report)
+        if turn.id is not None:
+            message_id = turn.id
+            self._guard(lambda db: update_message(
+                db, message_id, content="", reasoning="", status="streaming", error=None,
+                finish_reason=None, request_id=None, prompt_tokens=None,
+                completion_tokens=None, model=turn.model,
+            ))  # fmt: skip
+            writer: StreamWriter | None = StreamWriter(self.db, message_id, **options)  # type: ignore[arg-type]
+        else:
+            writer = self._guard(
+                lambda db: StreamWriter.start(db, cid, model=turn.model, params=params, **options)
+            )
+            if writer is not None:
+                turn.id = writer.message_id
+                turn.position = self._position(turn.id)
+        return Answer(writer, self.report)
+
+    def save_settings(self, conversation: Conversation) -> None:
+        if conversation.id is not None:
+            cid, settings = conversation.id, conversation.settings
+            self._guard(lambda db: update_settings(db, cid, settings))
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self._guard(lambda db: rename_conversation(db, conversation_id, title))
+
+    def pin(self, conversation_id: int, pinned: bool) -> None:
+        self._guard(lambda db: pin_conversation(db, conversation_id, pinned))
+
+    def delete(self, conversation_id: int) -> None:
+        self._guard(lambda db: delete_conversation(db, conversation_id))
+
+    def fork(self, conversation: Conversation, turn: Turn) -> int | None:
+        if conversation.id is None or turn.id is None:
+            return None
+        cid, mid = conversation.id, turn.id
+        result: int | None = self._guard(lambda db: fork(db, cid, mid))
+        return result
+
+    def fork_with_edit(self, conversation: Conversation, turn: Turn, text: str) -> int | None:
+        if conversation.id is None or turn.id is None:
+            return None
+        cid, mid = conversation.id, turn.id
+        result: int | None = self._guard(lambda db: fork_with_edit(db, cid, mid, text))
+        return result
+
+    # ---- drafts, search, export ------------------------------------------------------
+
+    def draft(self, conversation_id: int | None) -> str:
+        text: str = self._guard(lambda db: load_draft(db, draft_key(conversation_id)), "")
+        return text
+
+    def save_draft(self, conversation_id: int | None, text: str) -> None:
+        if self.writable:
+            self._guard(lambda db: save_draft(db, draft_key(conversation_id), text))
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        hits: list[SearchHit] = self._guard(lambda db: search(db, query, limit), [])
+        return hits
+
+    def export(self, conversation_id: int, fmt: str) -> str | None:
+        def build(db: Database) -> str | None:
+            record = get_conversation(db, conversation_id)
+            if record is None:
+                return None
+            stored = messages(db, conversation_id)
+            return to_markdown(record, stored) if fmt == "md" else to_json(record, stored)
+
+        text: str | None = self._guard(build)
+        return text
+
+
+def describe(error: StoreError) -> str:
+    return _("History: {problem}").format(problem=error.message)

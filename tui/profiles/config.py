@@ -1,0 +1,502 @@
+"""Profiles and settings: read with tomllib, validated with file/line/key errors, saved 0600."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..base.i18n import N_, _
+from ..base.paths import config_path
+from ..gateway.secret import Secret
+
+DEMO = "demo"
+DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
+_LINE = re.compile(r"at line (\d+)")
+
+
+class ConfigError(Exception):
+    """A config problem, naming the file, the line when known, the key and what is wrong."""
+
+    def __init__(
+        self, path: Path, problem: str, *, line: int | None = None, key: str | None = None
+    ) -> None:
+        self.path, self.problem, self.line, self.key = path, problem, line, key
+        where = f"{path}:{line}" if line else str(path)
+        text = f"{where}: {key}: {problem}" if key else f"{where}: {problem}"
+        super().__init__(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """A model's price from the config, in credits per 1K tokens."""
+
+    prompt: Decimal
+    completion: Decimal
+
+
+@dataclass(slots=True)
+class Profile:
+    """One gateway account: where it is, which key, and chat defaults."""
+
+    name: str
+    base_url: str
+    api_key: Secret | None = field(default=None, repr=False)
+    api_key_env: str | None = None
+    api_key_cmd: str | None = None
+    logs_url: str | None = None
+    create_url: str | None = None
+    balance: str = "auto"
+    default_model: str | None = None
+    system_prompt: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    context_tokens: int | None = None  # a chat request sends at most this many tokens
+    context_messages: int | None = None  # ... and at most this many messages
+    low_balance: Decimal | None = None
+    unit: str | None = None
+    daily_budget: Decimal | None = None  # credits a day (local midnight to midnight)
+    monthly_budget: Decimal | None = None  # credits a calendar month
+    credits_per_unit: Decimal | None = None  # e.g. 100 credits = 1 `currency`
+    currency: str | None = None
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    adapter: dict[str, Any] | None = None  # a gateway described in TOML (gateway.adapters.custom)
+    demo: bool = False
+    source: Path | None = None
+
+    def key(self) -> Secret | None:
+        """The API key, from the file, an environment variable or a command."""
+        if self.api_key:
+            return self.api_key
+        where = self.source or Path("<environment>")
+        if self.api_key_env:
+            value = os.environ.get(self.api_key_env, "").strip()
+            if not value:
+                raise ConfigError(
+                    where,
+                    _("environment variable {name} is not set").format(name=self.api_key_env),
+                    key=f"profiles.{self.name}.api_key_env",
+                )
+            return Secret(value)
+        if self.api_key_cmd:
+            return Secret(_run_key_command(self.api_key_cmd, where, self.name))
+        return None
+
+
+def _run_key_command(command: str, where: Path, profile: str) -> str:
+    import shlex
+    import subprocess
+
+    key = f"profiles.{profile}.api_key_cmd"
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(
+            where,
+            _("could not run the key command: {error}").format(error=type(exc).__name__),
+            key=key,
+        ) from None
+    value = done.stdout.strip().splitlines()[0].strip() if done.stdout.strip() else ""
+    if done.returncode != 0 or not value:
+        raise ConfigError(
+            where,
+            _("the key command failed (exit {code}) or printed nothing").format(
+                code=done.returncode
+            ),
+            key=key,
+        )
+    return value
+
+
+# name: (types accepted, description used in messages)
+_PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "base_url": ((str,), N_("a URL")),
+    "api_key": ((str,), N_("a string")),
+    "api_key_env": ((str,), N_("an environment variable name")),
+    "api_key_cmd": ((str,), N_("a command line")),
+    "logs_url": ((str,), N_("a URL")),
+    "create_url": ((str,), N_("a URL")),
+    "balance": ((str,), N_("a balance dialect name")),
+    "default_model": ((str,), N_("a model id")),
+    "system_prompt": ((str,), N_("a string")),
+    "temperature": ((int, float), N_("a number from 0 to 2")),
+    "top_p": ((int, float), N_("a number from 0 to 1")),
+    "max_tokens": ((int,), N_("a whole number")),
+    "context_tokens": ((int,), N_("a whole number")),
+    "context_messages": ((int,), N_("a whole number")),
+    "stop": ((str, list), N_("a string or a list of strings")),
+    "low_balance": ((int, float, str), N_("a number")),
+    "unit": ((str,), N_("a unit name")),
+    "daily_budget": ((int, float, str), N_("a number")),
+    "monthly_budget": ((int, float, str), N_("a number")),
+    "credits_per_unit": ((int, float, str), N_("a number")),
+    "currency": ((str,), N_("a currency code such as CNY or USD")),
+    "prices": ((dict,), N_("a table of model = credits per 1K tokens")),
+    "adapter": ((dict,), N_("a table describing the gateway's balance (and logs) endpoint")),
+}
+_TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "default_profile": ((str,), N_("a profile name")),
+    "language": ((str,), N_("a language code such as en or zh_CN")),
+    "theme": ((str,), N_("a theme name")),
+    "profiles": ((dict,), N_("a table of profiles")),
+    "keymap": ((dict,), N_("a table of binding id = keys")),
+    "cursor_blink": ((bool,), N_("true or false")),
+}
+
+
+@dataclass
+class Config:
+    """The parsed config file; `data` is the raw TOML table, kept whole so saving loses nothing."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    exists: bool = False
+
+    @property
+    def default_profile(self) -> str | None:
+        value = self.data.get("default_profile")
+        return value if isinstance(value, str) else None
+
+    @property
+    def language(self) -> str | None:
+        value = self.data.get("language")
+        return value if isinstance(value, str) else None
+
+    @property
+    def theme(self) -> str | None:
+        value = self.data.get("theme")
+        return value if isinstance(value, str) else None
+
+    @property
+    def cursor_blink(self) -> bool:
+        return self.data.get("cursor_blink") is not False
+
+    @property
+    def keymap(self) -> dict[str, str]:
+        value = self.data.get("keymap") or {}
+        return {str(k): str(v) for k, v in value.items()}
+
+    def profile(self, name: str | None = None, environ: dict[str, str] | None = None) -> Profile:
+        """The profile to use: `name`, else default_profile, else the only/first one, else one
+        made from OPENAI_API_KEY/OPENAI_BASE_URL, else the built-in demo gateway."""
+        env = os.environ if environ is None else environ
+        if name:
+            if name == DEMO and DEMO not in self.profiles:
+                return demo_profile()
+            if name not in self.profiles:
+                known = ", ".join(sorted(self.profiles)) or _("none")
+                raise ConfigError(
+                    self.path,
+                    _("no profile named '{name}' (profiles: {known})").format(
+                        name=name, known=known
+                    ),
+                )
+            return self.profiles[name]
+        default = self.default_profile
+        if default:
+            if default not in self.profiles:
+                raise ConfigError(
+                    self.path,
+                    _("default_profile names '{name}', which is not defined").format(name=default),
+                    line=_find_line(self.path, None, "default_profile"),
+                    key="default_profile",
+                )
+            return self.profiles[default]
+        if self.profiles:
+            return next(iter(self.profiles.values()))
+        if env.get("OPENAI_API_KEY"):
+            return Profile(
+                name="env",
+                base_url=env.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE,
+                api_key=Secret(env["OPENAI_API_KEY"]),
+            )
+        return demo_profile()
+
+    def set(self, key: str, value: Any) -> None:
+        self.data[key] = value
+
+    def put_profile(self, name: str, table: dict[str, Any]) -> None:
+        profiles = self.data.setdefault("profiles", {})
+        profiles[name] = {k: v for k, v in table.items() if v not in (None, "", ())}
+        self.profiles[name] = _profile(name, profiles[name], self.path)
+
+    def save(self) -> None:
+        write_toml(self.path, self.data)
+        self.exists = True
+
+
+def demo_profile() -> Profile:
+    return Profile(
+        name=DEMO, base_url="", demo=True, default_model="deepseek-chat", low_balance=Decimal(1000)
+    )
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the config; a missing file is an empty config, a broken one an error."""
+    file = config_path(path)
+    config = Config(path=file)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        return config
+    except OSError as exc:
+        raise ConfigError(file, _("cannot be read: {error}").format(error=exc.strerror)) from None
+    config.exists = True
+    import tomllib  # here, not at the top: the commands start faster without a config file
+
+    try:
+        text = raw.decode("utf-8")
+        config.data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError(file, _("is not UTF-8 text")) from None
+    except tomllib.TOMLDecodeError as exc:
+        match = _LINE.search(str(exc))
+        problem = re.sub(r"at line \d+,?\s*", "", str(exc)).replace("()", "").strip(" .")
+        raise ConfigError(
+            file,
+            _("not valid TOML: {problem}").format(problem=problem),
+            line=int(match.group(1)) if match else None,
+        ) from None
+    _check_table(config.data, _TOP_KEYS, file, None, text)
+    for name, table in (config.data.get("profiles") or {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                file,
+                _("must be a table ([profiles.{name}])").format(name=name),
+                line=_find_line(file, "profiles", name, text),
+                key=f"profiles.{name}",
+            )
+        _check_table(table, _PROFILE_KEYS, file, f"profiles.{name}", text)
+        config.profiles[name] = _profile(name, table, file, text)
+    if any("api_key" in t for t in config.data.get("profiles", {}).values()):
+        mode = stat.S_IMODE(file.stat().st_mode)
+        if mode & 0o077:
+            config.warnings.append(
+                _(
+                    "{path} holds API keys but is readable by others (mode {mode:o}); "
+                    "fix with: chmod 600 {path}"
+                ).format(path=file, mode=mode)
+            )
+    return config
+
+
+def _check_table(
+    table: dict[str, Any],
+    spec: dict[str, tuple[tuple[type, ...], str]],
+    file: Path,
+    section: str | None,
+    text: str,
+) -> None:
+    for key, value in table.items():
+        if key not in spec:
+            continue  # unknown keys are kept as they are (newer versions may use them)
+        types, wanted = spec[key]
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise ConfigError(
+                file,
+                _("must be {wanted}, not {got}").format(wanted=_(wanted), got=type(value).__name__),
+                line=_find_line(file, section, key, text),
+                key=f"{section}.{key}" if section else key,
+            )
+
+
+def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) -> Profile:
+    section = f"profiles.{name}"
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(
+            file, problem, line=_find_line(file, section, key, text), key=f"{section}.{key}"
+        )
+
+    base = t.get("base_url")
+    if not base:
+        raise fail("base_url", _("is missing: every profile needs the gateway's base URL"))
+    if not str(base).startswith(("http://", "https://")):
+        raise fail("base_url", _("must start with http:// or https://"))
+    temperature, top_p = t.get("temperature"), t.get("top_p")
+    if temperature is not None and not 0 <= temperature <= 2:
+        raise fail("temperature", _("must be from 0 to 2"))
+    if top_p is not None and not 0 <= top_p <= 1:
+        raise fail("top_p", _("must be from 0 to 1"))
+    max_tokens = t.get("max_tokens")
+    for key in ("max_tokens", "context_tokens", "context_messages"):
+        if t.get(key) is not None and t[key] <= 0:
+            raise fail(key, _("must be a positive whole number"))
+    stop = t.get("stop", ())
+    stop = (stop,) if isinstance(stop, str) else tuple(str(s) for s in stop)
+    low = t.get("low_balance")
+    try:
+        low_balance = Decimal(str(low)) if low is not None else None
+    except ArithmeticError:
+        raise fail("low_balance", _("must be a number")) from None
+
+    def amount(key: str, *, positive: bool = False) -> Decimal | None:
+        value = t.get(key)
+        if value is None:
+            return None
+        number = _decimal(value)
+        if number is None:
+            raise fail(key, _("must be a number"))
+        if number < 0 or (positive and number == 0):
+            raise fail(key, _("must be a number above 0") if positive else _("must be 0 or more"))
+        return number
+
+    daily, monthly = amount("daily_budget"), amount("monthly_budget")
+    per_unit, currency = amount("credits_per_unit", positive=True), t.get("currency")
+    if per_unit is not None and not currency:
+        raise fail(
+            "credits_per_unit",
+            _("needs `currency` too: the money that {credits} credits buy").format(
+                credits=per_unit
+            ),
+        )
+    if currency and per_unit is None:
+        problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
+        raise fail("currency", problem.format(unit=currency))
+    from ..gateway.families import CUSTOM, KNOWN
+
+    adapter = t.get("adapter")
+    if adapter is not None:
+        from ..gateway.adapters import AdapterSpecError, parse_custom
+
+        try:
+            parse_custom(adapter, f"{section}.adapter")
+        except AdapterSpecError as exc:
+            head, _dot, last = f"adapter.{exc.key}".rpartition(".")
+            raise ConfigError(
+                file,
+                exc.problem,
+                line=_find_line(file, f"{section}.{head}", last, text),
+                key=f"{section}.adapter.{exc.key}",
+            ) from None
+    dialect = t.get("balance", "auto")
+    if dialect == CUSTOM and adapter is None:
+        raise fail("balance", _("'custom' needs an [{section}.adapter] table").format(
+            section=section))  # fmt: skip
+    if dialect not in ("auto", CUSTOM) and dialect not in KNOWN:
+        raise fail(
+            "balance",
+            _("unknown balance dialect '{name}' (known: auto, custom, {known})").format(
+                name=dialect, known=", ".join(KNOWN)
+            ),
+        )
+    return Profile(
+        name=name,
+        base_url=str(base).rstrip("/"),
+        api_key=Secret(t["api_key"]) if t.get("api_key") else None,
+        api_key_env=t.get("api_key_env"),
+        api_key_cmd=t.get("api_key_cmd"),
+        logs_url=t.get("logs_url"),
+        create_url=t.get("create_url"),
+        balance=dialect,
+        default_model=t.get("default_model"),
+        system_prompt=t.get("system_prompt"),
+        temperature=float(temperature) if temperature is not None else None,
+        top_p=float(top_p) if top_p is not None else None,
+        max_tokens=max_tokens,
+        stop=stop,
+        context_tokens=t.get("context_tokens"),
+        context_messages=t.get("context_messages"),
+        low_balance=low_balance,
+        unit=t.get("unit"),
+        daily_budget=daily,
+        monthly_budget=monthly,
+        credits_per_unit=per_unit,
+        currency=currency or None,
+        prices=_prices(t.get("prices") or {}, file, section, text),
+        adapter=dict(adapter) if adapter is not None else None,
+        source=file,
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A finite Decimal from a TOML number or numeric string; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def _prices(
+    table: dict[str, Any], file: Path, section: str, text: str | None
+) -> dict[str, ModelPrice]:
+    """`[profiles.X.prices]`: model = credits per 1K tokens, one number or {prompt, completion}."""
+    prices: dict[str, ModelPrice] = {}
+    for model, value in table.items():
+        key = f"{section}.prices.{model}"
+        line = (
+            _find_line(file, f"{section}.prices", model, text)
+            or _find_line(file, f"{section}.prices.{model}", "prompt", text)
+            or _find_line(file, section, "prices", text)
+        )
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"prompt", "completion"})
+            if unknown:
+                problem = _("unknown key '{name}' (use prompt and completion)")
+                raise ConfigError(file, problem.format(name=unknown[0]), line=line, key=key)
+            both = [_decimal(value.get("prompt")), _decimal(value.get("completion"))]
+        else:
+            both = [_decimal(value)] * 2
+        prompt, completion = both
+        if prompt is None or completion is None or prompt < 0 or completion < 0:
+            problem = _("must be credits per 1K tokens: a number, or {example}").format(
+                example="{prompt = 1.5, completion = 2}"
+            )
+            raise ConfigError(file, problem, line=line, key=key)
+        prices[str(model)] = ModelPrice(prompt, completion)
+    return prices
+
+
+def _find_line(file: Path, section: str | None, key: str, text: str | None = None) -> int | None:
+    """The line where `key` is set inside `[section]` (top level when None), best effort."""
+    if text is None:
+        try:
+            text = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    current: str | None = None
+    key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            current = header.group(1).replace('"', "").replace("'", "")
+            if section and f"{section}.{key}" == current:
+                return number
+            continue
+        if current == section and key_re.match(line):
+            return number
+    return None
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` atomically (temp file + rename) with mode 0600, in a 0700 directory."""
+    import tempfile
+
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = tomli_w.dumps(data)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

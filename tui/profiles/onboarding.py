@@ -1,0 +1,125 @@
+"""Checking a new gateway key live before it is saved: models first, then the balance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..base.i18n import _
+from ..gateway import (
+    AuthError,
+    Balance,
+    Gateway,
+    GatewayError,
+    GatewaySpec,
+    NetworkError,
+    NotFound,
+    ProtocolError,
+    Secret,
+)
+from .presets import Preset, key_mismatch
+
+if TYPE_CHECKING:
+    from .config import Config
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    ok: bool
+    message: str
+    models: int = 0
+    balance: Balance | None = None
+
+
+def shape_warning(preset: Preset, key: str) -> str | None:
+    """A gentle warning when `key` looks like another gateway's, before anything is sent."""
+    other = key_mismatch(preset, key.strip())
+    if other is None:
+        return None
+    return _(
+        "This key looks like an {other} key ({prefix}…), but the preset is {preset}. "
+        "Check the preset before going on."
+    ).format(other=other.name, prefix=other.key_prefix, preset=preset.name)
+
+
+async def check_key(spec: GatewaySpec) -> KeyCheck:
+    """Ask `/models`, then the balance; a sentence for whatever goes wrong. Never chats."""
+    async with Gateway(spec) as gateway:
+        try:
+            models = await gateway.models()
+        except AuthError as exc:
+            return KeyCheck(
+                False,
+                _(
+                    "The gateway rejected this key ({status}). Copy it again "
+                    "from your gateway's dashboard."
+                ).format(status=f"HTTP {exc.status}" if exc.status else _("auth error")),
+            )
+        except NotFound:
+            return KeyCheck(
+                False,
+                _(
+                    "{url} has no /models endpoint (HTTP 404): the base URL is "
+                    "probably wrong — it usually ends in /v1."
+                ).format(url=spec.base_url),
+            )
+        except ProtocolError:
+            return KeyCheck(
+                False,
+                _(
+                    "{url} did not answer like an OpenAI-compatible API (an "
+                    "HTML page or unreadable data): check the base URL."
+                ).format(url=spec.base_url),
+            )
+        except NetworkError as exc:
+            return KeyCheck(False, _("Cannot reach the gateway: {error}").format(error=exc))
+        except GatewayError as exc:
+            return KeyCheck(False, exc.detail)
+        try:
+            balance: Balance | None = await gateway.balance()
+        except AuthError as exc:
+            return KeyCheck(False, exc.detail)
+        except GatewayError:
+            balance = None  # a gateway without a known balance endpoint is still usable
+        return KeyCheck(
+            True,
+            _("The key works: {count} models available.").format(count=len(models)),
+            len(models),
+            balance,
+        )
+
+
+def spec_for_key(name: str, base_url: str, key: str, table: dict[str, object]) -> GatewaySpec:
+    return GatewaySpec(
+        name=name,
+        base_url=base_url.rstrip("/"),
+        api_key=Secret(key.strip()),
+        logs_url=table.get("logs_url") or None,  # type: ignore[arg-type]
+        create_url=table.get("create_url") or None,  # type: ignore[arg-type]
+        balance_dialect=str(table.get("balance") or "auto"),
+    )
+
+
+async def check_and_save(
+    config: Config, name: str, table: dict[str, Any], spec: GatewaySpec, *, make_default: bool
+) -> tuple[bool, str]:
+    """Check the key live, then save profile `name` (0600): (saved, the sentence to show)."""
+    from .config import ConfigError
+
+    result = await check_key(spec)
+    if not result.ok:
+        return False, result.message
+    try:
+        config.put_profile(name, table)
+        if make_default:
+            config.set("default_profile", name)
+        config.save()
+    except OSError as exc:
+        return False, _("The key works, but the config could not be saved: {error}").format(
+            error=exc.strerror
+        )
+    except ConfigError as exc:  # the table itself is wrong (a bad base URL ...)
+        return False, str(exc)
+    return True, _("{result} Saved profile '{name}' to {path} (mode 0600).").format(
+        result=result.message, name=name, path=config.path
+    )

@@ -1,0 +1,1 @@
+"""Money: units, costs per answer, budgets, balance readings, the usage-log sync and export."""

@@ -1,0 +1,156 @@
+"""Credits and money as people read them: every amount carries its unit, and units never mix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from ..base.i18n import _
+from ..base.localefmt import money
+from ..base.textfmt import number
+
+if TYPE_CHECKING:
+    from ..profiles.config import Profile
+
+CREDITS = "credits"
+Number = Decimal | int
+
+
+def unit_places(unit: str) -> int | None:
+    """Decimal places an amount in `unit` is shown with: cents for USD and CNY, the number's
+    own otherwise (credits are whole)."""
+    return 2 if unit in ("USD", "CNY") else None
+
+
+def unit_label(unit: str) -> str:
+    """A unit as the reader says it: the gateway's "credits" in their language, a currency
+    or a unit a profile names as written."""
+    return _("credits") if unit == CREDITS else unit
+
+
+class UnitMismatch(ValueError):
+    """Amounts in two different units were combined or compared."""
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__(
+            _("cannot combine {left} with {right}: convert one first").format(
+                left=left, right=right
+            )
+        )
+        self.units = (left, right)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A Decimal in a named unit ("credits", "CNY" ...). Adding, subtracting or comparing two
+    amounts needs one unit; scaling takes a plain number."""
+
+    value: Decimal
+    unit: str = CREDITS
+
+    def _same(self, other: Amount) -> None:
+        if not isinstance(other, Amount):
+            raise TypeError(f"an Amount cannot be combined with {type(other).__name__}")
+        if other.unit != self.unit:
+            raise UnitMismatch(self.unit, other.unit)
+
+    def __add__(self, other: Amount) -> Amount:
+        self._same(other)
+        return Amount(self.value + other.value, self.unit)
+
+    def __radd__(self, other: object) -> Amount:
+        if other == 0:  # so that sum(amounts) works
+            return self
+        return NotImplemented
+
+    def __sub__(self, other: Amount) -> Amount:
+        self._same(other)
+        return Amount(self.value - other.value, self.unit)
+
+    def __neg__(self) -> Amount:
+        return Amount(-self.value, self.unit)
+
+    def __mul__(self, factor: Number) -> Amount:
+        if isinstance(factor, Amount | float | bool):
+            raise TypeError("an Amount is scaled by an int or a Decimal")
+        return Amount(self.value * factor, self.unit)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Amount) -> bool:
+        self._same(other)
+        return self.value < other.value
+
+    def __le__(self, other: Amount) -> bool:
+        self._same(other)
+        return self.value <= other.value
+
+    def __gt__(self, other: Amount) -> bool:
+        self._same(other)
+        return self.value > other.value
+
+    def __ge__(self, other: Amount) -> bool:
+        self._same(other)
+        return self.value >= other.value
+
+    def __str__(self) -> str:
+        return format_amount(self)
+
+
+def credits(value: Number | str) -> Amount:
+    return Amount(Decimal(value), CREDITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """What credits are worth: `credits_per_unit` credits make 1 `currency`."""
+
+    credits_per_unit: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if self.credits_per_unit <= 0:
+            raise ValueError("credits_per_unit must be above 0")
+
+    def to_money(self, amount: Amount) -> Amount:
+        if amount.unit != CREDITS:
+            raise UnitMismatch(amount.unit, CREDITS)
+        return Amount(amount.value / self.credits_per_unit, self.currency)
+
+    def to_credits(self, amount: Amount) -> Amount:
+        if amount.unit != self.currency:
+            raise UnitMismatch(amount.unit, self.currency)
+        return Amount(amount.value * self.credits_per_unit, CREDITS)
+
+
+def rate_for(profile: Profile) -> Rate | None:
+    """The profile's rate, when it sets credits_per_unit and currency."""
+    if profile.credits_per_unit is None or not profile.currency:
+        return None
+    return Rate(profile.credits_per_unit, profile.currency)
+
+
+def format_amount(amount: Amount, places: int | None = None) -> str:
+    """ "1,234.5 credits", "¥12.35"; money has 2 places, or 2 significant digits below 0.01."""
+    value = amount.value
+    if amount.unit == CREDITS:
+        return _("{amount} credits").format(amount=number(value, places))
+    if places is None and value and abs(value) < Decimal("0.01"):
+        step = Decimal(1).scaleb(value.adjusted() - 1)  # two significant digits
+        shown = number(value.quantize(step, ROUND_HALF_UP))
+    else:
+        step = Decimal(1).scaleb(-(2 if places is None else places))
+        shown = number(value.quantize(step, ROUND_HALF_UP), 2 if places is None else places)
+    return money(shown, amount.unit)
+
+
+def credits_text(value: Decimal, rate: Rate | None = None, *, estimated: bool = False) -> str:
+    """Credits, with their worth in money when the rate is known; ≈ marks an estimate."""
+    amount = credits(value)
+    text = format_amount(amount)
+    if rate is not None:
+        text = _("{credits} ({money})").format(
+            credits=text, money=format_amount(rate.to_money(amount))
+        )
+    return ("≈" + text) if estimated else text

@@ -1,0 +1,153 @@
+"""Bring a profile's usage-log cache up to date: newest first, incremental, pages fetched
+concurrently and stored in batches by a thread of their own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing, suppress
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..store import (
+    Database,
+    complete_id,
+    mark_complete,
+    newest_id,
+    open_db,
+    store_pages,
+)
+from ..store.usage import LogRowLike
+
+CONCURRENCY = 8  # page requests in flight at most (openai-hk pages hold <= 300 rows)
+BATCH_ROWS = 1200  # rows stored in one transaction at most (the write lock is held briefly)
+_WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What a sync did: rows not cached before, pages stored, the newest id now cached."""
+
+    new_rows: int
+    pages: int
+    newest_id: int | None
+
+
+class UsageSource(Protocol):
+    """What sync needs from tui.gateway.Gateway."""
+
+    def iter_usage_logs(
+        self, *, page_size: int = ..., concurrency: int = ..., stop_at_id: int | None = ...
+    ) -> AsyncGenerator[Sequence[LogRowLike], None]: ...
+
+
+class _Writer:
+    """Stores batches of pages in one thread with a connection of its own (opened on the first
+    batch): SQLite's work and its waits for the disk overlap the fetching and parsing of the
+    next pages, and the event loop stays free. A read-only cache is written, and so refused,
+    through the caller's connection."""
+
+    def __init__(self, db: Database, profile: str) -> None:
+        self._main = db
+        self._profile = profile
+        self._db: Database | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
+        if self._main.read_only or self._main.damaged is not None:
+            return store_pages(self._main, self._profile, pages)  # raises StoreError
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="usage-sync")
+        return await asyncio.wrap_future(self._thread.submit(self._store, pages))
+
+    def _store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
+        if self._db is None:
+            self._db = open_db(self._main.path, recover=False)
+            self._db.conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
+        return store_pages(self._db, self._profile, pages)
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def close(self) -> None:
+        """Close the connection in its thread once a batch still being written is committed
+        (or rolled back); does not wait."""
+        if self._thread is not None:
+            self._thread.submit(self._close)
+            self._thread.shutdown(wait=False)
+            self._thread = None
+
+
+async def sync_usage(
+    gateway: UsageSource,
+    db: Database,
+    profile: str,
+    *,
+    concurrency: int = CONCURRENCY,
+    on_page: Callable[[SyncResult], None] | None = None,
+) -> SyncResult:
+    """Fetch the rows newer than the cache holds (everything the first time) and store them.
+
+    It stops at the newest id of the last *finished* sync, not at the newest row stored: a sync
+    cut short (network, Ctrl-C) leaves older rows missing, and the next one fetches them again.
+    Up to `concurrency` pages are fetched at once; the pages that arrived while a batch was
+    being written are stored together in the next transaction (at most BATCH_ROWS rows). Rows
+    are stored by id, so a row seen twice is stored once. `on_page` hears the progress after
+    each page is stored. Raises GatewayError or StoreError; pages received before a failure
+    are stored, and stay stored.
+    """
+    stop = complete_id(db, profile)
+    arrived: asyncio.Queue[Sequence[LogRowLike] | BaseException | None] = asyncio.Queue()
+
+    async def fetch() -> None:
+        try:
+            pages = gateway.iter_usage_logs(concurrency=concurrency, stop_at_id=stop)
+            async with aclosing(pages) as it:
+                async for page in it:
+                    arrived.put_nowait(page)
+        except Exception as exc:  # stored pages first, then the failure
+            arrived.put_nowait(exc)
+        else:
+            arrived.put_nowait(None)
+
+    new_rows = pages = 0
+    newest: int | None = None
+    writer = _Writer(db, profile)
+    fetching = asyncio.ensure_future(fetch())
+    try:
+        end: BaseException | None = None
+        finished = False
+        while not finished:
+            batch: list[Sequence[LogRowLike]] = []
+            item = await arrived.get()
+            while True:
+                if item is None or isinstance(item, BaseException):
+                    finished, end = True, item
+                    break
+                batch.append(item)
+                if sum(len(p) for p in batch) >= BATCH_ROWS or arrived.empty():
+                    break
+                item = arrived.get_nowait()
+            if not batch:
+                continue
+            counts = await writer.store(batch)
+            for page, count in zip(batch, counts, strict=True):
+                new_rows += count
+                pages += 1
+                top = max((row.id for row in page), default=None)
+                if top is not None:
+                    newest = top if newest is None else max(newest, top)
+                if on_page is not None:
+                    on_page(SyncResult(new_rows, pages, newest))
+        if end is not None:
+            raise end
+    finally:
+        fetching.cancel()  # a failure here cancels the pages still being fetched
+        with suppress(asyncio.CancelledError, Exception):
+            await fetching
+        writer.close()
+    mark_complete(db, profile, newest)
+    return SyncResult(new_rows, pages, newest_id(db, profile))

@@ -1,0 +1,380 @@
+"""The Textual app: wiring only — config, gateway, themes, keymap, shared state, the main screen."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+
+from ..base.clock import Clock
+from ..base.i18n import _, set_language
+from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
+from ..profiles.config import Config, ConfigError, Profile
+from . import cjkwrap
+from .langswitch import localize_bindings, localize_commands
+from .themes import VARIABLE_DEFAULTS, load_themes
+
+if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
+    from ..chat.history import History
+    from ..gateway import Gateway
+    from ..profiles.runtime import DemoHandle
+    from ..store import StoreError
+
+DEFAULT_THEME = "tokendeck-dark"
+_HERE = Path(__file__).parent
+# Each screen's and widget's .tcss sits beside its module. The first frame's are parsed at start;
+# the others (panels not shown yet, dialogs: rules shared across their files) in one go once the
+# first frame is out, or before, when a screen or a panel is shown sooner (`load_styles`).
+_FIRST_STYLES: list[str | PurePath] = [
+    "app.tcss",
+    "screens/main.tcss",
+    "widgets/status.tcss",
+    "widgets/chat/chat.tcss",
+    "widgets/chat/preview.tcss",
+]
+
+
+def later_styles() -> list[Path]:
+    """The style sheets the first frame does not need, in name order."""
+    first = {_HERE / name for name in _FIRST_STYLES}
+    return [p for p in sorted(_HERE.glob("*/**/*.tcss")) if p not in first]
+
+
+class TokenDeck(App[int]):
+    """tokendeck: chat, models, usage and balance for one gateway profile."""
+
+    CSS_PATH = _FIRST_STYLES
+    TITLE = "tokendeck"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f2", "panel('chat')", _("Chat"), id="panel.chat", show=False, priority=True),
+        Binding("f3", "panel('models')", _("Models"), id="panel.models", show=False, priority=True),
+        Binding("f4", "panel('usage')", _("Usage"), id="panel.usage", show=False, priority=True),
+        Binding(
+            "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
+        ),
+        Binding("f6", "profiles", _("Profiles"), id="app.profiles", show=False, priority=True),
+        Binding("f1", "help", _("Help"), id="app.help", priority=True),
+        Binding("question_mark", "help", _("Help"), id="app.help_question", show=False),
+        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+    ]
+
+    balance: var[Balance | None] = var(None)
+    balance_error: var[str | None] = var(None)
+    balance_loading: var[bool] = var(False)
+    model: var[str] = var("")
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        profile: Profile,
+        spec: GatewaySpec | None,
+        demo: bool = False,
+        clock: Clock | None = None,
+        gateway: Gateway | None = None,
+        welcome: bool = False,
+        demo_url: str | None = None,
+        demo_handle: DemoHandle | None = None,
+    ) -> None:
+        self.config = config
+        self.profile = profile
+        self._spec = spec
+        self.demo = demo
+        self.welcome = welcome  # first start: offer the demo, a key, or the env key
+        self.usage_cache_checked = False  # an in-process demo's cache is reset once per run
+        self._demo_url = demo_url
+        self._demo_handle = demo_handle  # its URL (and so `spec`) is read on first use
+        self.clock = clock or Clock()
+        self._gateway = gateway
+        self._history: History | None = None
+        self._styles_loaded = False
+        super().__init__()
+        localize_bindings(self)  # descriptions evaluated at import time, in today's language
+        cjkwrap.install()  # line breaks between Chinese characters
+        self.model = profile.default_model or ""
+        themes, self._theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = config.theme or DEFAULT_THEME
+        self._start_theme(wanted if wanted in self.available_themes else DEFAULT_THEME)
+
+    def _start_theme(self, name: str) -> None:
+        """Choose the theme before anything is parsed. Setting `theme` runs Textual's watcher,
+        which queues a refresh that parses every style sheet once more (fresh parser, no
+        cache) just before the first frame; here the watcher's other work is done instead and
+        the first parse already uses the theme's variables."""
+        self.set_reactive(TokenDeck.theme, name)
+        theme = self.current_theme
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
+                        "-light-mode": not theme.dark})  # fmt: skip
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    @property
+    def demo_url(self) -> str | None:
+        if self._demo_url is None and self._demo_handle is not None:
+            self._demo_url = self._demo_handle.url
+        return self._demo_url
+
+    @property
+    def spec(self) -> GatewaySpec:
+        """The gateway the app talks to; a demo profile's is known once its gateway is up."""
+        if self._spec is None:
+            from ..profiles.runtime import spec_for
+
+            self._spec = spec_for(self.profile, self.demo_url)
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: GatewaySpec) -> None:
+        self._spec = spec
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            from ..gateway import Gateway
+
+            self._gateway = Gateway(self.spec)
+            self._gateway.on_retry = self._retrying
+        return self._gateway
+
+    @property
+    def history(self) -> History:
+        """Conversations on disk, opened on first use; store problems become notifications."""
+        if self._history is None:
+            from ..chat.history import History
+
+            self._history = History.open(self.profile.name, self._store_problem)
+        return self._history
+
+    def _store_problem(self, error: StoreError) -> None:
+        self.notify(error.message, title=_("History"), severity="error", timeout=10)
+
+    def _retrying(self, error: GatewayError, delay: float) -> None:
+        seconds = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
+        if isinstance(error, RateLimited):
+            text = _("Rate limited, retrying in {seconds} s.").format(seconds=seconds)
+        else:
+            text = _("{error} Retrying in {seconds} s.").format(error=error, seconds=seconds)
+        self.notify(text, severity="warning", timeout=max(2.0, delay + 1))
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        from .screens.main import MainScreen
+
+        return MainScreen()
+
+    def load_styles(self) -> None:
+        """Add the style sheets not loaded at start (user CSS, as CSS_PATH's); once. Parsed
+        when a widget is next styled; the rules are for widgets not shown yet, so nothing
+        on screen needs restyling."""
+        if self._styles_loaded:
+            return
+        self._styles_loaded = True
+        for path in later_styles():
+            css = path.read_text("utf-8")
+            self.stylesheet.add_source(css, read_from=(str(path), ""), is_default_css=False)
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        # Textual's hook for every screen pushed, switched to or installed: the first one
+        # after the main screen may come before `load_styles` ran after the first frame.
+        self.load_styles()
+        super()._load_screen_css(screen)
+
+    def on_ready(self) -> None:
+        """The first frame is out."""
+        from .gcfreeze import resume_after_start
+
+        resume_after_start()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.load_styles)  # after the first frame
+        if self._theme_problems:
+            self.notify(
+                "\n".join(str(p) for p in self._theme_problems),
+                title=_("Theme files skipped"),
+                severity="warning",
+            )
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        for warning in self.config.warnings:
+            self.notify(warning, title=_("Config"), severity="warning", timeout=10)
+        self.call_after_refresh(self.refresh_balance)  # not before the first frame
+        self.set_interval(60, self.refresh_balance)
+        if self.welcome:
+            self.call_after_refresh(self._welcome)
+
+    def _welcome(self) -> None:
+        from .screens.welcome import WelcomeScreen
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.switch_profile(name)
+
+        self.push_screen(WelcomeScreen(), chosen)
+
+    async def switch_profile(self, name: str) -> None:
+        """Talk to another profile's gateway from now on; the panels start afresh."""
+        from ..profiles.runtime import spec_for
+
+        profile = self.config.profile(name)
+        spec = spec_for(profile, self.demo_url)
+        if self._gateway is not None:
+            await self._gateway.aclose()
+            self._gateway = None
+        self.profile, self.spec, self.demo = profile, spec, profile.demo
+        self.history.profile = profile.name
+        self.balance, self.balance_error = None, None
+        self.model = profile.default_model or self.model
+        await self.screen.recompose()
+        self.refresh_balance()
+
+    async def on_unmount(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.aclose()
+        if self._history is not None:
+            self._history.close()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """`cursor_blink = false` in the config steadies the cursor of every input and text area
+        (less redraw traffic over SSH, and stable screenshots)."""
+        widget = event.widget
+        if not self.config.cursor_blink and isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
+
+    def _save_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if not name or name == (self.config.theme or DEFAULT_THEME):
+            return  # the start-up theme, or no change: nothing to save
+        self.save_setting("theme", name, _("Could not save the theme choice: {error}"))
+
+    def save_setting(self, key: str, value: object, failed: str) -> None:
+        """Set a top-level config `key` and save the file; `failed` (with {error}) if it cannot."""
+        self.config.set(key, value)
+        try:
+            self.config.save()
+        except OSError as exc:
+            self.notify(failed.format(error=exc.strerror), severity="warning")
+
+    # ---- shared state ----------------------------------------------------------------
+
+    @work(exclusive=True, group="balance", exit_on_error=False)
+    async def refresh_balance(self, announce: bool = False) -> None:
+        from ..spend.balance_history import (
+            record as record_reading,  # burn rate without a usage log
+        )
+
+        self.balance_loading = True
+        try:
+            balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
+            record_reading(self.history.db, self.profile.name, balance, self.clock.now())
+            self.balance, self.balance_error = balance, None
+            if announce:
+                self.notify(_("Balance refreshed."), timeout=2)
+        except GatewayError as exc:
+            first = self.balance_error != exc.detail
+            self.balance_error = exc.detail
+            if first or announce:
+                self.notify(exc.detail, title=_("Balance"), severity="error", timeout=8)
+        finally:
+            self.balance_loading = False
+
+    @property
+    def low_threshold(self) -> Decimal | None:
+        return self.profile.low_balance
+
+    def is_low(self, balance: Balance | None) -> bool:
+        threshold = self.low_threshold
+        if balance is None or threshold is None or balance.unlimited:
+            return False
+        return balance.remaining is not None and balance.remaining < threshold
+
+    def use_model(self, model: str) -> None:
+        self.model = model
+        self.notify(_("Chatting with {model}.").format(model=model), timeout=3)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def action_panel(self, name: str) -> None:
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.show_panel(name)
+
+    def action_profiles(self) -> None:
+        """The profiles dashboard; choosing a profile there switches to it."""
+        from .screens.profiles import ProfilesScreen
+
+        if isinstance(self.screen, ProfilesScreen):
+            return
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.switch_profile(name)
+
+        self.push_screen(ProfilesScreen(), chosen)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen, binding_rows
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        panel = screen.current_panel_title() if isinstance(screen, MainScreen) else ""
+        self.push_screen(HelpScreen(binding_rows(screen), panel))
+
+    def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
+        from .commands import system_commands
+
+        return [*localize_commands(super().get_system_commands(screen)), *system_commands(self)]
+
+    def action_command_palette(self) -> None:
+        from .palette import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
+            placeholder = _("Search for commands…")
+            self.push_screen(Palette(placeholder=placeholder, id="--command-palette"))
+
+
+def run(config_path: str | None = None, profile: str | None = None) -> int:
+    """Open the app for `profile` (the demo gateway when nothing is configured)."""
+    from ..profiles.config import load
+    from ..profiles.runtime import demo_for, spec_for
+
+    set_language(None)
+    try:
+        config = load(config_path)
+        set_language(config.language)
+        chosen = config.profile(profile)
+        with demo_for(chosen) as demo:
+            app = TokenDeck(
+                config=config,
+                profile=chosen,
+                spec=None if demo else spec_for(chosen),
+                demo=chosen.demo,
+                welcome=not config.exists,
+                demo_handle=demo,
+            )
+            return app.run() or 0
+    except ConfigError as exc:
+        sys.stderr.write(_("tokendeck: config error: {problem}").format(problem=exc) + "\n")
+        return 3

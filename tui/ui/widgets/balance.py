@@ -1,0 +1,162 @@
+"""The Balance panel: credit left in the gateway's unit, used, last refresh, low-credit state,
+and the spend against the profile's budgets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+from ...base.i18n import _
+from ...base.textfmt import number
+from ...gateway import Balance
+from ...spend.money import unit_places
+from .money import unit_name
+
+if TYPE_CHECKING:
+    from ..app import TokenDeck
+
+
+class BalancePanel(VerticalScroll, can_focus=True):
+    BINDINGS = [
+        Binding("r,ctrl+r", "refresh", _("Refresh"), id="balance.refresh"),
+    ]
+
+    @property
+    def deck(self) -> TokenDeck:
+        return cast("TokenDeck", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="balance-card"):
+            yield Label(_("Credit left"), classes="caption")
+            yield Static("…", id="balance-amount", markup=False)
+            yield Static("", id="balance-state", markup=False)
+            yield Static("", id="balance-details", markup=False)
+        yield Static("", id="balance-error", markup=False)
+
+    def on_mount(self) -> None:
+        deck = self.deck
+        self.watch(deck, "balance", self._render_balance)
+        self.watch(deck, "balance_error", self._render_error)
+        self.watch(deck, "balance_loading", self._render_loading)
+
+    def activate(self) -> Widget:
+        return self
+
+    def action_refresh(self) -> None:
+        self.deck.refresh_balance(announce=True)
+
+    def _render_loading(self, loading: bool) -> None:
+        self.query_one("#balance-card").loading = loading and self.deck.balance is None
+
+    def _render_balance(self, balance: Balance | None) -> None:
+        if balance is None:
+            return
+        deck = self.deck
+        unit = unit_name(balance, deck.profile.unit)
+        amount = self.query_one("#balance-amount", Static)
+        if balance.unlimited:
+            amount.update(_("Unlimited"))
+        elif balance.remaining is None:
+            amount.update(_("Unknown"))
+        else:
+            amount.update(f"{number(balance.remaining, unit_places(balance.unit))} {unit}")
+        low = deck.is_low(balance)
+        amount.set_class(low, "low")
+        threshold = deck.low_threshold
+        state = self.query_one("#balance-state", Static)
+        if low and threshold is not None:
+            state.update(
+                _(
+                    "Low credit: below your threshold of {threshold} {unit} — top up at "
+                    "your gateway."
+                ).format(threshold=number(threshold), unit=unit)
+            )
+        elif threshold is not None:
+            state.update(
+                _("Warning threshold: {threshold} {unit}").format(
+                    threshold=number(threshold), unit=unit
+                )
+            )
+        else:
+            state.update(_("No low-credit threshold set (low_balance in the profile)."))
+        state.set_class(low, "low")
+        lines = []
+        if balance.used is not None:
+            lines.append(_("Used: {amount} {unit}").format(amount=number(balance.used), unit=unit))
+        if balance.total is not None:
+            lines.append(
+                _("Total: {amount} {unit}").format(amount=number(balance.total), unit=unit)
+            )
+        if balance.currency:
+            lines.append(_("Currency: {currency}").format(currency=balance.currency))
+        lines.append(_("Balance dialect: {dialect}").format(dialect=balance.dialect))
+        if balance.fetched_at is not None:
+            when = balance.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(_("Last refreshed: {when}").format(when=when))
+        lines.extend(self._estimate_lines(balance, unit))
+        lines.extend(self._budget_lines())
+        lines.append(_("Press r to refresh."))
+        self.query_one("#balance-details", Static).update("\n".join(lines))
+
+    def _estimate_lines(self, balance: Balance, unit: str) -> list[str]:
+        """Today's spend, burn rate and days left from the stored balance readings, for a
+        gateway that keeps no usage log (with one, the Usage panel has the exact figures)."""
+        deck = self.deck
+        db = deck.history.db
+        if db is None or deck.gateway.has_logs or balance.unlimited:
+            return []
+        from ...spend.balance_history import from_store
+        from ...store import StoreError
+
+        try:
+            found = from_store(db, deck.profile.name, deck.clock.now(), balance)
+        except StoreError:
+            return []
+        places = unit_places(balance.unit)
+        lines = []
+        if found.today is not None:
+            lines.append(
+                _("Spent today: ≈{amount} {unit}").format(
+                    amount=number(found.today, places), unit=unit
+                )
+            )
+        if found.burn is None:
+            lines.append(
+                _("Burn rate: not enough history yet (balance readings over at least an hour)")
+            )
+        else:
+            lines.append(
+                _("Burn rate: ≈{amount} {unit} a day").format(
+                    amount=number(found.burn, places if places is not None else 0), unit=unit
+                )
+            )
+        if found.days_left is not None:
+            lines.append(_("Days left: ≈{days}").format(days=number(found.days_left, 1)))
+        lines.append(_("≈ from balance readings (no usage log); top-ups are not spend."))
+        return lines
+
+    def _budget_lines(self) -> list[str]:
+        """Today's and this month's spend against the profile's budgets (usage cache)."""
+        deck = self.deck
+        profile = deck.profile
+        if profile.daily_budget is None and profile.monthly_budget is None:
+            return []
+        from ...spend.budgets import budget_sentence, budget_status
+        from ...store import StoreError
+
+        db = deck.history.db
+        try:
+            statuses = budget_status(db, profile, deck.clock.now()) if db else []
+        except StoreError:
+            return []
+        return [budget_sentence(status, profile) for status in statuses]
+
+    def _render_error(self, error: str | None) -> None:
+        widget = self.query_one("#balance-error", Static)
+        widget.update(_("Could not refresh: {error}").format(error=error) if error else "")
+        widget.display = bool(error)

@@ -1,0 +1,700 @@
+"""The Chat panel: conversations kept on disk, streamed answers, stop/retry, edit and fork."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from contextlib import aclosing
+from dataclasses import asdict
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+
+from ....base.i18n import _
+from ....chat.conversation import Conversation, Settings, Status, Turn
+from ....gateway import (
+    ChatAccumulator,
+    ContentDelta,
+    GatewayError,
+    Malformed,
+    ReasoningDelta,
+    UsageInfo,
+)
+from ...messages import AnswerFinished
+from .message import MessageAction, MessageItem, literal
+from .preview import CostPreview
+from .prompt import PromptInput
+from .retry import RetryOffer
+from .sidebar import ConversationAction, ConversationList
+from .transcript import Transcript
+
+if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
+    from ....chat.context import Plan
+    from ....chat.history import Answer, History
+    from ...app import TokenDeck
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
+DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
+WIDE = 100  # columns from which the conversation list shows by default
+SHARE = 0.008  # seconds of streamed events handled before the event loop gets a turn
+COSTED = 40  # latest messages whose credits are read again after an answer
+
+
+class ChatPanel(Vertical):
+    BINDINGS = [
+        Binding("escape", "stop", _("Stop"), id="chat.stop"),
+        Binding("ctrl+r", "regenerate", _("Retry"), id="chat.regenerate"),
+        Binding("ctrl+o", "params", _("Params"), id="chat.params"),
+        Binding("ctrl+n", "new_chat", _("New"), id="chat.new"),
+        Binding("ctrl+l", "toggle_list", _("Chats"), id="chat.list"),
+        Binding("ctrl+f", "search", _("Search"), id="chat.search"),
+        Binding("ctrl+t", "copy_answer", _("Copy answer"), id="chat.copy_answer", show=False),
+        Binding("ctrl+g", "copy_code", _("Copy code"), id="chat.copy_code", show=False),
+    ]
+
+    streaming: var[bool] = var(False)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.conversation: Conversation | None = None
+        self.editing: Turn | None = None
+        self._draft_timer: Timer | None = None
+        self._draft_text: str | None = None  # typed since the last save
+        self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
+
+    @property
+    def deck(self) -> TokenDeck:
+        return cast("TokenDeck", self.app)
+
+    @property
+    def history(self) -> History:
+        return self.deck.history
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="chat-body"):
+            yield ConversationList(id="sidebar")
+            with Vertical(id="chat-main"):
+                yield Static("", id="chat-settings", markup=False)
+                yield Transcript(id="transcript")
+                yield RetryOffer(id="retry-offer")
+                yield Static("", id="edit-banner", markup=False)
+                yield PromptInput(id="prompt")
+                yield CostPreview(id="cost-preview")
+
+    def on_mount(self) -> None:
+        self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
+        # The first frame shows a new conversation; what is stored is read just after it.
+        self.query_one(Transcript).show([], 0, None, self._hint())
+        self._show_settings(self._new_conversation().settings)
+        self.call_after_refresh(self._open_stored)
+
+    def _open_stored(self) -> None:
+        """The latest stored conversation (or a new one) and its draft, read once: just after
+        the first frame, or sooner if a key asks for the conversation before that."""
+        if self.conversation is not None:
+            return
+        prompt = self.query_one(PromptInput)
+        typed = prompt.text  # typed ahead of this: kept after the draft, as if typed later
+        recent = self.history.summaries(1)
+        loaded = self.history.load(recent[0].id) if recent else None
+        self._open(loaded or self._new_conversation())
+        if typed:
+            prompt.insert(typed)
+        self.watch(self.deck, "model", self._model_changed, init=False)
+        self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        self._save_draft()
+
+    def _new_conversation(self) -> Conversation:
+        profile = self.deck.profile
+        settings = Settings(
+            model=self.deck.model,
+            system=profile.system_prompt or "",
+            temperature=profile.temperature,
+            top_p=profile.top_p,
+            max_tokens=profile.max_tokens,
+            stop=profile.stop,
+        )
+        return Conversation(settings)
+
+    def activate(self) -> Widget:
+        """The widget that should take focus when the panel is shown."""
+        return self.query_one(PromptInput)
+
+    @property
+    def settings(self) -> Settings:
+        assert self.conversation is not None
+        return self.conversation.settings
+
+    # ---- opening conversations ---------------------------------------------------------
+
+    async def open_conversation(
+        self, conversation: Conversation, focus_message: int | None = None
+    ) -> None:
+        """Show `conversation` (its tail), its draft and settings; focus a message if asked."""
+        self._open(conversation, focus_message)
+
+    def _open(self, conversation: Conversation, focus_message: int | None = None) -> None:
+        if self.conversation is not None:
+            self._save_draft()
+        self.query_one(RetryOffer).withdraw()
+        self._end_edit()
+        self.conversation = conversation
+        if conversation.settings.model and conversation.settings.model != self.deck.model:
+            self.deck.model = conversation.settings.model
+        transcript = self.query_one(Transcript)
+        transcript.show(
+            conversation.turns,
+            conversation.earlier,
+            lambda count: self.history.older(conversation, count),
+            self._hint(),
+        )
+        prompt = self.query_one(PromptInput)
+        prompt.load_text(self.history.draft(conversation.id))
+        prompt.move_cursor(prompt.document.end)
+        self._show_settings()
+        self.refresh_list()
+        if focus_message is not None:
+            self.call_after_refresh(transcript.select_turn, focus_message)
+
+    def refresh_list(self) -> None:
+        current = self.conversation.id if self.conversation else None
+        self.query_one(ConversationList).show(
+            self.history.summaries(), current, self.deck.clock.now()
+        )
+
+    def _hint(self) -> str:
+        return _(
+            "Type a message and press Enter to send. Ctrl+J inserts a newline, Esc stops an "
+            "answer, Ctrl+R retries, Ctrl+O sets parameters, F3 picks a model, Ctrl+L lists "
+            "conversations, Ctrl+F searches them, Shift+Tab selects a message to edit or fork."
+        )
+
+    def _model_changed(self, model: str) -> None:
+        if self.conversation is not None and model and model != self.settings.model:
+            self.conversation.with_model(model)
+            self.history.save_settings(self.conversation)
+        self._show_settings()
+
+    def _show_settings(self, first: Settings | None = None) -> None:
+        s = first or self.settings
+        parts = [s.model or _("no model — press F3 to pick one")]
+        if s.temperature is not None:
+            parts.append(f"temperature {s.temperature:g}")
+        if s.top_p is not None:
+            parts.append(f"top_p {s.top_p:g}")
+        if s.max_tokens is not None:
+            parts.append(f"max_tokens {s.max_tokens}")
+        if s.stop:
+            parts.append(_("{count} stop sequences").format(count=len(s.stop)))
+        if s.system:
+            parts.append(_("system prompt set"))
+        if first is None and not self.history.available:
+            parts.append(_("history off"))
+        self.query_one("#chat-settings", Static).update(" · ".join(parts))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        self._open_stored()  # a key before the first frame: the conversation first
+        if action == "stop":
+            return self.streaming or self.editing is not None
+        if action == "regenerate":
+            return not self.streaming
+        return True
+
+    def watch_streaming(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)  # the Footer after the answer's frame
+
+    # ---- drafts ------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#prompt")
+    def _draft_changed(self, event: TextArea.Changed) -> None:
+        self._draft_text = event.text_area.text
+        self.query_one(CostPreview).typed(self._draft_text)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+
+    def _save_draft(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self.conversation is not None and self.editing is None and self._draft_text is not None:
+            self.history.save_draft(self.conversation.id, self._draft_text)
+            self._draft_text = None
+
+    # ---- sending -----------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _submitted(self, event: PromptInput.Submitted) -> None:
+        event.stop()
+        await self.send(event.text)
+
+    async def send(self, text: str) -> None:
+        if self.conversation is None:  # Enter came before the stored conversation was read
+            self._open_stored()
+            text = self.query_one(PromptInput).text  # its draft, then what was typed
+        if not text.strip():
+            return
+        if self.streaming:
+            self.notify(
+                _(
+                    "An answer is still streaming: wait, or press Esc to stop it. Your "
+                    "message stays in the input."
+                ),
+                severity="warning",
+            )
+            return
+        if not self.settings.model:
+            self.notify(_("Pick a model first: press F3 and Enter on one."), severity="warning")
+            return
+        if self.editing is not None:
+            await self._send_edit(text)
+            return
+        conversation = self.conversation
+        assert conversation is not None
+        draft_owner = conversation.id
+        turn = Turn("user", text)
+        conversation.turns.append(turn)
+        self.history.add_user(conversation, turn)
+        self.query_one(Transcript).add(turn)
+        self.query_one(PromptInput).clear()
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self.history.save_draft(draft_owner, "")
+        self.history.save_draft(conversation.id, "")
+        await self._answer()
+
+    async def _answer(self, reuse: Turn | None = None) -> None:
+        """Ask for an answer to the conversation so far (into `reuse`'s row when given)."""
+        conversation = self.conversation
+        assert conversation is not None
+        self.streaming = True  # before the turn exists, so nobody sees a finished-looking state
+        self.query_one(RetryOffer).withdraw()
+        turns = list(conversation.turns)  # what to answer; read whole after the next frame
+        turn = Turn("assistant", model=self.settings.model, status=Status.STREAMING)
+        if reuse is not None:
+            turn.id, turn.position = reuse.id, reuse.position
+        conversation.turns.append(turn)
+        view = self.query_one(Transcript).add(turn, live=True)
+        answer = self.history.start_answer(conversation, turn, asdict(self.settings))
+        self._stream(turn, view, conversation, turns, answer)
+        self.call_after_refresh(self.refresh_list)  # after the frame that shows the message
+
+    # A description of our own: by default Textual builds one from repr() of every argument,
+    # every turn (~20 ms at 5,000 messages before the new message could show).
+    @work(group="chat", exclusive=True, exit_on_error=False, description="answer")
+    async def _stream(
+        self,
+        turn: Turn,
+        view: MessageItem,
+        conversation: Conversation,
+        turns: list[Turn],
+        answer: Answer,
+    ) -> None:
+        deck = self.deck
+        clock = deck.clock
+        started = clock.monotonic()
+        acc = ChatAccumulator()
+        stopped = False
+        first_content = True
+        try:
+            await self.wait_for_refresh()  # the new message on screen, then the O(n) request
+            plan = await self.plan(conversation, turns)  # stored turns read, the oldest cut
+            self._tell_left_out(conversation, plan, view)
+            events = deck.gateway.stream_chat(plan.messages, self.settings.params())
+            async with aclosing(events):
+                share = time.perf_counter() + SHARE
+                async for event in events:
+                    if time.perf_counter() > share:  # a burst read at once: keys and frames too
+                        await asyncio.sleep(0)
+                        share = time.perf_counter() + SHARE
+                    acc.add(event)
+                    if isinstance(event, ContentDelta):
+                        if first_content:
+                            first_content = False
+                            view.content_started()
+                        answer.content(event.text)
+                        view.append(literal(event.text))
+                    elif isinstance(event, ReasoningDelta):
+                        answer.reasoning(event.text)
+                        view.add_reasoning(event.text)
+                    elif isinstance(event, UsageInfo):
+                        turn.usage = event
+                    elif isinstance(event, Malformed):
+                        self.notify(str(event.error), title=_("Stream"), severity="warning")
+        except asyncio.CancelledError:
+            stopped = True
+            raise
+        finally:
+            result = acc.finish()
+            turn.apply(result, stopped=stopped)
+            turn.elapsed = clock.monotonic() - started
+            view.finish()
+            answer.finish(turn)
+            self.streaming = False
+            self._finished(turn, view, result.error)
+
+    async def plan(self, conversation: Conversation, turns: list[Turn]) -> Plan:
+        """What a request for an answer to `turns` sends (tui.chat.context: the cost preview uses it
+        too, so that both agree)."""
+        from ....chat.context import plan_request
+
+        profile = self.deck.profile
+        return await plan_request(
+            self.history, self.deck.gateway, conversation, turns,
+            cap_tokens=profile.context_tokens, cap_messages=profile.context_messages,
+        )  # fmt: skip
+
+    def _tell_left_out(self, conversation: Conversation, plan: Plan, view: MessageItem) -> None:
+        """Older turns were left out: say so on the answer, and once per conversation aloud."""
+        note = plan.note()
+        if not note:
+            return
+        view.show_meta(note)
+        if conversation.id not in self._told_left_out:
+            self._told_left_out.add(conversation.id)
+            said = _("Older messages are left out so that the request fits: {note}.")
+            self.notify(said.format(note=note), title=_("Context"), timeout=8)
+
+    def _finished(self, turn: Turn, view: MessageItem, error: object) -> None:
+        view.show_meta(view.note)
+        if turn.status in (Status.FAILED, Status.CUT) and error is not None:
+            title = _("Answer cut off") if turn.status == Status.CUT else _("Answer failed")
+            self.notify(
+                str(getattr(error, "detail", error)), title=title, severity="error", timeout=8
+            )
+            if self.is_mounted and isinstance(error, GatewayError):
+                self.query_one(RetryOffer).offer(error, cut=turn.status == Status.CUT)
+        charged = bool(turn.content or turn.usage)
+        if self.is_mounted:  # after the frame that shows the last token
+            self.call_after_refresh(self._after_answer, charged)
+        self.post_message(AnswerFinished(charged=charged))
+
+    def _after_answer(self, charged: bool) -> None:
+        self.refresh_list()
+        if charged:
+            self._cost_answers()
+
+    @work(group="costs", exclusive=True, exit_on_error=False)
+    async def _cost_answers(self) -> None:
+        """Sync the usage log, give answers their exact credits (or an estimate), show them."""
+        from ....profiles.runtime import DEMO_URL_ENV
+        from ....spend.costs import apply_costs
+        from ....spend.usage_sync import sync_usage
+        from ....store import StoreError, forget_usage
+
+        db, deck = self.history.db, self.deck
+        if db is None or db.read_only:
+            return
+        profile = deck.profile
+        try:
+            if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
+                forget_usage(db, profile.name)  # an in-process demo makes up a new history
+            deck.usage_cache_checked = True
+            await sync_usage(deck.gateway, db, profile.name)
+        except (GatewayError, StoreError):
+            pass  # no usage log here: estimates still help
+        try:
+            apply_costs(db, profile.name, prices=profile.prices)
+        except StoreError as exc:
+            self.history.report(exc)  # said once, like every other store problem
+            return
+        recent = self.query_one(Transcript).items[-COSTED:]
+        views = [v for v in recent if v.turn.role == "assistant" and not v.live]
+        self.history.refresh_costs([v.turn for v in views])
+        for view in views:
+            view.show_meta(view.note)
+        self.refresh_list()
+
+    # ---- editing and forking -----------------------------------------------------------
+
+    def _begin_edit(self, turn: Turn) -> None:
+        self._save_draft()
+        self.editing = turn
+        prompt = self.query_one(PromptInput)
+        prompt.load_text(turn.content)
+        prompt.move_cursor(prompt.document.end)
+        banner = self.query_one("#edit-banner", Static)
+        banner.update(
+            _(
+                "Editing an earlier message: Enter sends it as a new branch (the "
+                "original conversation is kept). Esc cancels."
+            )
+        )
+        banner.add_class("-editing")
+        prompt.focus()
+        self.refresh_bindings()
+
+    def _end_edit(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.query_one("#edit-banner", Static).remove_class("-editing")
+        if self.conversation is not None:
+            self.query_one(PromptInput).load_text(self.history.draft(self.conversation.id))
+        self.refresh_bindings()
+
+    async def _send_edit(self, text: str) -> None:
+        conversation, turn = self.conversation, self.editing
+        assert conversation is not None and turn is not None
+        new_id = self.history.fork_with_edit(conversation, turn, text)
+        branch = self.history.load(new_id) if new_id is not None else None
+        if branch is None:  # no history on disk: branch in memory
+            index = conversation.turns.index(turn)
+            branch = Conversation(
+                conversation.settings, [*conversation.turns[:index], Turn("user", text)]
+            )
+        self.editing = None
+        await self.open_conversation(branch)
+        self.notify(_("Sent as a new branch; the original conversation is kept."), timeout=3)
+        await self._answer()
+
+    async def _fork(self, turn: Turn, answer: bool = False) -> None:
+        conversation = self.conversation
+        assert conversation is not None
+        new_id = self.history.fork(conversation, turn)
+        branch = self.history.load(new_id) if new_id is not None else None
+        if branch is None:
+            index = conversation.turns.index(turn)
+            branch = Conversation(conversation.settings, list(conversation.turns[: index + 1]))
+        await self.open_conversation(branch)
+        self.notify(_("Forked into a new conversation."), timeout=3)
+        if answer:
+            await self._answer()
+
+    @on(MessageAction)
+    async def _message_action(self, event: MessageAction) -> None:
+        event.stop()
+        turn = event.item.turn
+        if event.action == "copy":
+            self._copy(
+                turn.content,
+                _("Copied the message ({count} characters) via OSC 52.").format(
+                    count=len(turn.content)
+                ),
+            )
+        elif event.action == "request_id":
+            if turn.request_id:
+                self.copy_request_id(turn.request_id, _("Selected answer"))
+            else:
+                said = _("The gateway sent no request id for this answer.")
+                self.notify(said, severity="warning")
+        elif self.streaming:
+            self.notify(
+                _("Wait for the answer to finish, or press Esc to stop it."), severity="warning"
+            )
+        elif event.action == "edit":
+            self._begin_edit(turn)
+        elif event.action == "fork":
+            await self._fork(turn)
+        elif event.action == "regenerate":
+            await self._regenerate(turn)
+
+    async def _regenerate(self, turn: Turn) -> None:
+        conversation = self.conversation
+        assert conversation is not None
+        if conversation.turns and conversation.turns[-1] is turn:
+            await self.action_regenerate()
+            return
+        index = conversation.turns.index(turn)
+        asked = next((t for t in reversed(conversation.turns[:index]) if t.role == "user"), None)
+        if asked is not None:
+            await self._fork(asked, answer=True)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self.streaming:
+            self.workers.cancel_group(self, "chat")
+        elif self.editing is not None:
+            self._end_edit()
+
+    async def action_regenerate(self) -> None:
+        if self.streaming or self.conversation is None:
+            return
+        turns = self.conversation.turns
+        if not turns:
+            self.notify(_("Nothing to retry yet."), severity="information")
+            return
+        reuse = None
+        if turns[-1].role == "assistant":
+            reuse = turns.pop()
+            self.query_one(Transcript).remove_last()
+        await self._answer(reuse)
+
+    async def action_new_chat(self) -> None:
+        if self.streaming:
+            self.action_stop()
+        await self.open_conversation(self._new_conversation())
+        self.query_one(PromptInput).focus()
+
+    def action_toggle_list(self) -> None:
+        sidebar = self.query_one(ConversationList)
+        sidebar.toggle_class("-shown")
+        if sidebar.has_class("-shown"):
+            self.refresh_list()
+            sidebar.options.focus()
+        else:
+            self.query_one(PromptInput).focus()
+
+    @on(ConversationList.Leave)
+    def _leave_list(self) -> None:
+        if self.app.size.width < WIDE:  # a narrow screen wants its room back
+            self.query_one(ConversationList).remove_class("-shown")
+        self.query_one(PromptInput).focus()
+
+    def action_search(self) -> None:
+        from ...screens.search import SearchChoice, SearchScreen
+
+        async def opened(choice: SearchChoice | None) -> None:
+            if choice is None:
+                return
+            stored = self.history.load(choice.conversation_id, tail=1)
+            if stored is None:
+                return
+            total = stored.earlier + len(stored.turns)
+            found = self.history.load(choice.conversation_id, tail=total - choice.position + 5)
+            if found is not None:
+                await self.open_conversation(found, focus_message=choice.message_id)
+
+        self.app.push_screen(SearchScreen(self.history), opened)
+
+    @on(ConversationAction)
+    async def _conversation_action(self, event: ConversationAction) -> None:
+        event.stop()
+        from ...screens.dialogs import ConfirmScreen, TextPrompt
+
+        cid = event.conversation_id
+        if event.action == "open":
+            if self.streaming:
+                self.notify(
+                    _("Wait for the answer to finish, or press Esc to stop it."), severity="warning"
+                )
+                return
+            loaded = self.history.load(cid)
+            if loaded is not None:
+                await self.open_conversation(loaded)
+                self.query_one(PromptInput).focus()
+        elif event.action == "pin":
+            self.history.pin(cid, not event.pinned)
+            self.refresh_list()
+        elif event.action == "rename":
+
+            def renamed(title: str | None) -> None:
+                if title is not None:
+                    self.history.rename(cid, title)
+                    self.refresh_list()
+
+            self.app.push_screen(TextPrompt(_("Rename conversation"), event.title), renamed)
+        elif event.action == "delete":
+
+            async def confirmed(yes: bool | None) -> None:
+                if not yes:
+                    return
+                self.history.delete(cid)
+                if self.conversation is not None and self.conversation.id == cid:
+                    await self.open_conversation(self._new_conversation())
+                self.refresh_list()
+                self.notify(_("Conversation deleted."), timeout=3)
+
+            question = _("Delete “{title}” and all its messages? This cannot be undone.")
+            self.app.push_screen(
+                ConfirmScreen(question.format(title=event.title or _("(untitled)")), _("Delete")),
+                confirmed,
+            )
+
+    def action_params(self) -> None:
+        from ...screens.params import ParamsScreen
+
+        def apply(settings: Settings | None) -> None:
+            if settings is None or self.conversation is None:
+                return
+            self.conversation.settings = settings
+            self.history.save_settings(self.conversation)
+            if settings.model and settings.model != self.deck.model:
+                self.deck.model = settings.model
+            self._show_settings()
+            self.notify(_("Chat parameters updated."), timeout=2)
+
+        self.app.push_screen(ParamsScreen(self.settings), apply)
+
+    def action_export(self, fmt: str) -> None:
+        from ....base.paths import data_dir
+
+        conversation = self.conversation
+        if conversation is None or conversation.id is None:
+            self.notify(
+                _("Nothing to export yet: this conversation has no messages."), severity="warning"
+            )
+            return
+        text = self.history.export(conversation.id, fmt)
+        if text is None:
+            return
+        folder = data_dir() / "exports"
+        path = folder / f"conversation-{conversation.id}.{fmt}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+        except OSError as exc:
+            self.notify(
+                _("Could not write {path}: {error}").format(path=path, error=exc.strerror),
+                severity="error",
+            )
+            return
+        self.notify(_("Exported to {path}").format(path=path), timeout=6)
+
+    def _last_answer(self) -> str | None:
+        if self.conversation is None:
+            return None
+        for turn in reversed(self.conversation.turns):
+            if turn.role == "assistant" and turn.content:
+                return turn.content
+        return None
+
+    def copy_request_id(self, request_id: str, title: str) -> None:
+        """Show and copy an answer's request id (it joins the answer to its usage-log row)."""
+        self._copy(
+            request_id,
+            _("Request id {id} (copied). `tokendeck logs` shows it in the matching row.").format(
+                id=request_id
+            ),
+            title=title,
+            timeout=8,
+        )
+
+    def _copy(self, text: str, said: str, title: str = "", timeout: float = 3) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(said, title=title, timeout=timeout)
+
+    def action_copy_answer(self) -> None:
+        answer = self._last_answer()
+        if not answer:
+            self.notify(_("No answer to copy yet."), severity="warning")
+            return
+        self._copy(
+            answer,
+            _("Copied the last answer ({count} characters) via OSC 52.").format(count=len(answer)),
+        )
+
+    def action_copy_code(self) -> None:
+        answer = self._last_answer() or ""
+        blocks = [m.group(2) for m in _FENCE.finditer(answer)]
+        if not blocks:
+            self.notify(_("The last answer has no code block."), severity="warning")
+            return
+        self._copy(
+            blocks[-1],
+            _("Copied the last code block ({count} lines) via OSC 52.").format(
+                count=blocks[-1].count("\n") + 1
+            ),
+        )

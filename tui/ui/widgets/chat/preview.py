@@ -1,0 +1,102 @@
+"""The cost preview under the chat input: what sending now would cost (what the request would
+send — tui.chat.context's rule, the same as the request's — at the credits per token this model has
+cost), updated as you type."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import work
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ....base.i18n import _
+from ....base.textfmt import number
+
+if TYPE_CHECKING:
+    from ....spend.costs import Estimator
+    from ...app import TokenDeck
+    from .panel import ChatPanel
+
+DEBOUNCE = 0.25  # seconds of quiet typing before the estimate is worked out again
+
+
+class CostPreview(Static):
+    """`next send ≈ 1,234 tokens · ≈ 12.3 credits`, shown while the prompt holds text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self._text = ""
+        self._timer: Timer | None = None
+        # per profile, model and number of turns: an answer syncs the usage log, so prices
+        # are looked up again after each one (and not on every key)
+        self._estimators: dict[tuple[str, str, int], Estimator] = {}
+
+    def typed(self, text: str) -> None:
+        """The prompt changed: work the estimate out once typing pauses."""
+        self._text = text
+        if self._timer is not None:
+            self._timer.stop()
+        if not text.strip():  # shown only while there is something to send
+            self.set_class(False, "-shown")
+            return
+        self._timer = self.set_timer(DEBOUNCE, self.refresh_estimate)
+
+    def _estimator(self, profile: str, model: str, turns: int) -> Estimator | None:
+        from ....spend.costs import Estimator, prices_from_config
+
+        deck = cast("TokenDeck", self.app)
+        key = (profile, model, turns)
+        found = self._estimators.get(key)
+        if found is None:
+            db = deck.history.db
+            if db is None:
+                return None
+            found = Estimator(db, profile, config_prices=prices_from_config(deck.profile.prices))
+            self._estimators = {key: found}
+        return found
+
+    def refresh_estimate(self) -> None:
+        self.set_class(bool(self._text.strip()), "-shown")
+        if self._text.strip():
+            self._estimate(self._text)
+
+    @work(group="preview", exclusive=True, exit_on_error=False, description="cost preview")
+    async def _estimate(self, typed: str) -> None:
+        from ....chat.conversation import Turn
+
+        deck = cast("TokenDeck", self.app)
+        panel = cast("ChatPanel", self.screen.query_one("#chat-panel"))
+        conversation = panel.conversation
+        if conversation is None or not conversation.settings.model:
+            return
+        model = conversation.settings.model
+        turns = conversation.turns
+        if panel.editing is not None and panel.editing in turns:  # sent as a new branch
+            turns = turns[: turns.index(panel.editing)]
+        plan = await panel.plan(conversation, [*turns, Turn("user", typed)])
+        tokens = plan.tokens
+        estimator = self._estimator(deck.profile.name, model, len(conversation.turns))
+        credits: Decimal | None = None
+        if estimator is not None:
+            credits = estimator.estimate(model, tokens, 0)
+        fields = {"tokens": number(tokens), "model": model, "sent": number(plan.sent)}
+        fields["total"] = number(plan.total)
+        if credits is not None:
+            fields["credits"] = number(credits, 2 if credits < 100 else 0)
+        # older messages left out: how many are sent (short: the line is one row at 80 columns)
+        if plan.dropped and credits is None:
+            text = _(
+                "next send ≈ {tokens} tokens ({sent} of {total} messages) · no price known yet"
+            )
+        elif plan.dropped:
+            text = _(
+                "next send ≈ {tokens} tokens ({sent} of {total} messages) · ≈ {credits} credits"
+            )
+        elif credits is None:
+            text = _("next send ≈ {tokens} tokens · no price known yet for {model}")
+        else:
+            text = _("next send ≈ {tokens} tokens · ≈ {credits} credits")
+        if typed == self._text:  # not typed on meanwhile
+            self.update(text.format(**fields))

@@ -1,0 +1,122 @@
+"""The conversation list beside the chat: pinned first, then most recent; keys post requests up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ....base.i18n import _
+from ....base.localefmt import recent_date
+from ....base.textfmt import number, truncate
+
+if TYPE_CHECKING:
+    from ....store import ConversationSummary
+
+
+@dataclass
+class ConversationAction(Message):
+    """The user asked for `action` ('open', 'rename', 'delete', 'pin') on a conversation."""
+
+    action: str
+    conversation_id: int
+    title: str = ""
+    pinned: bool = False
+
+
+class ConversationList(Vertical):
+    BINDINGS = [
+        Binding("r", "act('rename')", _("Rename"), id="history.rename"),
+        Binding("d,delete", "act('delete')", _("Delete"), id="history.delete"),
+        Binding("p", "act('pin')", _("Pin"), id="history.pin"),
+        Binding("escape", "leave", _("Back to the prompt"), id="history.leave"),
+    ]
+
+    class Leave(Message):
+        """The user is done with the list (Esc): the prompt takes the keys again."""
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.summaries: list[ConversationSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Conversations (Ctrl+L)"), classes="sidebar-title", markup=False)
+        # The list itself comes with the first conversations shown (the first frame has none
+        # to show: no need to style and draw an empty list at start).
+
+    @property
+    def options(self) -> OptionList:
+        """The list of conversations; mounted now if it was not there yet."""
+        for options in self.query(OptionList):
+            return options
+        options = OptionList(id="conversation-options")
+        if self.is_attached:  # not while the app closes
+            self.mount(options)
+        return options
+
+    def show(
+        self, summaries: list[ConversationSummary], current: int | None, now: datetime
+    ) -> None:
+        self.summaries = summaries
+        options = self.options
+        highlighted = options.highlighted
+        options.set_options(self._option(s, now) for s in summaries)
+        ids = [s.id for s in summaries]
+        if current in ids:
+            options.highlighted = ids.index(current)
+        elif highlighted is not None and summaries:
+            options.highlighted = min(highlighted, len(summaries) - 1)
+
+    def _option(self, summary: ConversationSummary, now: datetime) -> Option:
+        title = summary.title or _("(untitled)")
+        mark = "★ " if summary.pinned else ""
+        text = Text(truncate(mark + title, 30), no_wrap=True, overflow="ellipsis")
+        details = [
+            _("{count} msgs").format(count=summary.message_count),
+            _ago(summary.updated, now),
+        ]
+        if summary.credits is not None:
+            approx = "≈" if summary.credits_estimated else ""
+            details.append(f"{approx}{number(summary.credits)} cr")
+        text.append("\n" + " · ".join(details), style="dim")
+        return Option(text, id=str(summary.id))
+
+    def _selected(self) -> ConversationSummary | None:
+        index = self.options.highlighted
+        if index is None or index >= len(self.summaries):
+            return None
+        return self.summaries[index]
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(ConversationAction("open", int(event.option.id)))
+
+    def action_act(self, action: str) -> None:
+        summary = self._selected()
+        if summary is not None:
+            self.post_message(ConversationAction(action, summary.id, summary.title, summary.pinned))
+
+
+def _ago(when: datetime, now: datetime) -> str:
+    seconds = max(0, (now - when).total_seconds())
+    if seconds < 90:
+        return _("just now")
+    if seconds < 5400:
+        return _("{n} min ago").format(n=round(seconds / 60))
+    if seconds < 129600:
+        return _("{n} h ago").format(n=round(seconds / 3600))
+    return recent_date(when.astimezone(), now.astimezone())

@@ -1,0 +1,151 @@
+"""The Models panel: the gateway's /models, type to filter, Enter to chat with one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import var
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from ...base.i18n import _
+from ...base.textfmt import number, plain
+from ...chat.context import windows_for
+from ...gateway import GatewayError, Model
+from ..messages import ModelChosen
+from .cells import cell, num
+
+if TYPE_CHECKING:
+    from ..app import TokenDeck
+
+
+class ModelFilter(Input):
+    BINDINGS = [
+        Binding("down", "to_table", show=False),
+    ]
+
+    def action_to_table(self) -> None:
+        self.screen.query_one("#model-table", DataTable).focus()
+
+
+class ModelsPanel(Vertical):
+    BINDINGS = [
+        Binding("ctrl+r", "refresh", _("Refresh"), id="models.refresh"),
+        Binding("slash", "search", _("Search"), id="models.search", show=False),
+    ]
+
+    models: var[list[Model] | None] = var(None)
+    filter_text: var[str] = var("")
+
+    @property
+    def deck(self) -> TokenDeck:
+        return cast("TokenDeck", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ModelFilter(
+            placeholder=_("Type to filter models; Enter chats with the highlighted one"),
+            id="model-filter",
+        )
+        yield Static("", id="model-status", markup=False)
+        table: DataTable[str] = DataTable(id="model-table", cursor_type="row", zebra_stripes=True)
+        table.add_column(_("Model"), key="id")
+        table.add_column(_("Owner"), key="owner")
+        table.add_column(_("Context"), key="context")
+        table.add_column(_("Prompt/token"), key="prompt")
+        table.add_column(_("Completion/token"), key="completion")
+        yield table
+
+    def activate(self) -> Widget:
+        """Load on first show; the widget that should take focus."""
+        if self.models is None:
+            self.load()
+        return self.query_one(ModelFilter)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_search(self) -> None:
+        self.query_one(ModelFilter).focus()
+
+    @work(exclusive=True, group="models", exit_on_error=False)
+    async def load(self) -> None:
+        table = self.query_one("#model-table", DataTable)
+        status = self.query_one("#model-status", Static)
+        table.loading = True
+        status.update(_("Loading models…"))
+        try:
+            gateway = self.deck.gateway
+            self.models = await gateway.models()
+            windows_for(gateway).learn(self.models)  # the chat fits its requests to them
+        except GatewayError as exc:
+            status.update(_("Could not load models: {error}").format(error=exc.detail))
+            status.add_class("error")
+            self.notify(exc.detail, title=_("Models"), severity="error")
+        finally:
+            table.loading = False
+
+    def watch_models(self) -> None:
+        self._fill()
+
+    @on(Input.Changed, "#model-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip().lower()
+        self._fill()
+
+    def _fill(self) -> None:
+        if self.models is None:
+            return
+        table = self.query_one("#model-table", DataTable)
+        table.clear()
+        words = self.filter_text.split()
+        shown = [m for m in self.models if all(w in f"{m.id} {m.owned_by}".lower() for w in words)]
+        if words:
+            shown.sort(key=lambda m: (_rank(m.id.lower(), words[0]), m.id.lower()))
+        table.add_rows(
+            [
+                cell(m.id),
+                cell(m.owned_by),
+                num(number(m.context_length) if m.context_length else ""),
+                num(plain(m.prompt_price) if m.prompt_price is not None else ""),
+                num(plain(m.completion_price) if m.completion_price is not None else ""),
+            ]
+            for m in shown
+        )
+        status = self.query_one("#model-status", Static)
+        status.remove_class("error")
+        status.update(
+            _("{shown} of {total} models · current: {model}").format(
+                shown=len(shown), total=len(self.models), model=self.deck.model or "—"
+            )
+        )
+
+    @on(Input.Submitted, "#model-filter")
+    def _choose_highlighted(self) -> None:
+        table = self.query_one("#model-table", DataTable)
+        if table.row_count:
+            self._choose(table.cursor_row)
+
+    @on(DataTable.RowSelected, "#model-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._choose(event.cursor_row)
+
+    def _choose(self, index: int) -> None:
+        table = self.query_one("#model-table", DataTable)
+        model_id = table.get_row_at(index)[0].plain
+        self.post_message(ModelChosen(model_id))
+
+
+def _rank(model_id: str, word: str) -> int:
+    """0: the id starts with the word; 1: a part of it does (after - / _ . :); 2: elsewhere."""
+    if model_id.startswith(word):
+        return 0
+    at = model_id.find(word)
+    while at > 0:
+        if model_id[at - 1] in "-/_.: ":
+            return 1
+        at = model_id.find(word, at + 1)
+    return 2
