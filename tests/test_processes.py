@@ -4,12 +4,15 @@ of one profile never run at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from typing import Any
 
 from tui.demo import DemoGateway
 
@@ -92,3 +95,44 @@ def test_other_processes_never_delete_the_wal_a_live_process_writes_into(
     finally:
         conn.close()
     assert stored == ["before the others", "from the second connection", "after the others"]
+
+
+def test_a_second_usage_sync_of_a_profile_waits_for_the_running_one(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "TOKENDECK_DATA_DIR": str(data), "TOKENDECK_DEMO_URL": demo.url}
+    demo.page_latency = 1.0  # the first sync is slow until the second one is seen waiting
+    argv = [sys.executable, "-m", "tui", "logs", "sync", "--json"]
+    options: dict[str, Any] = dict(
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    first = subprocess.Popen(argv, **options)
+    second = None
+    try:
+        while not any(path.endswith("/log") for _m, path in demo.requests):
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.05)  # until the first sync has asked for a page
+        second = subprocess.Popen(argv, **options)
+        assert second.stderr is not None
+        line = second.stderr.readline()
+        assert "Waiting for the usage sync of" in line, line + second.communicate()[1]
+        demo.page_latency = 0.0
+        out_first, err_first = first.communicate(timeout=120)
+        out_second, err_second = second.communicate(timeout=120)
+    finally:
+        for child in (first, second):
+            if child is not None and child.poll() is None:
+                child.kill()
+    assert first.returncode == 0, err_first
+    assert second.returncode == 0, err_second
+    one, two = json.loads(out_first), json.loads(out_second)
+    assert one["new_rows"] == len(demo.logs)  # the whole log, once
+    assert two["new_rows"] == 0 and two["pages"] <= 1  # it only looked for newer rows
+    conn = sqlite3.connect(data / "tokendeck.db")
+    try:
+        count = conn.execute("SELECT count(*) FROM usage_rows").fetchone()[0]
+    finally:
+        conn.close()
+    assert count == len(demo.logs)

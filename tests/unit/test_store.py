@@ -106,7 +106,7 @@ def test_default_location_pragmas_and_schema(isolated_env: Path) -> None:
             "foreign_keys": 1,
             "synchronous": 1,  # NORMAL
         }
-        assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 2000
+        assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
         tables = {r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"conversations", "messages", "drafts", "messages_fts"} <= tables
         assert db.fts

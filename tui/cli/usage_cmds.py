@@ -39,7 +39,11 @@ async def refresh(gw: Gateway, db: Database, profile: Profile) -> SyncResult:
     """Sync the profile's usage cache, then cost the answers that new rows confirm."""
     if profile.demo and not os.environ.get(DEMO_URL_ENV):
         forget_usage(db, profile.name)  # an in-process demo makes up a new history each run
-    result = await sync_usage(gw, db, profile.name)
+    def waiting() -> None:
+        err(_("Waiting for the usage sync of {profile} that another tokendeck is running…")
+            .format(profile=profile.name))  # fmt: skip
+
+    result = await sync_usage(gw, db, profile.name, on_wait=waiting)
     apply_costs(db, profile.name, prices=profile.prices)
     return result
 

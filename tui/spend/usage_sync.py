@@ -17,12 +17,14 @@ from ..store import (
     newest_id,
     open_db,
     store_pages,
+    sync_claim,
 )
 from ..store.usage import LogRowLike
 
 CONCURRENCY = 8  # page requests in flight at most (openai-hk pages hold <= 300 rows)
 BATCH_ROWS = 1200  # rows stored in one transaction at most (the write lock is held briefly)
 _WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
+CLAIM_POLL = 0.1  # seconds between two looks at a sync of the same profile still running
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ async def sync_usage(
     *,
     concurrency: int = CONCURRENCY,
     on_page: Callable[[SyncResult], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> SyncResult:
     """Fetch the rows newer than the cache holds (everything the first time) and store them.
 
@@ -98,7 +101,29 @@ async def sync_usage(
     are stored by id, so a row seen twice is stored once. `on_page` hears the progress after
     each page is stored. Raises GatewayError or StoreError; pages received before a failure
     are stored, and stay stored.
+
+    One sync of a profile runs at a time, in all processes: a second one waits (`on_wait` hears
+    that it does, once) until the first has finished, then fetches only what is newer.
     """
+    claim = sync_claim(db.path, profile)
+    if not claim.take():
+        if on_wait is not None:
+            on_wait()
+        while not claim.take():
+            await asyncio.sleep(CLAIM_POLL)
+    try:
+        return await _sync(gateway, db, profile, concurrency, on_page)
+    finally:
+        claim.release()
+
+
+async def _sync(
+    gateway: UsageSource,
+    db: Database,
+    profile: str,
+    concurrency: int,
+    on_page: Callable[[SyncResult], None] | None,
+) -> SyncResult:
     stop = complete_id(db, profile)
     arrived: asyncio.Queue[Sequence[LogRowLike] | BaseException | None] = asyncio.Queue()
 

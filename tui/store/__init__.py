@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..base.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from .claims import Claim, sync_claim
     from .conversations import (
         count_conversations,
         create_conversation,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Bucket",
+    "Claim",
     "ConversationRecord",
     "ConversationSummary",
     "Database",
@@ -140,6 +142,7 @@ __all__ = [
     "search",
     "store_pages",
     "store_usage",
+    "sync_claim",
     "sum_buckets",
     "to_json",
     "to_markdown",
@@ -156,6 +159,6 @@ __getattr__, __dir__ = lazy_names(
     __all__,
     # the light ones first
     ("errors", "db", "readings", "records", "drafts", "conversations", "transcript", "writer",
-     "usage", "usage_stats", "fulltext", "forks", "export"),
+     "usage", "usage_stats", "fulltext", "forks", "export", "claims"),
     globals(),
 )  # fmt: skip

@@ -17,6 +17,7 @@ from . import schema
 from .errors import Problem, StoreError, corrupt, read_only, translate
 
 FILENAME = "tokendeck.db"
+BUSY_TIMEOUT = 5.0  # seconds a write waits for another process's write before it fails
 
 
 class Database:
@@ -97,10 +98,13 @@ def open_db(
     path: Path | None = None,
     *,
     read_only: bool = False,
-    busy_timeout: float = 2.0,
+    busy_timeout: float = BUSY_TIMEOUT,
     recover: bool = True,
 ) -> Database:
-    """Open (creating and migrating if needed) the history database; StoreError if it cannot."""
+    """Open (creating and migrating if needed) the history database; StoreError if it cannot.
+
+    Every connection waits up to `busy_timeout` seconds for another one's write to end (the
+    app, `status --refresh`, a sync from cron: each holds the write lock for milliseconds)."""
     path = path or data_dir() / FILENAME
     if not read_only:
         read_only = _prepare(path)

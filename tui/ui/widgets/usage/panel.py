@@ -211,7 +211,11 @@ class UsagePanel(Vertical, can_focus=True):
                 forget_usage(db, profile.name)  # an in-process demo makes up a new history
                 self.refresh_view(keep_cursor=True)
             deck.usage_cache_checked = True
-            result = await sync_usage(deck.gateway, db, profile.name, on_page=self._progress)
+            result = await sync_usage(
+                deck.gateway, db, profile.name, on_page=self._progress,
+                on_wait=lambda: self._say(_("Waiting for the usage sync another tokendeck is "
+                                            "running…")),
+            )  # fmt: skip
             costs = apply_costs(db, profile.name, prices=profile.prices)
             self._stored = self._stored or result.new_rows > 0 or costs.confirmed > 0
             self._say(
