@@ -9,8 +9,8 @@ from typing import Any
 
 from ..base.i18n import _
 from ..gateway.errors import ExitCode
-from ..gateway.secret import Secret
-from ..profiles.config import Config, load
+from ..gateway.secret import Secret, header_safe
+from ..profiles.config import BAD_KEY, Config, load
 from ..profiles.presets import PRESETS, key_mismatch, profile_table
 from .output import dump_json, err, out
 from .run import UsageError
@@ -113,13 +113,15 @@ def init(config: Config, args: argparse.Namespace) -> int:
     base_url = args.base_url or preset.base_url or _ask(_("Base URL (e.g. https://host/v1)"))
     key_source: dict[str, str] = {}
     if args.api_key_env:
-        key_source["api_key_env"] = args.api_key_env
+        key_source["api_key_env"] = args.api_key_env.strip()
     elif args.api_key_cmd:
-        key_source["api_key_cmd"] = args.api_key_cmd
+        key_source["api_key_cmd"] = args.api_key_cmd.strip()
     else:
-        key = args.api_key or _ask(_("API key (input hidden)"), secret=True)
+        key = (args.api_key or _ask(_("API key (input hidden)"), secret=True) or "").strip()
         if not key:
             raise UsageError(_("an API key is needed (--api-key, --api-key-env or --api-key-cmd)"))
+        if not header_safe(key):
+            raise UsageError(_(BAD_KEY))
         other = key_mismatch(preset, key)
         if other is not None:
             err(

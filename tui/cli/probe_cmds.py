@@ -52,6 +52,12 @@ def _env_key(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
         raise UsageError(_("environment variable {name} is not set").format(name=name))
+    from ..gateway.secret import header_safe
+    from ..profiles.config import BAD_KEY
+
+    if not header_safe(value):
+        raise UsageError(_("environment variable {name}: {problem}").format(
+            name=name, problem=_(BAD_KEY)))  # fmt: skip
     return value
 
 

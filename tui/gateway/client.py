@@ -23,10 +23,11 @@ from .errors import (
     OutOfCredits,
     ProtocolError,
     Unreachable,
+    UnusableKey,
 )
 from .logs import check_page, parse_rows, unwrap
 from .responses import error_fields, error_for, parse_json
-from .secret import redact
+from .secret import header_safe, redact
 from .stream import ChunkDecoder, events_from_response
 from .types import (
     Balance,
@@ -74,8 +75,13 @@ class Gateway:
         self._jitter = jitter
         t = spec.timeouts
         headers = {"User-Agent": f"tokendeck/{__version__}", "Accept": "application/json"}
+        self._unusable_key = False  # a key no header can carry: every request says so
         if spec.api_key:
-            headers["Authorization"] = f"Bearer {spec.api_key.reveal()}"
+            key = spec.api_key.reveal().strip()
+            if header_safe(key):
+                headers["Authorization"] = f"Bearer {key}"
+            else:
+                self._unusable_key = True
         self._client = httpx2.AsyncClient(
             headers=headers,
             timeout=httpx2.Timeout(t.read_idle, connect=t.connect, pool=t.connect),
@@ -114,6 +120,13 @@ class Gateway:
     ) -> httpx2.Response:
         """A 2xx response (open, if `stream`), after bounded retries; else a GatewayError."""
         policy = self.spec.retry
+        if self._unusable_key:
+            raise UnusableKey(
+                _(
+                    "The API key of profile {name} holds a character that cannot be sent in an "
+                    "HTTP header (a line break or control character); copy the key again."
+                ).format(name=self.spec.name)
+            )
         attempt = 0
         while True:
             attempt += 1

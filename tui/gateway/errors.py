@@ -75,6 +75,13 @@ class AuthError(GatewayError):
     exit_code = ExitCode.AUTH
 
 
+class UnusableKey(AuthError):
+    """The key cannot be sent at all (a line break or control character inside it): a config
+    problem, never retried; the message names the profile, never the key."""
+
+    exit_code = ExitCode.CONFIG
+
+
 class OutOfCredits(GatewayError):
     exit_code = ExitCode.OUT_OF_CREDITS
 

@@ -39,6 +39,12 @@ class Secret:
         return bool(self._value)
 
 
+def header_safe(value: str) -> bool:
+    """Whether `value` can be sent in an HTTP header as it is: printable ASCII, no line break
+    or other control character (surrounding whitespace is stripped before this is asked)."""
+    return value.isascii() and value.isprintable()
+
+
 def redact(text: str, secrets: Iterable[Secret | str | None]) -> str:
     """`text` with every occurrence of each secret replaced by its masked form."""
     for secret in secrets:

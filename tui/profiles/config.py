@@ -12,7 +12,7 @@ from typing import Any
 
 from ..base.i18n import N_, _
 from ..base.paths import config_path
-from ..gateway.secret import Secret
+from ..gateway.secret import Secret, header_safe
 
 DEMO = "demo"
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
@@ -77,16 +77,33 @@ class Profile:
         where = self.source or Path("<environment>")
         if self.api_key_env:
             value = os.environ.get(self.api_key_env, "").strip()
+            key = f"profiles.{self.name}.api_key_env"
             if not value:
                 raise ConfigError(
                     where,
                     _("environment variable {name} is not set").format(name=self.api_key_env),
-                    key=f"profiles.{self.name}.api_key_env",
+                    key=key,
                 )
-            return Secret(value)
+            return checked_key(value, where, key)
         if self.api_key_cmd:
-            return Secret(_run_key_command(self.api_key_cmd, where, self.name))
+            value = _run_key_command(self.api_key_cmd, where, self.name)
+            return checked_key(value, where, f"profiles.{self.name}.api_key_cmd")
         return None
+
+
+def checked_key(value: str, where: Path, key: str) -> Secret:
+    """`value` stripped of surrounding whitespace, as a Secret; a ConfigError naming `key` (never
+    the key itself) when it still holds something an HTTP header cannot carry."""
+    value = value.strip()
+    if not header_safe(value):
+        raise ConfigError(where, _(BAD_KEY), key=key)
+    return Secret(value)
+
+
+BAD_KEY = N_(
+    "the API key holds a character that cannot be sent in an HTTP header (a line break, a "
+    "control or a non-ASCII character inside it); copy the key again (it is not shown here)"
+)
 
 
 def _run_key_command(command: str, where: Path, profile: str) -> str:
@@ -214,11 +231,11 @@ class Config:
             return self.profiles[default]
         if self.profiles:
             return next(iter(self.profiles.values()))
-        if env.get("OPENAI_API_KEY"):
+        if env.get("OPENAI_API_KEY", "").strip():
             return Profile(
                 name="env",
                 base_url=env.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE,
-                api_key=Secret(env["OPENAI_API_KEY"]),
+                api_key=checked_key(env["OPENAI_API_KEY"], Path("<environment>"), "OPENAI_API_KEY"),
             )
         return demo_profile()
 
@@ -318,6 +335,9 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
             file, problem, line=_find_line(file, section, key, text), key=f"{section}.{key}"
         )
 
+    api_key = str(t.get("api_key") or "").strip()
+    if api_key and not header_safe(api_key):
+        raise fail("api_key", _(BAD_KEY))
     base = t.get("base_url")
     if not base:
         raise fail("base_url", _("is missing: every profile needs the gateway's base URL"))
@@ -393,9 +413,9 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     return Profile(
         name=name,
         base_url=str(base).rstrip("/"),
-        api_key=Secret(t["api_key"]) if t.get("api_key") else None,
-        api_key_env=t.get("api_key_env"),
-        api_key_cmd=t.get("api_key_cmd"),
+        api_key=checked_key(api_key, file, f"{section}.api_key") if api_key else None,
+        api_key_env=str(t.get("api_key_env") or "").strip() or None,
+        api_key_cmd=str(t.get("api_key_cmd") or "").strip() or None,
         logs_url=t.get("logs_url"),
         create_url=t.get("create_url"),
         balance=dialect,

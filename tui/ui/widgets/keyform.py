@@ -12,6 +12,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from ...base.i18n import _
+from ...gateway.secret import header_safe
+from ...profiles.config import BAD_KEY
 from ...profiles.onboarding import shape_warning
 from ...profiles.presets import PRESETS, Preset
 
@@ -132,6 +134,8 @@ class KeyForm(Vertical):
             return _("The base URL must start with https:// (or http://).")
         if key_required and not key:
             return _("Paste your API key.")
+        if key and not header_safe(key):
+            return _(BAD_KEY)
         return None
 
     def submit(self) -> None:
