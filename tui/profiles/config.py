@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,8 @@ from ..gateway.secret import Secret, header_safe
 
 DEMO = "demo"
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
+KEY_COMMAND_TIMEOUT = 10.0  # seconds an api_key_cmd may take (api_key_cmd_timeout)
+KEY_COMMAND_NOTICE = 1.0  # seconds before stderr says what is awaited
 _LINE = re.compile(r"at line (\d+)")
 
 
@@ -48,6 +51,7 @@ class Profile:
     api_key: Secret | None = field(default=None, repr=False)
     api_key_env: str | None = None
     api_key_cmd: str | None = None
+    api_key_cmd_timeout: float = KEY_COMMAND_TIMEOUT  # seconds before the command is stopped
     logs_url: str | None = None
     create_url: str | None = None
     balance: str = "auto"
@@ -86,7 +90,9 @@ class Profile:
                 )
             return checked_key(value, where, key)
         if self.api_key_cmd:
-            value = _run_key_command(self.api_key_cmd, where, self.name)
+            value = _run_key_command(
+                self.api_key_cmd, where, self.name, self.api_key_cmd_timeout
+            )
             return checked_key(value, where, f"profiles.{self.name}.api_key_cmd")
         return None
 
@@ -106,27 +112,53 @@ BAD_KEY = N_(
 )
 
 
-def _run_key_command(command: str, where: Path, profile: str) -> str:
+def _run_key_command(command: str, where: Path, profile: str, timeout: float) -> str:
+    """The first line the command prints. Still running after a second, it is said on stderr
+    what is awaited (a password manager may be asking for a passphrase); it is stopped after
+    `timeout` seconds."""
     import shlex
     import subprocess
 
     key = f"profiles.{profile}.api_key_cmd"
     try:
-        done = subprocess.run(
-            shlex.split(command), capture_output=True, text=True, timeout=30, check=False
+        words = shlex.split(command)
+        child = subprocess.Popen(
+            words, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+    except (OSError, ValueError) as exc:
         raise ConfigError(
             where,
             _("could not run the key command: {error}").format(error=type(exc).__name__),
             key=key,
         ) from None
-    value = done.stdout.strip().splitlines()[0].strip() if done.stdout.strip() else ""
-    if done.returncode != 0 or not value:
+    program = Path(words[0]).name if words else ""  # never the whole line: it may hold secrets
+    try:
+        try:
+            out, _err = child.communicate(timeout=min(KEY_COMMAND_NOTICE, timeout))
+        except subprocess.TimeoutExpired:
+            said = _(
+                "tokendeck: waiting for the key command of profile “{profile}” ({program}); "
+                "it is stopped after {seconds:g} s (api_key_cmd_timeout)…"
+            )
+            sys.stderr.write(said.format(profile=profile, program=program, seconds=timeout) + "\n")
+            sys.stderr.flush()
+            out, _err = child.communicate(timeout=max(0.0, timeout - KEY_COMMAND_NOTICE))
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise ConfigError(
+            where,
+            _("the key command ({program}) did not finish within {seconds:g} s").format(
+                program=program, seconds=timeout
+            ),
+            key=key,
+        ) from None
+    value = out.strip().splitlines()[0].strip() if out.strip() else ""
+    if child.returncode != 0 or not value:
         raise ConfigError(
             where,
             _("the key command failed (exit {code}) or printed nothing").format(
-                code=done.returncode
+                code=child.returncode
             ),
             key=key,
         )
@@ -139,6 +171,7 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "api_key": ((str,), N_("a string")),
     "api_key_env": ((str,), N_("an environment variable name")),
     "api_key_cmd": ((str,), N_("a command line")),
+    "api_key_cmd_timeout": ((int, float), N_("a number of seconds")),
     "logs_url": ((str,), N_("a URL")),
     "create_url": ((str,), N_("a URL")),
     "balance": ((str,), N_("a balance dialect name")),
@@ -348,6 +381,8 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         raise fail("temperature", _("must be from 0 to 2"))
     if top_p is not None and not 0 <= top_p <= 1:
         raise fail("top_p", _("must be from 0 to 1"))
+    if t.get("api_key_cmd_timeout") is not None and t["api_key_cmd_timeout"] <= 0:
+        raise fail("api_key_cmd_timeout", _("must be a number above 0"))
     max_tokens = t.get("max_tokens")
     for key in ("max_tokens", "context_tokens", "context_messages"):
         if t.get(key) is not None and t[key] <= 0:
@@ -416,6 +451,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         api_key=checked_key(api_key, file, f"{section}.api_key") if api_key else None,
         api_key_env=str(t.get("api_key_env") or "").strip() or None,
         api_key_cmd=str(t.get("api_key_cmd") or "").strip() or None,
+        api_key_cmd_timeout=float(t.get("api_key_cmd_timeout", KEY_COMMAND_TIMEOUT)),
         logs_url=t.get("logs_url"),
         create_url=t.get("create_url"),
         balance=dialect,

@@ -454,8 +454,7 @@ class ChatPanel(Vertical):
             branch = Conversation(
                 conversation.settings, [*conversation.turns[:index], Turn("user", text)]
             )
-        self.editing = None
-        await self.open_conversation(branch)
+        await self.open_conversation(branch)  # ends the edit: its banner goes
         self.notify(_("Sent as a new branch; the original conversation is kept."), timeout=3)
         await self._answer()
 

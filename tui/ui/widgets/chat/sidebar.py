@@ -50,6 +50,7 @@ class ConversationList(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.summaries: list[ConversationSummary] = []
+        self._current: int | None = None  # the open conversation when last shown
 
     def compose(self) -> ComposeResult:
         yield Static(_("Conversations (Ctrl+L)"), classes="sidebar-title", markup=False)
@@ -69,12 +70,19 @@ class ConversationList(Vertical):
     def show(
         self, summaries: list[ConversationSummary], current: int | None, now: datetime
     ) -> None:
+        """The list again. The highlight follows the open conversation when another one is
+        opened; else it stays on the conversation it was on (a rename, pin or new answer
+        must not move it under the next `d`), or at its row when that one is gone."""
+        before = self._selected()
         self.summaries = summaries
         options = self.options
         highlighted = options.highlighted
         options.set_options(self._option(s, now) for s in summaries)
         ids = [s.id for s in summaries]
-        if current in ids:
+        opened, self._current = current != self._current, current
+        if before is not None and before.id in ids and not opened:
+            options.highlighted = ids.index(before.id)
+        elif current in ids:
             options.highlighted = ids.index(current)
         elif highlighted is not None and summaries:
             options.highlighted = min(highlighted, len(summaries) - 1)

@@ -106,6 +106,7 @@ class UsagePanel(Vertical, can_focus=True):
         self.view = "rows"
         self.range = "all"
         self.custom: tuple[datetime | None, datetime | None] = (None, None)
+        self._bounds: tuple[datetime | None, datetime | None] = (None, None)  # as last shown
         self.orphans = False
         self.sort = ("time", True)
         self.source: RowsSource | None = None
@@ -289,7 +290,7 @@ class UsagePanel(Vertical, can_focus=True):
         return now - timedelta(days=7 if self.range == "7d" else 30), None
 
     def row_query(self) -> RowQuery:
-        since, until = self.bounds()
+        since, until = self._bounds
         model = self.query_one("#usage-model", Select).value
         text = self.query_one("#usage-text", Input).value
         return RowQuery(
@@ -309,6 +310,9 @@ class UsagePanel(Vertical, can_focus=True):
         db = self._db()
         if db is None:
             return
+        # "the last 7 days" is taken once per refresh: a query read again a moment later
+        # (to tell a stale answer) must be the same query, not one a few microseconds on
+        self._bounds = self.bounds()
         try:
             if self.view == "rows":
                 self._show_rows(db, keep_cursor, same_rows)

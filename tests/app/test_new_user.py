@@ -1,0 +1,134 @@
+"""What a new user tripped over (issue 21), driven by keys against the demo gateway."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+
+from tests.helpers import FIXED_NOW, make_app, wait_for
+from tui.base.clock import FrozenClock
+from tui.base.textfmt import number
+from tui.demo import DemoGateway
+from tui.store import add_message, create_conversation, get_conversation, open_db
+from tui.store.records import StoredSettings
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.sidebar import ConversationList
+from tui.ui.widgets.usage import UsagePanel
+from tui.ui.widgets.usage.table import WindowTable
+
+
+def chat(app: object) -> ChatPanel:
+    return app.screen.query_one(ChatPanel)  # type: ignore[attr-defined,no-any-return]
+
+
+async def ask(pilot: object, app: object, text: str) -> None:
+    panel = chat(app)
+    before = len(panel.conversation.turns) if panel.conversation else 0
+    await pilot.press(*text, "enter")  # type: ignore[attr-defined]
+    await wait_for(
+        pilot,
+        lambda: (
+            len(panel.conversation.turns) == before + 2  # type: ignore[arg-type]
+            and not panel.streaming
+        ),
+    )
+
+
+def three_conversations() -> list[int]:
+    """Three stored conversations, the newest last."""
+    db = open_db()
+    ids = []
+    for i, title in enumerate(("oldest", "middle", "newest")):
+        db.clock = lambda i=i: time.time() - 3600 * (3 - i)
+        cid = create_conversation(db, StoredSettings(model="deepseek-chat"), "demo")
+        add_message(db, cid, "user", f"{title} question")
+        ids.append(cid)
+    db.close()
+    return ids
+
+
+async def test_rename_keeps_the_highlight_on_the_renamed_conversation(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 2: after `r` the next `p` acts on the conversation just renamed, not the top row."""
+    oldest, middle, newest = three_conversations()
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        assert chat(app).conversation.id == newest  # type: ignore[union-attr]
+        await pilot.press("ctrl+l")
+        options = app.screen.query_one("#conversation-options", OptionList)
+        await wait_for(pilot, lambda: app.focused is options)
+        await pilot.press("down")
+        sidebar = app.screen.query_one(ConversationList)
+        assert sidebar.summaries[options.highlighted or 0].id == middle
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.screen.query("#prompt-input"))
+        await pilot.press("ctrl+u", *"renamed", "enter")
+        await wait_for(pilot, lambda: app.focused is options)
+        assert sidebar.summaries[options.highlighted or 0].id == middle
+        await pilot.press("p")  # pins the renamed one, nothing else
+        await wait_for(pilot, lambda: sidebar.summaries[0].pinned)
+    db = open_db()
+    assert get_conversation(db, middle).title == "renamed"  # type: ignore[union-attr]
+    assert [get_conversation(db, c).pinned for c in (oldest, middle, newest)] == [  # type: ignore[union-attr]
+        False,
+        True,
+        False,
+    ]
+    db.close()
+
+
+async def test_edit_banner_goes_once_the_edit_is_sent(demo: DemoGateway, tmp_path: Path) -> None:
+    """Item 3: "Editing an earlier message…" is gone after the branch is sent, and stays gone."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await ask(pilot, app, "tea or coffee")
+        original = chat(app).conversation.id  # type: ignore[union-attr]
+        banner = chat(app).query_one("#edit-banner")
+        await pilot.press("shift+tab", "up", "e")
+        assert banner.has_class("-editing")
+        await pilot.press("ctrl+a", "ctrl+k", *"tea or cocoa", "enter")
+        await wait_for(
+            pilot,
+            lambda: chat(app).conversation.id != original and not chat(app).streaming,  # type: ignore[union-attr]
+        )
+        assert not banner.has_class("-editing") and chat(app).editing is None
+        await ask(pilot, app, "and milk")
+        assert not banner.has_class("-editing")
+
+
+class TickingClock(FrozenClock):
+    """Wall time that moves on a microsecond at every reading, as a real clock does."""
+
+    def now(self) -> datetime:
+        self.at += timedelta(microseconds=1)
+        return self.at
+
+
+async def test_usage_range_shows_the_last_7_and_30_days(demo: DemoGateway, tmp_path: Path) -> None:
+    """Item 1: `t` from today to 7 d to 30 d shows those rows and totals (it kept today's)."""
+    app = make_app(demo, tmp_path)
+    app.clock = TickingClock(FIXED_NOW)
+    logs = demo.logs
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await app.workers.wait_for_complete()
+        await pilot.press("f4")
+        usage = app.screen.query_one(UsagePanel)
+        await wait_for(pilot, lambda: usage.loaded)
+        await app.workers.wait_for_complete()
+        table = app.screen.query_one("#usage-table", WindowTable)
+        for presses, days in ((2, 7), (1, 30)):
+            await pilot.press(*["t"] * presses)
+            since = (FIXED_NOW - timedelta(days=days)).timestamp()
+            inside = [r for r in logs if int(r["ctime"]) >= since]
+            assert 0 < len(inside) < len(logs)
+            await wait_for(pilot, lambda: usage.totals_shown == usage.row_query())
+            assert table.row_count == len(inside)
+            totals = str(app.screen.query_one("#usage-totals", Static).render())
+            assert f"{number(len(inside))}/" in totals
