@@ -35,6 +35,7 @@ from .times import local, parse_when
 
 if TYPE_CHECKING:
     from ..spend.budgets import BudgetStatus
+    from ..store import StoreError
 
 Command = Callable[[Gateway, argparse.Namespace, Profile], Awaitable[int]]
 
@@ -122,7 +123,7 @@ async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int
 
 async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     result = await gw.balance()
-    _record_reading(profile, result)
+    unkept = _record_reading(profile, result)
     threshold = _threshold(args.threshold, profile)
     low = (
         threshold is not None
@@ -172,23 +173,38 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         if args.check and status.over:
             err(_describe_budget(status, profile))
             failed = True
-    return ExitCode.LOW_BALANCE if failed else ExitCode.OK
+    if failed:
+        return ExitCode.LOW_BALANCE  # what --check is for comes first
+    if unkept is not None:
+        err(unkept.message)
+        return ExitCode.STORE
+    return ExitCode.OK
 
 
-def _record_reading(profile: Profile, result: Balance) -> None:
+def _record_reading(profile: Profile, result: Balance) -> StoreError | None:
     """Keep the reading in the history database (burn rate and days left of a gateway without
-    a usage log); a store that cannot take it changes nothing for the command."""
+    a usage log); the store's problem when it cannot take it (the balance is still printed)."""
     from datetime import UTC, datetime
 
     from ..spend.balance_history import record
     from ..store import StoreError, open_db
+    from ..store.errors import read_only
 
+    if result.remaining is None or result.unlimited or not result.remaining.is_finite():
+        return None  # nothing to keep
     try:
         db = open_db(recover=False)
-    except StoreError:
-        return
+    except StoreError as exc:
+        return exc
     with db:
-        record(db, profile.name, result, result.fetched_at or datetime.now(UTC))
+        if db.read_only:
+            return read_only(db.path)
+        if not record(db, profile.name, result, result.fetched_at or datetime.now(UTC)):
+            return db.damaged or StoreError(
+                _("The balance reading could not be kept in the history database {path}.")
+                .format(path=db.path)
+            )  # fmt: skip
+    return None
 
 
 def _describe_budget(status: BudgetStatus, profile: Profile) -> str:

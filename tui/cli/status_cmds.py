@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..base.clock import Clock
 from ..base.i18n import _
 from ..gateway.errors import ExitCode
-from .output import dump_json, out
+from .output import dump_json, err, out
 
 if TYPE_CHECKING:
     from ..profiles.config import Profile
@@ -61,8 +61,15 @@ def run(args: argparse.Namespace) -> int:
     now = time.time()
     refreshing = False
     if not args.refresh and now - max(fetched, attempted) >= MAX_AGE:
-        status_cache.mark_attempt(profile.name, now)
-        refreshing = _spawn(profile.name, args.config)
+        from ..store import StoreError
+
+        try:
+            status_cache.mark_attempt(profile.name, now)
+        except StoreError as exc:  # the line is still worth printing; no refresh can save
+            err(exc.message)
+            code = int(ExitCode.STORE)
+        else:
+            refreshing = _spawn(profile.name, args.config)
     age = now - fetched if fetched else None
     if args.json:
         dump_json(_record(profile.name, found, age, refreshing))
@@ -182,10 +189,11 @@ async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
     from ..spend.profile_figures import fetch_figures
     from ..store import StoreError, open_db
 
+    problem: StoreError | None = None
     try:
         db = open_db()
-    except StoreError:
-        db = None
+    except StoreError as exc:  # the balance is still worth keeping in the status file
+        db, problem = None, exc
     try:
         found, code = await fetch_figures(profile, spec, db, clock.now(), fresh_demo=fresh_demo)
     finally:
@@ -195,5 +203,8 @@ async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
         previous, _fetched, _tried = status_cache.load(profile.name)
         if previous is not None and previous.balance is not None:
             found = replace(found, balance=previous.balance, unlimited=previous.unlimited)
-    status_cache.save(found, time.time())
+    if problem is not None:
+        err(problem.message)
+        code = code or int(ExitCode.STORE)
+    status_cache.save(found, time.time())  # StoreError when the file cannot be written
     return code

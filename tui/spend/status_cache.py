@@ -7,10 +7,14 @@ import os
 from dataclasses import asdict, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..base.i18n import _
 from ..base.paths import data_dir
 from .profile_figures import Figures
+
+if TYPE_CHECKING:
+    from ..store.errors import StoreError
 
 FILENAME = "status.json"
 _DECIMALS = ("balance", "today", "burn", "days_left")
@@ -67,15 +71,33 @@ def _update(name: str, changes: dict[str, Any], path: Path | None) -> None:
     file = path or cache_path()
     profiles = read_all(file)
     profiles[name] = {**profiles.get(name, {}), **changes}
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".status-", suffix=".json", dir=file.parent)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".status-", suffix=".json", dir=file.parent)  # 0600
+    except OSError as exc:
+        raise _unwritable(file, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"version": 1, "profiles": profiles}, handle, ensure_ascii=False)
         os.replace(tmp, file)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(file, exc) from exc
         raise
+
+
+def _unwritable(file: Path, exc: OSError) -> StoreError:
+    from ..store.errors import Problem, StoreError  # not on the path of a plain `status`
+
+    message = _(
+        "Cannot write the status file {path} ({reason}): check the permissions of {dir} and "
+        "the free space, or set TOKENDECK_DATA_DIR to another directory."
+    )
+    return StoreError(
+        message.format(path=file, reason=exc.strerror or exc, dir=file.parent),
+        Problem.UNAVAILABLE,
+    )
 
 
 def _seconds(value: Any) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -108,13 +109,18 @@ def open_db(
     path = path or data_dir() / FILENAME
     if not read_only:
         read_only = _prepare(path)
-    elif not path.exists():
+    elif not _exists(path):
         message = _("There is no history database at {path} yet.")
         raise StoreError(message.format(path=path), Problem.MISSING)
+    created = not read_only and not _exists(path)
     conn = _connect(path, read_only, busy_timeout)
     try:
+        if created:  # private like the config, whatever the umask and the folder's mode
+            _private(path)
         db = Database(conn, path, read_only=read_only)
         _configure(db)
+        if not read_only:
+            _check_once(db)
         if recover and not read_only:
             from .writer import recover_interrupted
 
@@ -125,19 +131,70 @@ def open_db(
     return db
 
 
+def _exists(path: Path) -> bool:
+    """Whether the database file is there; StoreError when that cannot even be looked at
+    (a data directory without search permission, mode 000)."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        message = _(
+            "Cannot open the history database {path} ({reason}): check the permissions of "
+            "{dir}, or set TOKENDECK_DATA_DIR to another directory."
+        )
+        raise StoreError(
+            message.format(path=path, reason=exc.strerror or exc, dir=path.parent),
+            Problem.UNAVAILABLE,
+        ) from exc
+
+
+def _private(path: Path) -> None:
+    """Mode 0600 for a database file SQLite has just created (by name: never a descriptor of
+    it outside SQLite); its -wal and -shm files take the same mode when SQLite makes them."""
+    with suppress(OSError):
+        os.chmod(path, 0o600)
+
+
+# Databases found intact by this process (damaged ones with their error): a quick_check reads
+# the whole file, once per process, before anything is written into it.
+_checked: dict[Path, StoreError | None] = {}
+_checked_lock = threading.Lock()
+
+
+def _check_once(db: Database) -> None:
+    """Refuse to write into a database with damaged pages (`logs sync`, `balance` and
+    `status --refresh` would otherwise add rows beside them): checked once per process."""
+    key = db.path.absolute()
+    with _checked_lock:
+        if key not in _checked:
+            try:
+                found = db.conn.execute("PRAGMA quick_check").fetchone()[0]
+            except sqlite3.Error as exc:
+                failed = translate(exc, db.path)
+                if failed.problem is not Problem.CORRUPT:
+                    raise failed from exc  # locked, say: not an answer about the file
+                error: StoreError | None = failed
+            else:
+                error = None if found == "ok" else corrupt(db.path, found)
+            _checked[key] = error
+        error = _checked[key]
+    if error is not None:
+        db.damaged = error
+        raise error
+
+
 def _prepare(path: Path) -> bool:
     """Create the data directory if needed; True when only read-only use is possible."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        if path.exists():
+        if _exists(path):
             return True
         message = _("Cannot create the data directory {dir} ({reason}); set TOKENDECK_DATA_DIR.")
         raise StoreError(
             message.format(dir=path.parent, reason=exc.strerror or exc), Problem.UNAVAILABLE
         ) from exc
     writable = os.access(path.parent, os.W_OK)  # the -wal and -shm files go beside it
-    if path.exists():
+    if _exists(path):
         return not (writable and os.access(path, os.W_OK))
     if not writable:
         message = _(

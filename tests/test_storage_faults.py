@@ -1,0 +1,139 @@
+"""Storage that cannot be used, with the CLI run as real child processes: a data directory
+without permissions (mode 000), a read-only one, a database with damaged pages. Each command
+says the store's sentence on one line and exits 12 — no traceback — and writes nothing.
+
+Tests run as root here, and root ignores permission bits. A mode-000 directory is therefore
+tried by a child in a user namespace mapped to another uid (`unshare --map-user`): it owns the
+files but holds no capabilities, so the bits apply to it as to any user. The read-only data
+directory is a read-only bind mount in a private mount namespace (`unshare -rm`), as in
+tests/test_durability.py. Where the machine allows neither, the test skips, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import stat
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.test_durability import digest, namespaces, seed
+from tui.demo import DemoGateway
+from tui.store import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITERS = (["logs", "sync"], ["balance"], ["report"], ["status", "--refresh"])
+READERS = (["history"], ["export", "1"])
+
+
+@cache
+def unprivileged() -> bool:
+    """Whether a child can run as a uid without capabilities over root's files."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-user=1000", "--map-group=1000", "true"],
+        capture_output=True, check=False, timeout=30,
+    )  # fmt: skip
+    return probe.returncode == 0
+
+
+def run(
+    args: list[str], data: Path, demo: DemoGateway, prefix: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TOKENDECK_DATA_DIR": str(data), "TOKENDECK_DEMO_URL": demo.url}
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+        cwd=ROOT, env=env, timeout=120, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def assert_store_sentence(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 12, (done.args, done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("tokendeck: "), done.stderr
+    assert any(word in last for word in words), last
+
+
+def test_a_data_directory_without_permissions_is_said_and_exits_12(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    if not unprivileged():
+        pytest.skip("no user namespace: root would ignore the mode-000 directory")
+    data = tmp_path / "data"
+    data.mkdir()
+    seed(data)
+    data.chmod(0o000)
+    as_user = ["unshare", "--user", "--map-user=1000", "--map-group=1000"]
+    try:
+        for args in (*READERS, *WRITERS):
+            done = run(args, data, demo, as_user)
+            assert_store_sentence(done, "check the permissions of " + str(data))
+            if args == ["balance"]:  # printed before saying that its reading was not kept
+                assert done.stdout.startswith("Balance: "), done.stdout
+    finally:
+        data.chmod(0o700)
+
+
+def test_a_read_only_data_directory_is_read_and_never_written(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    if not namespaces():
+        pytest.skip("no mount namespace for a read-only bind mount")
+    data = tmp_path / "data"
+    data.mkdir()
+    seed(data)
+    before = digest(data)
+    read_only = ["unshare", "-rm", "sh", "-c", f'mount --bind -o ro "{data}" "{data}" && exec "$@"',
+                 "sh"]  # fmt: skip
+    for args in READERS:  # reading needs no write: it works
+        done = run(args, data, demo, read_only)
+        assert done.returncode == 0, done.stderr
+        assert "saved before the fault" in done.stdout
+    for args in WRITERS:
+        done = run(args, data, demo, read_only)
+        assert_store_sentence(done, "read-only", "Read-only file system")
+    assert digest(data) == before
+
+
+def test_a_database_with_damaged_pages_is_never_written(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    seed(data)
+    path = data / "tokendeck.db"
+    with open_db(path) as db:
+        root = db.query("SELECT rootpage FROM sqlite_master WHERE name = 'messages'")[0][0]
+    damaged = bytearray(path.read_bytes())
+    size = damaged[16] * 256 + damaged[17]
+    damaged[(root - 1) * size : root * size] = random.Random(8).randbytes(size)
+    path.write_bytes(bytes(damaged))
+    before = path.read_bytes()
+    for args in WRITERS:
+        done = run(args, data, demo)
+        assert_store_sentence(done, "is damaged")
+        assert path.read_bytes() == before, args  # nothing written into it
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith("tokendeck.db")) == [
+        "tokendeck.db"
+    ]
+
+
+def test_the_database_and_status_files_are_private_in_an_open_data_directory(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o755)  # made by the user beforehand, readable by everyone
+    for args in (["logs", "sync"], ["status", "--refresh"]):
+        done = run(args, data, demo)
+        assert done.returncode == 0, done.stderr
+    names = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+    assert "tokendeck.db" in names and "status.json" in names, names
+    assert {name: mode for name, mode in names.items() if mode != 0o600} == {}
