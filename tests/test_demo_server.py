@@ -755,6 +755,13 @@ def test_time_faults_keep_the_text(gw: DemoGateway) -> None:
     wire = b"".join(chunks)
     assert ended and len(chunks) >= 2 and set(wire.split(b"\n\n")) == {b": keep-alive", b""}
     assert len(gw.logs) == logged
+    gw.add_fault(Fault("keepalive_stall", after=2, seconds=0.12))  # text, then only comments
+    _, body = raw(gw, CHAT, chat(stream=True))
+    events = b"".join(dechunk(body)[0]).split(b"\n\n")
+    pieces = [e for e in events if e.startswith(b"data:") and b'"content":"' in e]
+    assert len(pieces) == 3 and b'"content":""' in pieces[0]  # the role chunk, then 2 pieces
+    assert events.index(pieces[-1]) < events.index(b": keep-alive")
+    assert b"[DONE]" not in body and len(gw.logs) == logged + 1  # 2 pieces charged, then cut
 
 
 def test_big_streams(gw: DemoGateway) -> None:

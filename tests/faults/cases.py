@@ -35,6 +35,7 @@ ANSWERS = {
 DEADLINE = 3.0
 STALL = Timeouts(connect=10, read_idle=DEADLINE, request=DEADLINE, stream=60)
 KEEPALIVE = Timeouts(connect=10, read_idle=60, request=DEADLINE, stream=DEADLINE)
+NO_PROGRESS = Timeouts(connect=10, read_idle=60, request=DEADLINE, stream=60, stall=DEADLINE)
 CANCEL_ONLY = Timeouts(connect=10, read_idle=600, request=600, stream=600)
 FAULT_SECONDS = 120.0
 
@@ -183,6 +184,13 @@ CASES: tuple[Case, ...] = (
         stream=Expect(ExitCode.NETWORK, 0, ("answer deadline",), Status.CUT, None),
         nonstream=Expect(ExitCode.NETWORK, 0, ("did not answer within",), Status.FAILED, None),
         cancel=True,
+    ),
+    Case(
+        "keepalive_after_text", "time", one("keepalive_stall", after=3, seconds=FAULT_SECONDS),
+        timeouts=NO_PROGRESS,
+        stream=Expect(ExitCode.NETWORK, 3, ("no new text for 3 s", "text so far is kept"),
+                      Status.CUT, None),
+        notes="text, then only keep-alive comments: the no-progress deadline stops it",
     ),
     Case(
         "slow_drip", "time", one("drip", seconds=FAULT_SECONDS), timeouts=KEEPALIVE,

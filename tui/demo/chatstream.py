@@ -129,6 +129,10 @@ def run_stream(job: StreamJob) -> None:
         if kind in ENDING_KINDS and job.delivered == after:
             _end_early(job, kind, event)
             return
+        if kind == "keepalive_stall" and job.delivered == after:  # text, then only comments
+            job.settle()
+            _keepalive_only(job, fault.seconds if fault else 0)
+            return
         if kind == "malformed_json" and job.delivered == after:
             job.writer.write(b"data: {not json\n\n")
             malformed_sent = True

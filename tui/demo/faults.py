@@ -17,7 +17,7 @@ CONTENT_KINDS = frozenset({"utf8_split", "utf16_split", "big", "big_line", "mark
 ENDING_KINDS = frozenset({"cut", "reset", "error_chunk", "event_error", "object_error"})
 OTHER_KINDS = frozenset({
     "malformed_json", "usage_unasked", "no_usage", "finish", "done_only",
-    "stall", "keepalive_only", "drip",
+    "stall", "keepalive_only", "drip", "keepalive_stall",
 })
 FAULT_KINDS = RESPONSE_KINDS | SHAPE_KINDS | CONTENT_KINDS | ENDING_KINDS | OTHER_KINDS
 

@@ -316,7 +316,11 @@ class Gateway:
             if header_id:
                 yield Opened(header_id)
             async for event in events_from_response(
-                response, self.where, deadline, announced=bool(header_id)
+                response,
+                self.where,
+                deadline,
+                announced=bool(header_id),
+                stall=self.spec.timeouts.stall,
             ):
                 if isinstance(event, StreamFailed):
                     event = StreamFailed(self._redacted(event.error), event.cut)

@@ -208,12 +208,18 @@ def _int(value: Any) -> int:
 
 
 async def events_from_response(
-    response: httpx2.Response, where: str, deadline: float, *, announced: bool = False
+    response: httpx2.Response,
+    where: str,
+    deadline: float,
+    *,
+    announced: bool = False,
+    stall: float | None = None,
 ) -> AsyncIterator[ChatEvent]:
     """Chat events from an open 2xx streaming response, until the answer ends or fails.
 
     The caller closes the response. `deadline` (loop time) bounds the whole answer: keep-alive
-    comments reset httpx's idle timeout but never this one.
+    comments reset httpx's idle timeout but never this one. `stall` (seconds) bounds the time
+    without new answer or reasoning text: a gateway that sends only keep-alives is stopped.
     """
     decoder = ChunkDecoder(where, announced=announced)
     content_type = response.headers.get("content-type", "").lower()
@@ -223,18 +229,25 @@ async def events_from_response(
         return
     source_type = httpx2.EventSource if "event-stream" in content_type else _AnyTypeEventSource
     source = source_type(response, max_event_size=MAX_EVENT_BYTES).__aiter__()
+    clock = asyncio.get_running_loop().time
+    progress_by = clock() + stall if stall else deadline  # new text must come by then
     while not decoder.done:
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(min(deadline, progress_by)):
                 sse = await anext(source)
         except StopAsyncIteration:
             break
         except Exception as exc:  # noqa: BLE001 - every transport failure becomes an event
             if decoder.finished:  # the answer is whole; only [DONE] or usage went missing
                 break
+            if isinstance(exc, TimeoutError) and stall and progress_by < deadline:
+                yield StreamFailed(_stalled(where, stall), cut=True)
+                return
             yield StreamFailed(_transport_error(exc, where), cut=True)
             return
         for event in decoder.feed(sse.event, sse.data):
+            if stall and isinstance(event, ContentDelta | ReasoningDelta) and event.text:
+                progress_by = clock() + stall
             yield event
     for event in decoder.end():
         yield event
@@ -304,6 +317,15 @@ async def _whole_body(
         yield event
     for event in decoder.end():
         yield event
+
+
+def _stalled(where: str, seconds: float) -> GatewayError:
+    return GatewayTimeout(
+        _(
+            "{where} sent no new text for {seconds} s (only keep-alives), so the answer was "
+            "stopped; the text so far is kept."
+        ).format(where=where, seconds=f"{seconds:g}")
+    )
 
 
 def _transport_error(exc: BaseException, where: str) -> GatewayError:

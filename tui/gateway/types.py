@@ -18,6 +18,7 @@ class Timeouts:
     read_idle: float = 60.0  # longest silence between two reads
     request: float = 60.0  # whole non-streamed request
     stream: float = 600.0  # whole streamed answer; keep-alives do not extend it
+    stall: float = 90.0  # longest time without new answer or reasoning text in a stream
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ class Profile:
     stop: tuple[str, ...] = ()
     context_tokens: int | None = None  # a chat request sends at most this many tokens
     context_messages: int | None = None  # ... and at most this many messages
+    stall_timeout: float | None = None  # seconds a stream may send no new text (default 90)
     low_balance: Decimal | None = None
     unit: str | None = None
     daily_budget: Decimal | None = None  # credits a day (local midnight to midnight)
@@ -182,6 +183,7 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "max_tokens": ((int,), N_("a whole number")),
     "context_tokens": ((int,), N_("a whole number")),
     "context_messages": ((int,), N_("a whole number")),
+    "stall_timeout": ((int, float), N_("a number of seconds")),
     "stop": ((str, list), N_("a string or a list of strings")),
     "low_balance": ((int, float, str), N_("a number")),
     "unit": ((str,), N_("a unit name")),
@@ -387,6 +389,9 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     for key in ("max_tokens", "context_tokens", "context_messages"):
         if t.get(key) is not None and t[key] <= 0:
             raise fail(key, _("must be a positive whole number"))
+    stall = t.get("stall_timeout")
+    if stall is not None and not 0 < stall < 86_400:
+        raise fail("stall_timeout", _("must be a number of seconds above 0"))
     stop = t.get("stop", ())
     stop = (stop,) if isinstance(stop, str) else tuple(str(s) for s in stop)
     low = t.get("low_balance")
@@ -463,6 +468,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         stop=stop,
         context_tokens=t.get("context_tokens"),
         context_messages=t.get("context_messages"),
+        stall_timeout=float(stall) if stall is not None else None,
         low_balance=low_balance,
         unit=t.get("unit"),
         daily_budget=daily,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _
 from ..gateway.secret import Secret
-from ..gateway.types import GatewaySpec
+from ..gateway.types import GatewaySpec, Timeouts
 from .config import Profile
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
         create_url=profile.create_url,
         balance_dialect=profile.balance,
         adapter=profile.adapter,
+        timeouts=Timeouts(stall=profile.stall_timeout) if profile.stall_timeout else Timeouts(),
     )
 
 
