@@ -43,6 +43,7 @@ from ..store import (
     update_message,
     update_settings,
 )
+from ..store.comparisons import load_comparison
 from .conversation import Conversation, Settings, Status, Turn
 
 TAIL = 30  # turns mounted when a conversation opens
@@ -350,6 +351,11 @@ class History:
             record = get_conversation(db, conversation_id)
             if record is None:
                 return None
+            comparison = load_comparison(db, conversation_id) if fmt == "md" else None
+            if comparison is not None:  # the prompt, a summary table, each model's answer
+                from .compare_report import comparison_markdown
+
+                return comparison_markdown(comparison)
             stored = messages(db, conversation_id)
             return to_markdown(record, stored) if fmt == "md" else to_json(record, stored)
 

@@ -18,6 +18,7 @@ from ..store import (
     to_json,
     to_markdown,
 )
+from ..store.comparisons import load_comparison
 from .output import dump_json, err, out
 
 
@@ -81,7 +82,13 @@ def export(db: Database, args: argparse.Namespace) -> int:
     if record is None:
         err(_("no conversation with id {id} (see `tokendeck history`)").format(id=args.id))
         return ExitCode.USAGE
-    stored = messages(db, args.id)
-    text = to_markdown(record, stored) if args.format == "md" else to_json(record, stored)
+    comparison = load_comparison(db, args.id) if args.format == "md" else None
+    if comparison is not None:  # the prompt, a summary table, each model's answer
+        from ..chat.compare_report import comparison_markdown
+
+        text = comparison_markdown(comparison)
+    else:
+        stored = messages(db, args.id)
+        text = to_markdown(record, stored) if args.format == "md" else to_json(record, stored)
     out(text, end="" if text.endswith("\n") else "\n")
     return ExitCode.OK

@@ -155,6 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-reasoning", action="store_true", help=_("print the model's reasoning to stderr")
     )
 
+    p = _sub(
+        subs,
+        "compare",
+        _("one prompt to 2-4 models at once: the answers, then time to first token, tokens/s, "
+          "tokens and cost of each"),
+        "tokendeck compare -m deepseek-chat -m gpt-4o-mini 'Explain SSE in one paragraph'",
+    )
+    p.add_argument("prompt", nargs="*", help=_("the prompt (default or '-': read stdin)"))
+    p.add_argument(
+        "-m", "--model", action="append", default=[], help=_("a model to ask (2 to 4 of them)")
+    )
+    p.add_argument("-s", "--system", help=_("system prompt"))
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--top-p", type=float, dest="top_p")
+    p.add_argument("--max-tokens", type=int, dest="max_tokens")
+    p.add_argument(
+        "--concurrency", type=int, help=_("requests streaming at once (default: all of them)")
+    )
+
     p = _sub(subs, "key", _("manage API keys"), "tokendeck key create")
     keys = p.add_subparsers(dest="key_command", metavar=_("ACTION"), required=True)
     _sub(

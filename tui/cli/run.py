@@ -116,6 +116,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import probe_cmds, status_cmds
 
         return (probe_cmds if command == "probe" else status_cmds).run(args)
+    if command == "compare":
+        from . import compare_cmds
+
+        return compare_cmds.run(args)
     if command == "config":
         from . import config_cmds
 

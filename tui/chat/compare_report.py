@@ -1,0 +1,133 @@
+"""A comparison's summary: one row per model (time to first token, tokens/s, tokens, cost billed
+or estimated, how it ended), from live lanes or from the history; as cells or Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..base.i18n import _
+from ..base.textfmt import number
+from ..store.comparisons import StoredComparison
+from .compare import Lane, LaneState
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    model: str
+    ttft: float | None
+    tokens_per_s: float | None
+    tokens: int | None
+    cost: Decimal | None
+    estimated: bool
+    finish: str  # finish_reason, or how it ended (stopped, failed ...)
+    winner: bool = False
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "ttft_s": None if self.ttft is None else round(self.ttft, 3),
+            "tokens_per_s": None if self.tokens_per_s is None else round(self.tokens_per_s, 1),
+            "completion_tokens": self.tokens,
+            "cost": self.cost,
+            "cost_basis": None if self.cost is None else "estimate" if self.estimated else "billed",
+            "finish": self.finish,
+            "winner": self.winner,
+            "error": self.error,
+        }
+
+
+def row_of_lane(lane: Lane, now: float | None = None) -> Row:
+    result = lane.result
+    finish = (result.finish_reason or "stop") if lane.state == LaneState.DONE else str(lane.state)
+    return Row(
+        lane.model,
+        lane.ttft,
+        lane.tokens_per_s(now),
+        lane.tokens if lane.deltas or result.usage else None,
+        lane.cost,
+        lane.cost_estimated,
+        finish,
+        error=result.error.detail if result.error is not None else None,
+    )
+
+
+def rows_of_stored(comparison: StoredComparison) -> list[Row]:
+    rows = []
+    for answer in comparison.answers:
+        m = answer.message
+        finish = (m.finish_reason or "stop") if m.status == "done" else str(m.status)
+        rows.append(
+            Row(
+                m.model or "",
+                answer.ttft,
+                answer.tokens_per_s,
+                m.completion_tokens,
+                m.credits,
+                m.credits_estimated,
+                finish,
+                answer.winner,
+                m.error,
+            )
+        )
+    return rows
+
+
+def headers() -> list[str]:
+    return [_("model"), _("first token"), _("tokens/s"), _("tokens"), _("cost"), _("finish")]
+
+
+RIGHT = [False, True, True, True, True, False]
+
+
+def cells(row: Row) -> list[str]:
+    """A row as text: `≈` marks an estimated cost, `★` the winner."""
+    cost = ""
+    if row.cost is not None:
+        cost = ("≈" if row.estimated else "") + number(row.cost)
+    return [
+        ("★ " if row.winner else "") + row.model,
+        "" if row.ttft is None else _("{seconds:.2f} s").format(seconds=row.ttft),
+        "" if row.tokens_per_s is None else f"{row.tokens_per_s:.0f}",
+        "" if row.tokens is None else number(row.tokens),
+        cost,
+        row.finish,
+    ]
+
+
+def markdown_table(rows: Sequence[Row]) -> list[str]:
+    """The summary as a Markdown table (and a line on what ≈ means when a cost is estimated)."""
+    head = headers()
+    lines = ["| " + " | ".join(head) + " |"]
+    lines.append("|" + "|".join("---:" if r else "---" for r in RIGHT) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(row)) + " |")
+    if any(r.estimated for r in rows):
+        lines += ["", _("≈: estimated; the usage log has not confirmed this cost yet.")]
+    return lines
+
+
+def comparison_markdown(comparison: StoredComparison) -> str:
+    """A comparison as Markdown: the prompt, the summary table, then each model's answer."""
+    rows = rows_of_stored(comparison)
+    lines = [f"# {comparison.title}", ""]
+    if comparison.parent_id is not None:
+        lines += [_("- Asked in conversation {id}").format(id=comparison.parent_id), ""]
+    prompt, summary = _("Prompt"), _("Summary")
+    lines += [f"## {prompt}", "", comparison.prompt.content, ""]
+    lines += [f"## {summary}", "", *markdown_table(rows)]
+    for answer, row in zip(comparison.answers, rows, strict=True):
+        m = answer.message
+        lines += ["", "---", "", f"## {('★ ' if answer.winner else '') + row.model}", ""]
+        if m.reasoning:
+            lines += ["<details>", f"<summary>{_('Reasoning')}</summary>", ""]
+            lines += [m.reasoning, "", "</details>", ""]
+        lines.append(m.content)
+        if m.error:
+            lines += ["", f"*{m.error}*"]
+        if m.request_id:
+            lines += ["", "*" + _("request id {id}").format(id=m.request_id) + "*"]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,178 @@
+"""`tokendeck compare -m A -m B [-m ...] PROMPT`: one prompt to several models at once; the
+answers, then a summary (time to first token, tokens/s, tokens, cost billed or estimated,
+finish reason). Saved in the history as one comparison."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from contextlib import suppress
+from dataclasses import replace
+
+from ..base.i18n import _
+from ..base.textfmt import literal, table
+from ..chat.compare import MAX_MODELS, Lane, LaneState, check_models, lanes_for
+from ..chat.compare_report import RIGHT, cells, headers, row_of_lane
+from ..chat.compare_session import CompareSession
+from ..chat.context import text_tokens
+from ..chat.conversation import Settings
+from ..gateway import ChatEvent, ChatParams, ExitCode, Gateway, GatewayError, Message
+from ..gateway.errors import retry_sentence
+from ..gateway.types import RetryPolicy
+from ..profiles.config import Profile, load
+from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..store import Database, StoreError, open_db
+from .gateway_cmds import _prompt as read_prompt  # the same stdin rules as `chat`
+from .output import dump_json, err, out
+from .run import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        models = check_models(args.model or [])
+    except ValueError:
+        raise UsageError(
+            _("compare needs 2 to {most} different models: -m A -m B ...").format(
+                most=MAX_MODELS
+            )
+        ) from None
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError(_("--concurrency must be 1 or more"))
+    prompt = read_prompt(args)
+    config = load(args.config)
+    for warning in config.warnings:
+        err(warning)
+    profile = config.profile(args.profile)
+    with demo_for(profile) as demo:
+        spec = spec_for(profile, demo.url if demo else None)
+        # The engine waits out a 429 or a busy gateway per model, saying so: no hidden retries.
+        spec = replace(spec, retry=RetryPolicy(attempts=1))
+        return asyncio.run(_compare(spec, args, profile, models, prompt))
+
+
+def _open_history() -> Database | None:
+    try:
+        return open_db()
+    except StoreError as exc:
+        err(_("{problem} The comparison is not saved.").format(problem=exc.message))
+        return None
+
+
+async def _compare(
+    spec: object, args: argparse.Namespace, profile: Profile, models: list[str], prompt: str
+) -> int:
+    db = _open_history()
+    try:
+        async with Gateway(spec) as gw:  # type: ignore[arg-type]
+            session = await _session(gw, db, args, profile, models, prompt)
+            await session.run()
+            return _print(session, args)
+    finally:
+        if db is not None:
+            db.close()
+
+
+async def _session(
+    gw: Gateway,
+    db: Database | None,
+    args: argparse.Namespace,
+    profile: Profile,
+    models: list[str],
+    prompt: str,
+) -> CompareSession:
+    from ..spend.costs import Estimator, apply_costs, prices_from_config, prices_from_models
+    from ..spend.usage_sync import sync_usage
+    from ..store import forget_usage
+
+    system = args.system if args.system is not None else profile.system_prompt
+    messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
+    params = ChatParams(
+        models[0],
+        temperature=args.temperature if args.temperature is not None else profile.temperature,
+        top_p=args.top_p if args.top_p is not None else profile.top_p,
+        max_tokens=args.max_tokens if args.max_tokens is not None else profile.max_tokens,
+        stop=profile.stop,
+    )
+    try:
+        listed = await gw.models()  # per-token prices, for the estimates
+    except GatewayError:
+        listed = []
+    estimate = None
+    if db is not None:
+        estimator = Estimator(
+            db, profile.name, prices_from_models(listed), prices_from_config(profile.prices)
+        )
+        estimate = estimator.estimate
+    fresh_demo = profile.demo and not os.environ.get(DEMO_URL_ENV)
+
+    async def cost_answers() -> None:
+        nonlocal fresh_demo
+        assert db is not None
+        if fresh_demo:  # an in-process demo makes up a new usage history each run
+            forget_usage(db, profile.name)
+            fresh_demo = False
+        with suppress(GatewayError):  # no usage log here: the estimates stand
+            await sync_usage(gw, db, profile.name)
+        apply_costs(db, profile.name, prices=profile.prices)
+
+    settings = Settings(models[0], system or "", params.temperature, params.top_p,
+                        params.max_tokens, params.stop)  # fmt: skip
+    estimate_tokens = sum(text_tokens(m.content) + 4 for m in messages)
+    return CompareSession(
+        gw, lanes_for(models, messages, estimate_tokens), params,
+        db=db, profile=profile.name, settings=settings, prompt=prompt,
+        estimate=estimate, cost_answers=cost_answers if gw.has_logs else None,
+        changed=_progress, report=lambda exc: err(exc.message), concurrency=args.concurrency,
+    )  # fmt: skip
+
+
+def _progress(lane: Lane, event: ChatEvent | None) -> None:
+    """On stderr: a model waiting out a rate limit, a model that failed."""
+    if event is not None:
+        return
+    error = lane.acc.result.error
+    if lane.state == LaneState.WAITING and error is not None and lane.retry_at is not None:
+        wait = max(0.0, lane.retry_at - time.perf_counter())  # the engine's clock
+        err(f"{lane.model}: {retry_sentence(error, wait)}")
+
+
+def _print(session: CompareSession, args: argparse.Namespace) -> int:
+    lanes = session.lanes
+    rows = [row_of_lane(lane) for lane in lanes]
+    if args.json:
+        dump_json({
+            "conversation_id": session.conversation_id,
+            "answers": [
+                {**row.as_json(), "content": lane.result.content,
+                 "reasoning": lane.result.reasoning, "request_id": lane.request_id,
+                 "prompt_tokens": lane.result.usage.prompt_tokens if lane.result.usage else None}
+                for lane, row in zip(lanes, rows, strict=True)
+            ],
+        })  # fmt: skip
+    else:
+        shown = literal if sys.stdout.isatty() else str
+        for lane in lanes:
+            out(f"━━ {lane.model} ━━")
+            text = lane.result.content
+            if text:
+                out(shown(text), end="" if text.endswith("\n") else "\n")
+            if lane.result.error is not None:
+                out(_("(failed: {problem})").format(problem=lane.result.error.detail))
+            out()
+        out(table(headers(), [cells(r) for r in rows], right=RIGHT))
+        if any(r.estimated for r in rows):
+            out(_("≈: estimated; the usage log has not confirmed this cost yet."))
+        if session.conversation_id is not None:
+            err(_("Saved as conversation {id} (`tokendeck export {id}`).").format(
+                id=session.conversation_id))  # fmt: skip
+    for lane in lanes:
+        if lane.result.error is not None:
+            err(f"{lane.model}: {lane.result.error.detail}")
+    done = [lane for lane in lanes if lane.state == LaneState.DONE]
+    if done:
+        return ExitCode.OK
+    first = next((lane.result.error for lane in lanes if lane.result.error), None)
+    return first.exit_code if first is not None else ExitCode.ERROR
