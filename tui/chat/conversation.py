@@ -64,6 +64,13 @@ class Turn:
         else:
             self.status = Status.DONE
 
+    @property
+    def charged(self) -> bool:
+        """Whether this answer is billed: it has text, or the gateway counted its tokens (an
+        answer stopped or failed after that point is billed too). A charged answer has the usage
+        log synced and the answers costed (tui.spend.service); one that is not leaves both alone."""
+        return bool(self.content or self.usage)
+
 
 @dataclass
 class Conversation:

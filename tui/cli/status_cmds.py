@@ -178,15 +178,15 @@ def refresh(profile: Profile) -> int:
 
     with demo_for(profile) as demo:
         spec = spec_for(profile, demo.url if demo else None)
-        return asyncio.run(_refresh(profile, spec, fresh_demo=demo is not None and demo.server
-                                    is not None))  # fmt: skip
+        return asyncio.run(_refresh(profile, spec))
 
 
-async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
+async def _refresh(profile: Profile, spec: Any) -> int:
     from dataclasses import replace
 
     from ..spend import status_cache
     from ..spend.profile_figures import fetch_figures
+    from ..spend.service import UsageService
     from ..store import StoreError, open_db
 
     problem: StoreError | None = None
@@ -195,7 +195,7 @@ async def _refresh(profile: Profile, spec: Any, *, fresh_demo: bool) -> int:
     except StoreError as exc:  # the balance is still worth keeping in the status file
         db, problem = None, exc
     try:
-        found, code = await fetch_figures(profile, spec, db, clock.now(), fresh_demo=fresh_demo)
+        found, code = await fetch_figures(profile, spec, db, clock.now(), UsageService())
     finally:
         if db is not None:
             db.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from contextlib import closing
@@ -15,18 +14,17 @@ from ..base.i18n import _
 from ..base.textfmt import number, plain, table
 from ..gateway import ExitCode, Gateway, GatewayError
 from ..profiles.config import Profile, load
-from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..profiles.runtime import demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
-from ..spend.costs import apply_costs
 from ..spend.money import Rate, credits, rate_for
-from ..spend.usage_sync import SyncResult, sync_usage
+from ..spend.service import UsageService
+from ..spend.usage_sync import SyncResult
 from ..store import (
     Bucket,
     Database,
     Problem,
     StoreError,
     Totals,
-    forget_usage,
     open_db,
     sum_buckets,
     usage_by,
@@ -34,18 +32,17 @@ from ..store import (
 from .output import dump_json, err, out
 from .times import parse_when
 
+USAGE = UsageService()  # one per process: a command syncs a profile's log once
+
 
 async def refresh(gw: Gateway, db: Database, profile: Profile) -> SyncResult:
     """Sync the profile's usage cache, then cost the answers that new rows confirm."""
-    if profile.demo and not os.environ.get(DEMO_URL_ENV):
-        forget_usage(db, profile.name)  # an in-process demo makes up a new history each run
+
     def waiting() -> None:
         err(_("Waiting for the usage sync of {profile} that another tokendeck is running…")
             .format(profile=profile.name))  # fmt: skip
 
-    result = await sync_usage(gw, db, profile.name, on_wait=waiting)
-    apply_costs(db, profile.name, prices=profile.prices)
-    return result
+    return (await USAGE.sync(gw, db, profile, on_wait=waiting)).log
 
 
 async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:

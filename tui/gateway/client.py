@@ -25,6 +25,7 @@ from .errors import (
     Unreachable,
     UnusableKey,
 )
+from .families import offers
 from .logs import check_page, parse_rows, unwrap
 from .responses import error_fields, error_for, parse_json
 from .secret import header_safe, redact
@@ -62,10 +63,9 @@ class Gateway:
         url = httpx2.URL(spec.base_url)
         self.origin = f"{url.scheme}://{url.netloc.decode()}"
         self.where = spec.label or url.netloc.decode() or spec.base_url
-        self.logs_url = spec.logs_url or _default_hk_url(url, self.origin, "log")
-        self.create_url = spec.create_url or (
-            self.logs_url.rsplit("/", 1)[0] + "/create" if self.logs_url else None
-        )
+        self.offers = offers(spec)
+        self.logs_url = self.offers.logs_url
+        self.create_url = self.offers.create_url
         self.custom = adapters.custom_from(spec.adapter, f"profiles.{spec.name}.adapter")
         self.detected: Adapter | None = None  # the family whose balance answered last
         self.retries = 0  # retries made so far (for the UI and tests)
@@ -423,7 +423,7 @@ class Gateway:
     @property
     def has_logs(self) -> bool:
         """Whether this gateway has a usage-log endpoint to read."""
-        return (self.custom is not None and self.custom.has_logs) or self.logs_url is not None
+        return self.offers.usage_log
 
     async def usage_logs(self, start: int = 0, limit: int = 300) -> list[LogRow]:
         """One page of usage logs, newest first: a declarative adapter's log endpoint, else
@@ -513,13 +513,6 @@ class Gateway:
         if not isinstance(key, str) or not key:
             raise ProtocolError(_("{where} did not return a new key.").format(where=self.where))
         return key
-
-
-def _default_hk_url(url: httpx2.URL, origin: str, action: str) -> str | None:
-    host = url.host
-    if host == "openai-hk.com" or host.endswith(".openai-hk.com"):
-        return f"{origin}/openai/sk/{action}"
-    return None
 
 
 async def _settle(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:

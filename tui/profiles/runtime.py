@@ -22,8 +22,10 @@ DEMO_URL_ENV = (
 )
 
 
-def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
-    """The GatewaySpec for `profile`; a demo profile needs the demo gateway's URL."""
+def spec_for(profile: Profile, demo_url: str | None = None, *, key: bool = True) -> GatewaySpec:
+    """The GatewaySpec for `profile`; a demo profile needs the demo gateway's URL. `key=False`:
+    without the key (not read: an api_key_cmd is not run), for what the spec says of the
+    gateway (tui.gateway.families.offers)."""
     if profile.demo:
         from ..demo import DEMO_KEY
 
@@ -41,7 +43,7 @@ def spec_for(profile: Profile, demo_url: str | None = None) -> GatewaySpec:
     return GatewaySpec(
         name=profile.name,
         base_url=profile.base_url,
-        api_key=profile.key(),
+        api_key=profile.key() if key else None,
         logs_url=profile.logs_url,
         create_url=profile.create_url,
         balance_dialect=profile.balance,

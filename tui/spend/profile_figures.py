@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..gateway.types import Balance, GatewaySpec
     from ..profiles.config import Profile
     from ..store import Database
+    from .service import UsageService
 
 MONEY_UNITS = ("USD", "CNY", "EUR")
 
@@ -92,17 +93,16 @@ async def fetch_figures(
     spec: GatewaySpec,
     db: Database | None,
     now: datetime,
-    *,
-    fresh_demo: bool = False,
+    usage: UsageService,
 ) -> tuple[Figures, int]:
-    """Ask the gateway for the balance (stored as a reading in `db`), bring the usage cache up
-    to date when the gateway has a log, and make the row; (figures, exit code: 0, or the
-    failure's). Never raises for a gateway or store problem: the row carries it."""
+    """Ask the gateway for the balance (stored as a reading in `db`), have `usage` bring the
+    cache up to date (and cost the answers) when the gateway has a log, and make the row;
+    (figures, exit code: 0, or the failure's). Never raises for a gateway or store problem:
+    the row carries it."""
     from ..gateway.client import Gateway
     from ..gateway.errors import GatewayError
-    from ..store import StoreError, forget_usage
+    from ..store import StoreError
     from .balance_history import record
-    from .usage_sync import sync_usage
 
     code, error, balance = 0, None, None
     async with Gateway(spec) as gw:
@@ -114,9 +114,7 @@ async def fetch_figures(
         has_logs = gw.has_logs
         try:
             if db is not None and not db.read_only and gw.has_logs:
-                if fresh_demo:
-                    forget_usage(db, profile.name)  # an in-process demo makes up a new history
-                await sync_usage(gw, db, profile.name)
+                await usage.sync(gw, db, profile)
         except (GatewayError, StoreError):
             pass  # the figures use what the cache holds
     try:

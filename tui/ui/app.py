@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQ
     from ..chat.history import History
     from ..gateway import Gateway
     from ..profiles.runtime import DemoHandle
+    from ..spend.service import UsageService
     from ..store import StoreError
 
 DEFAULT_THEME = "tokendeck-dark"
@@ -91,12 +92,12 @@ class TokenDeck(App[int]):
         self._spec = spec
         self.demo = demo
         self.welcome = welcome  # first start: offer the demo, a key, or the env key
-        self.usage_cache_checked = False  # an in-process demo's cache is reset once per run
         self._demo_url = demo_url
         self._demo_handle = demo_handle  # its URL (and so `spec`) is read on first use
         self.clock = clock or Clock()
         self._gateway = gateway
         self._history: History | None = None
+        self._usage: UsageService | None = None
         self._styles_loaded = False
         super().__init__()
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
@@ -158,6 +159,15 @@ class TokenDeck(App[int]):
 
             self._history = History.open(self.profile.name, self._store_problem)
         return self._history
+
+    @property
+    def usage(self) -> UsageService:
+        """Syncs the usage log and costs answers (one per run: it resets the demo's once)."""
+        if self._usage is None:
+            from ..spend.service import UsageService
+
+            self._usage = UsageService()
+        return self._usage
 
     def _store_problem(self, error: StoreError) -> None:
         self.notify(error.message, title=_("History"), severity="error", timeout=10)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..families import OPENAI_HK_HOST
 from ..types import Balance
 from .base import Adapter, Client
 
 
 class OpenAiHk(Adapter):
     name = "openai-hk"
-    hosts = ("openai-hk.com",)
+    hosts = (OPENAI_HK_HOST,)
     has_logs = True
     creates_keys = True
 

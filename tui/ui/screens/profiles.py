@@ -3,7 +3,6 @@ each row refreshed by its own worker; switch, add, edit, probe, and create keys 
 
 from __future__ import annotations
 
-import os
 from contextlib import suppress
 from typing import TYPE_CHECKING, cast
 
@@ -15,7 +14,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...base.i18n import _
 from ...base.textfmt import number
+from ...gateway.families import offers
 from ...profiles.config import ConfigError, Profile
+from ...profiles.runtime import spec_for
 from ...spend.money import unit_label, unit_places
 from ...spend.profile_figures import Figures, fetch_figures
 
@@ -93,7 +94,6 @@ class ProfilesScreen(Screen[str | None]):
         self._show_detail()
 
     async def _load(self, profile: Profile) -> None:
-        from ...profiles.runtime import DEMO_URL_ENV, spec_for
         from ...spend import status_cache
 
         deck = self.deck
@@ -102,12 +102,8 @@ class ProfilesScreen(Screen[str | None]):
         except (ConfigError, ValueError) as exc:
             self._show(Figures(profile.name, error=str(exc)))
             return
-        fresh_demo = profile.demo and not deck.usage_cache_checked
-        fresh_demo = fresh_demo and not os.environ.get(DEMO_URL_ENV)
-        if fresh_demo:
-            deck.usage_cache_checked = True
         found, _code = await fetch_figures(
-            profile, spec, deck.history.db, deck.clock.now(), fresh_demo=fresh_demo
+            profile, spec, deck.history.db, deck.clock.now(), deck.usage
         )
         self._show(found)
         with suppress(OSError):
@@ -137,11 +133,11 @@ class ProfilesScreen(Screen[str | None]):
         if found is not None and found.error:
             text = found.error
         else:
-            logs, keys = _endpoints(profile)
+            offered = offers(spec_for(profile, self.deck.demo_url, key=False))
             text = _("{profile}: usage log {logs} · key creation {keys}").format(
                 profile=profile.name,
-                logs=_("yes") if logs else _("no"),
-                keys=_("yes") if keys else _("no"),
+                logs=_("yes") if offered.usage_log else _("no"),
+                keys=_("yes") if offered.key_creation else _("no"),
             )
             if found is not None and found.basis == "balance":
                 text += "\n" + _basis_sentence(found)
@@ -215,7 +211,6 @@ class ProfilesScreen(Screen[str | None]):
     async def _create_key(self, profile: Profile) -> None:
         from ...gateway.client import Gateway
         from ...gateway.errors import GatewayError
-        from ...profiles.runtime import spec_for
         from .profiles_form import NewKeyScreen
 
         try:
@@ -265,18 +260,3 @@ def _basis_sentence(found: Figures) -> str:
         "≈ from balance readings (no usage log): what the balance fell by; top-ups are not "
         "counted as spend."
     )
-
-
-def _endpoints(profile: Profile) -> tuple[bool, bool]:
-    """Whether the profile's gateway has a usage log and key creation (configured or known)."""
-    from urllib.parse import urlsplit
-
-    from ...gateway.adapters import for_host
-
-    if profile.demo:
-        return True, True
-    family = for_host(urlsplit(profile.base_url).hostname or "")
-    known = family is not None and family.creates_keys
-    custom_logs = bool((profile.adapter or {}).get("logs"))
-    create = bool(profile.create_url or profile.logs_url)  # the gateway derives one from logs
-    return bool(profile.logs_url) or custom_logs or known, create or known

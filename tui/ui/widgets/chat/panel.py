@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from contextlib import aclosing
@@ -375,7 +374,7 @@ class ChatPanel(Vertical):
             )
             if self.is_mounted and isinstance(error, GatewayError):
                 self.query_one(RetryOffer).offer(error, cut=turn.status == Status.CUT)
-        charged = bool(turn.content or turn.usage)
+        charged = turn.charged
         if self.is_mounted:  # after the frame that shows the last token
             self.call_after_refresh(self._after_answer, charged)
         self.post_message(AnswerFinished(charged=charged))
@@ -387,27 +386,17 @@ class ChatPanel(Vertical):
 
     @work(group="costs", exclusive=True, exit_on_error=False)
     async def _cost_answers(self) -> None:
-        """Sync the usage log, give answers their exact credits (or an estimate), show them."""
-        from ....profiles.runtime import DEMO_URL_ENV
-        from ....spend.costs import apply_costs
-        from ....spend.usage_sync import sync_usage
-        from ....store import StoreError, forget_usage
+        """Have the usage service sync the log and cost the answers; show their credits."""
+        from ....store import StoreError  # the store (SQLite) loads after the first frame
 
-        db, deck = self.history.db, self.deck
-        if db is None or db.read_only:
-            return
-        profile = deck.profile
         try:
-            if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
-                forget_usage(db, profile.name)  # an in-process demo makes up a new history
-            deck.usage_cache_checked = True
-            await sync_usage(deck.gateway, db, profile.name)
-        except (GatewayError, StoreError):
-            pass  # no usage log here: estimates still help
-        try:
-            apply_costs(db, profile.name, prices=profile.prices)
+            costed = await self.deck.usage.cost_answers(
+                self.deck.gateway, self.history.db, self.deck.profile
+            )
         except StoreError as exc:
             self.history.report(exc)  # said once, like every other store problem
+            return
+        if costed is None:
             return
         recent = self.query_one(Transcript).items[-COSTED:]
         views = [v for v in recent if v.turn.role == "assistant" and not v.live]

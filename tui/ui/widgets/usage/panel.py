@@ -183,12 +183,8 @@ class UsagePanel(Vertical, can_focus=True):
 
     @work(exclusive=True, group="usage-sync", exit_on_error=False)
     async def sync(self) -> None:
-        """Copy new log rows into the cache without blocking; the rows on screen stay."""
-        from ....profiles.runtime import DEMO_URL_ENV
-        from ....spend.costs import apply_costs
-        from ....spend.usage_sync import sync_usage
-        from ....store import forget_usage
-
+        """Have the usage service bring the cache up to date without blocking; the rows on
+        screen stay."""
         db, deck = self._db(), self.deck
         status = self.query_one("#usage-status", Static)
         status.remove_class("error")
@@ -208,22 +204,19 @@ class UsagePanel(Vertical, can_focus=True):
         profile = deck.profile
         self._stored = False  # rows stored or claimed: what is shown must be read again
         try:
-            if deck.demo and not deck.usage_cache_checked and not os.environ.get(DEMO_URL_ENV):
-                forget_usage(db, profile.name)  # an in-process demo makes up a new history
-                self.refresh_view(keep_cursor=True)
-            deck.usage_cache_checked = True
-            result = await sync_usage(
-                deck.gateway, db, profile.name, on_page=self._progress,
+            if deck.usage.forget_made_up_history(db, profile):
+                self.refresh_view(keep_cursor=True)  # the demo's history of the last run
+            synced = await deck.usage.sync(
+                deck.gateway, db, profile, on_page=self._progress,
                 on_wait=lambda: self._say(_("Waiting for the usage sync another tokendeck is "
                                             "running…")),
             )  # fmt: skip
-            costs = apply_costs(db, profile.name, prices=profile.prices)
-            self._stored = self._stored or result.new_rows > 0 or costs.confirmed > 0
+            self._stored = self._stored or synced.changed
             self._say(
                 _("{new} new rows from {pages} pages; {rows} cached").format(
-                    new=number(result.new_rows),
-                    pages=number(result.pages),
-                    rows=number(count_usage(db, profile.name)),
+                    new=number(synced.log.new_rows),
+                    pages=number(synced.log.pages),
+                    rows=number(synced.cached),
                 )
             )
         except GatewayError as exc:
