@@ -74,7 +74,8 @@ def _spec_from_url(base_url: str, key_env: str | None) -> Any:
 
 async def _probe(spec: Any, as_json: bool = False) -> int:
     from ..gateway.client import Gateway
-    from ..gateway.probe import describe, probe
+    from ..gateway.probe import probe
+    from ..profiles.probe_text import describe
 
     async with Gateway(spec) as gw:
         report = await probe(gw)

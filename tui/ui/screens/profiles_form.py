@@ -127,7 +127,8 @@ class ProfileFormScreen(ModalScreen[str | None]):
     @work(group="profile-form", exclusive=True, exit_on_error=False)
     async def _probe(self) -> None:
         from ...gateway.client import Gateway
-        from ...gateway.probe import describe, probe
+        from ...gateway.probe import probe
+        from ...profiles.probe_text import describe
 
         try:
             name, table, key = self._table()
