@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from textual.widgets import OptionList, Static
 
-from tests.helpers import FIXED_NOW, make_app, wait_for
+from tests.faults.cases import CANCEL_ONLY, STALL
+from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
 from tui.base.clock import FrozenClock
 from tui.base.textfmt import number
-from tui.demo import DemoGateway
+from tui.demo import DemoGateway, Fault
+from tui.gateway import Timeouts
 from tui.store import add_message, create_conversation, get_conversation, open_db
 from tui.store.records import StoredSettings
+from tui.ui.app import TokenDeck
 from tui.ui.widgets.chat import ChatPanel
 from tui.ui.widgets.chat.sidebar import ConversationList
+from tui.ui.widgets.chat.transcript import Transcript
 from tui.ui.widgets.usage import UsagePanel
 from tui.ui.widgets.usage.table import WindowTable
 
@@ -132,3 +138,49 @@ async def test_usage_range_shows_the_last_7_and_30_days(demo: DemoGateway, tmp_p
             assert table.row_count == len(inside)
             totals = str(app.screen.query_one("#usage-totals", Static).render())
             assert f"{number(len(inside))}/" in totals
+
+
+def fault_app(demo: DemoGateway, tmp_path: Path, timeouts: Timeouts) -> TokenDeck:
+    app = make_app(demo, tmp_path)
+    app.spec = replace(app.spec, timeouts=timeouts)
+    return app
+
+
+def last_meta(app: TokenDeck) -> str:
+    return app.screen.query_one(Transcript).items[-1].meta_text()
+
+
+@pytest.mark.parametrize(
+    ("fault", "timeouts", "escape", "says"),
+    [
+        (Fault("stall", seconds=120), STALL, False, "cut off before any answer came"),
+        (Fault("stall", seconds=120), CANCEL_ONLY, True, "stopped by you before any answer came"),
+        (Fault("cut", after=3), CANCEL_ONLY, False, "cut off — partial answer kept"),
+    ],
+    ids=["stall", "escape-before-first-byte", "cut-with-text"],
+)
+async def test_an_answer_says_partial_text_was_kept_only_when_some_was(
+    demo: DemoGateway,
+    tmp_path: Path,
+    fault: Fault,
+    timeouts: Timeouts,
+    escape: bool,
+    says: str,
+) -> None:
+    """Item 12: a silent stall or Esc before the first byte no longer says "partial answer
+    kept" over an empty answer."""
+    demo.add_fault(fault)
+    app = fault_app(demo, tmp_path, timeouts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = chat(app)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press(*"hi", "enter")
+        if escape:
+            await wait_for(pilot, lambda: panel.streaming)
+            await pilot.press("escape")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)  # type: ignore[union-attr]
+        await pilot.pause()
+        turn = panel.conversation.turns[-1]  # type: ignore[union-attr]
+        assert bool(turn.content) == ("kept" in says)
+        assert says in last_meta(app)
+        assert ("partial answer kept" in screen_text(app)) == bool(turn.content)

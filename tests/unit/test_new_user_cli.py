@@ -3,11 +3,14 @@ loopback."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from tests.unit.test_cli import tokendeck
 from tui.demo import DemoGateway
+from tui.store import add_message, create_conversation, open_db
+from tui.store.records import StoredSettings
 
 
 def test_a_hanging_key_command_is_named_and_stopped(demo: DemoGateway, tmp_path: Path) -> None:
@@ -30,3 +33,41 @@ def test_the_key_command_waits_10_seconds_by_default() -> None:
     from tui.profiles.config import Profile
 
     assert Profile("p", "https://x/v1", api_key_cmd="true").api_key_cmd_timeout == 10
+
+
+def stored_answers() -> dict[str, int]:
+    """Conversations as the app leaves them: answers done, capped by max_tokens, cut off, none."""
+    db = open_db()
+    ids = {}
+    for title, answer in (
+        ("whole", {"status": "done", "finish_reason": "stop"}),
+        ("capped", {"status": "done", "finish_reason": "length"}),
+        ("cut", {"status": "cut", "error": "The answer was cut off."}),
+        ("unanswered", None),
+    ):
+        cid = create_conversation(db, StoredSettings(model="gpt-4o-mini"), "demo")
+        add_message(db, cid, "user", title)
+        if answer is not None:
+            add_message(db, cid, "assistant", "Some text", model="gpt-4o-mini", **answer)
+        ids[title] = cid
+    db.close()
+    return ids
+
+
+def test_history_json_and_markdown_say_how_the_last_answer_ended() -> None:
+    """Item 12: an answer the token cap ended is marked in the Markdown export (as in the
+    JSON one), and `history --json` says how each conversation's last answer ended."""
+    ids = stored_answers()
+    listed = tokendeck("history", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ends = {row["id"]: row["last_answer"] for row in json.loads(listed.stdout)}
+    assert ends[ids["whole"]] == {"status": "done", "finish_reason": "stop", "error": None}
+    assert ends[ids["capped"]] == {"status": "done", "finish_reason": "length", "error": None}
+    assert ends[ids["cut"]] == {
+        "status": "cut", "finish_reason": None, "error": "The answer was cut off."
+    }
+    assert ends[ids["unanswered"]] is None
+    capped = tokendeck("export", str(ids["capped"]), "--format", "md")
+    assert capped.returncode == 0, capped.stderr
+    assert "ended early: length" in capped.stdout
+    assert "ended early" not in tokendeck("export", str(ids["whole"]), "--format", "md").stdout

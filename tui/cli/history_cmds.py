@@ -19,6 +19,7 @@ from ..store import (
     to_markdown,
 )
 from ..store.comparisons import load_comparison
+from ..store.conversations import last_answers
 from .output import dump_json, err, out
 
 
@@ -50,10 +51,12 @@ def run(args: argparse.Namespace) -> int:
 def history(db: Database, args: argparse.Namespace) -> int:
     found = list_conversations(db, args.limit or None)
     if args.json:
+        ended = last_answers(db, [c.id for c in found])
         dump_json([
             {"id": c.id, "title": c.title, "pinned": c.pinned, "updated": c.updated,
              "messages": c.message_count, "credits": c.credits,
-             "credits_estimated": c.credits_estimated}
+             "credits_estimated": c.credits_estimated,
+             "last_answer": _ending(ended.get(c.id))}
             for c in found
         ])  # fmt: skip
         return ExitCode.OK
@@ -75,6 +78,16 @@ def history(db: Database, args: argparse.Namespace) -> int:
         )
     )
     return ExitCode.OK
+
+
+def _ending(ended: tuple[str, str | None, str | None] | None) -> dict[str, str | None] | None:
+    """How a conversation's last answer ended (null: no answer yet): status is done, stopped,
+    cut, failed, interrupted or streaming; finish_reason the gateway's (length: the token cap,
+    content_filter: withheld); error what went wrong."""
+    if ended is None:
+        return None
+    status, finish_reason, error = ended
+    return {"status": status, "finish_reason": finish_reason, "error": error}
 
 
 def export(db: Database, args: argparse.Namespace) -> int:

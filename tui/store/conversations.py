@@ -94,6 +94,22 @@ def list_conversations(
     ]
 
 
+def last_answers(db: Database, ids: list[int]) -> dict[int, tuple[str, str | None, str | None]]:
+    """How each conversation's last answer ended: (status, finish_reason, error) by id; a
+    conversation with no answer is left out."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = db.query(
+        "SELECT m.conversation_id, m.status, m.finish_reason, m.error FROM messages m"
+        f" WHERE m.conversation_id IN ({marks}) AND m.role = 'assistant' AND m.position ="
+        " (SELECT max(x.position) FROM messages x"
+        "  WHERE x.conversation_id = m.conversation_id AND x.role = 'assistant')",
+        ids,
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
 def _credits(db: Database, ids: list[int]) -> tuple[dict[int, Decimal], set[int]]:
     """Exact Decimal totals per conversation (SQL SUM would go through floats)."""
     totals: dict[int, Decimal] = defaultdict(Decimal)

@@ -44,6 +44,9 @@ def _footer(message: StoredMessage) -> str:
         parts.append(text + (" " + _("(estimated)") if message.credits_estimated else ""))
     if message.status != MessageStatus.DONE:
         parts.append(str(message.status) + (f": {message.error}" if message.error else ""))
+    elif message.role == "assistant" and message.finish_reason not in (None, "stop"):
+        # the token cap (length) or a filter (content_filter) ended it: not a whole answer
+        parts.append(_("ended early: {reason}").format(reason=message.finish_reason))
     return "*" + " · ".join(parts) + "*" if parts else ""
 
 

@@ -299,12 +299,22 @@ class MessageItem:
             )
         if turn.elapsed is not None:
             parts.append(_("{seconds:.1f} s").format(seconds=turn.elapsed))
-        status = {
-            Status.STOPPED: _("stopped by you — partial answer kept"),
-            Status.CUT: _("cut off — partial answer kept"),
-            Status.FAILED: _("failed"),
-            Status.INTERRUPTED: _("interrupted — tokendeck closed mid-answer; partial answer kept"),
-        }.get(turn.status)
+        if turn.content or turn.reasoning:  # "kept" only when there is something to keep
+            status = {
+                Status.STOPPED: _("stopped by you — partial answer kept"),
+                Status.CUT: _("cut off — partial answer kept"),
+                Status.FAILED: _("failed"),
+                Status.INTERRUPTED: _(
+                    "interrupted — tokendeck closed mid-answer; partial answer kept"
+                ),
+            }.get(turn.status)
+        else:
+            status = {
+                Status.STOPPED: _("stopped by you before any answer came"),
+                Status.CUT: _("cut off before any answer came"),
+                Status.FAILED: _("failed"),
+                Status.INTERRUPTED: _("interrupted — tokendeck closed before any answer came"),
+            }.get(turn.status)
         if status:
             parts.append(status)
         if turn.status == Status.DONE and turn.finish_reason not in (None, "stop"):
