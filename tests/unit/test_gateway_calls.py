@@ -39,6 +39,7 @@ from tui.gateway import (
     StreamFailed,
     Unreachable,
 )
+from tui.gateway.errors import NoBalanceEndpoint, NoUsageLog
 
 NOW = 1_763_900_000.0
 PROMPT = "Explain Python decorators with an example"
@@ -412,7 +413,7 @@ def expected_balance(dialect: str, demo: DemoGateway) -> Balance:
             "openrouter", b / hundred, used=u / hundred, total=g / hundred, **usd
         ),
         "deepseek": Balance("deepseek", b / hundred, unit="CNY", currency="CNY"),
-        "moonshot": Balance("moonshot", b / hundred, unit="balance"),
+        "moonshot": Balance("moonshot", b / hundred, unit="CNY", currency="CNY"),
         "siliconflow": Balance("siliconflow", b / hundred, unit="CNY", currency="CNY"),
         "openai-hk": Balance("openai-hk", b),
     }[dialect]
@@ -475,13 +476,14 @@ async def test_an_explicit_dialect_skips_detection(how: str) -> None:
                 await gw.balance("no-such-dialect")
 
 
-async def test_no_balance_endpoint_and_no_logs_is_a_clear_protocol_error() -> None:
+async def test_no_balance_endpoint_and_no_logs_is_said_so_plainly() -> None:
     with DemoGateway(now=NOW, balance_dialect="openai-hk") as demo:
         async with make_gateway(demo, base_url=demo.openai_hk_base, logs=False) as gw:
-            with pytest.raises(ProtocolError) as caught:
+            with pytest.raises(NoBalanceEndpoint) as caught:
                 await gw.balance()
     error = caught.value
-    assert str(error) == f"{gw.where} does not offer any known balance endpoint."
+    assert str(error) == f"{gw.where} offers no balance endpoint."
+    assert "check the base URL" not in error.detail
     assert "<" not in error.detail and DEMO_KEY not in error.detail
     assert not any(path.startswith("/openai/") for _m, path in demo.requests)
 
@@ -619,8 +621,9 @@ async def test_iter_usage_logs_with_page_latency_and_concurrency() -> None:
 
 async def test_logs_and_keys_need_their_endpoints(demo: DemoGateway) -> None:
     async with make_gateway(demo, logs=False) as gw:
-        with pytest.raises(ProtocolError, match="no usage-log endpoint"):
+        with pytest.raises(NoUsageLog, match="no usage log configured") as caught:
             await gw.usage_logs(0, 10)
+        assert caught.value.exit_code == 3  # a configuration matter
         with pytest.raises(ProtocolError, match="no key-creation endpoint"):
             await gw.create_key()
     assert demo.requests == []

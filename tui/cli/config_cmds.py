@@ -38,13 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def masked(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the config table with every api_key masked."""
+    """A copy of the config table with every api_key and access_token masked."""
     copy: dict[str, Any] = {k: v for k, v in data.items() if k != "profiles"}
     profiles = {}
     for name, table in (data.get("profiles") or {}).items():
         table = dict(table)
-        if table.get("api_key"):
-            table["api_key"] = Secret(str(table["api_key"])).masked()
+        for secret in ("api_key", "access_token"):
+            if table.get(secret):
+                table[secret] = Secret(str(table[secret])).masked()
         profiles[name] = table
     if profiles:
         copy["profiles"] = profiles

@@ -147,6 +147,8 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
                 "unlimited": result.unlimited,
                 "unit": profile.unit or result.unit,
                 "currency": result.currency,
+                "also": [{"remaining": amount, "currency": currency}
+                         for amount, currency in result.also],
                 "threshold": threshold,
                 "low": low,
                 "fetched_at": result.fetched_at,
@@ -222,7 +224,7 @@ def describe_balance(result: Balance, unit: str | None = None) -> str:
     else:
         text = _("Balance: {amount} {unit}").format(
             amount=number(result.remaining), unit=unit_name
-        )
+        ) + "".join(f" + {number(amount)} {currency}" for amount, currency in result.also)
     if result.used is not None:
         text += "  " + _("(used {amount})").format(amount=number(result.used))
     return text

@@ -19,13 +19,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="stream pieces per second (default: as fast as possible)")
     parser.add_argument("--page-latency", type=float, default=0.0,
                         help="seconds before each usage-log page is answered")
-    parser.add_argument("--balance-dialect", choices=BALANCE_DIALECTS, default="opencodex")
+    parser.add_argument("--balance-dialect", choices=BALANCE_DIALECTS, default="opencodex",
+                        help="the gateway family: its balance endpoint and, for newapi-token, "
+                        "oneapi and litellm, its usage log; openrouter states each answer's cost")
+    parser.add_argument("--newapi-version", choices=("query", "bearer", "paged"),
+                        default="paged", help="new-api's /api/log/token: ?key=, Bearer, paged")
+    parser.add_argument("--mount", default="", help="serve every path under this prefix")
     args = parser.parse_args(argv)
     try:
         serve_forever(
             args.port, host=args.host, seed=args.seed, history_rows=args.history_rows,
             token_rate=args.token_rate or None, page_latency=args.page_latency,
-            balance_dialect=args.balance_dialect,
+            balance_dialect=args.balance_dialect, newapi_version=args.newapi_version,
+            mount=args.mount,
         )
     except (OSError, ValueError) as exc:
         print(f"tokendeck demo gateway: {exc}", file=sys.stderr)

@@ -45,7 +45,7 @@ class ChunkFactory:
         return (self._head() + ',"choices":[{"index":0,"delta":{' + _dumps(field) + ":"
                 + _text(text) + '},"finish_reason":null}]}')
 
-    def usage(self, usage: dict[str, int]) -> str:
+    def usage(self, usage: dict[str, object]) -> str:
         return self._head() + ',"choices":[],"usage":' + _dumps(usage) + "}"
 
     def error(self) -> str:
@@ -67,6 +67,7 @@ class StreamJob:
     piece_delay: Callable[[], float]  # read per piece, so token_rate can change mid-stream
     charge: Callable[[int], object]  # completion tokens delivered -> charge and log
     reset: Callable[[], None]  # abort the TCP connection with RST
+    usage_extra: Callable[[], dict[str, object]] = dict  # fields the usage chunk adds (cost)
     delivered: int = 0
     settled: bool = field(default=False)
 
@@ -152,6 +153,6 @@ def run_stream(job: StreamJob) -> None:
     if kind != "done_only":
         job.send(finish_event)
     if (job.include_usage or kind == "usage_unasked") and kind != "no_usage":
-        job.send(job.chunks.usage(c.usage()))
+        job.send(job.chunks.usage({**c.usage(), **job.usage_extra()}))
     job.send("[DONE]")
     job.writer.end()

@@ -12,7 +12,7 @@ GRANTED_CREDITS = 1_000  # the part of the balance shown as a free grant / vouch
 
 BALANCE_DIALECTS = (
     "opencodex", "openai-hk", "oneapi", "newapi-token", "openrouter",
-    "deepseek", "moonshot", "siliconflow",
+    "deepseek", "moonshot", "siliconflow", "litellm",
 )
 ANY_PREFIX = ("", "/v1", "/api/v1")
 # dialect -> [(path suffix, allowed prefixes, view)]
@@ -28,6 +28,7 @@ BALANCE_PATHS: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
     "deepseek": [("/user/balance", ANY_PREFIX, "deepseek")],
     "moonshot": [("/users/me/balance", ANY_PREFIX, "moonshot")],
     "siliconflow": [("/user/info", ANY_PREFIX, "siliconflow")],
+    "litellm": [],  # /key/info: its own endpoint (the key's budget)
 }
 
 

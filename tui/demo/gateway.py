@@ -14,6 +14,7 @@ from types import TracebackType
 
 from .chat import ChatRequest
 from .dialects import BALANCE_DIALECTS
+from .families import NEWAPI_VERSIONS
 from .faults import Fault, FaultQueue
 from .ledger import DEMO_HK_KEY, DEMO_KEY, Ledger
 from .seed import DEFAULT_END_BALANCE, seed_history
@@ -47,9 +48,16 @@ class DemoGateway:
         balance_dialect: str = "opencodex",
         keys: Iterable[str] | None = None,
         host: str = "127.0.0.1",
+        newapi_version: str = "paged",
+        mount: str = "",
+        litellm_budget: bool = True,
     ) -> None:
         if balance_dialect not in BALANCE_DIALECTS:
             raise ValueError(f"unknown balance dialect {balance_dialect!r}")
+        if newapi_version not in NEWAPI_VERSIONS:
+            raise ValueError(f"unknown new-api version {newapi_version!r}")
+        if mount and (not mount.startswith("/") or mount.endswith("/")):
+            raise ValueError("a mount prefix looks like /name")
         if not _is_loopback(host):
             raise ValueError("the demo gateway listens on loopback only")
         rng = random.Random(seed)
@@ -61,6 +69,9 @@ class DemoGateway:
         self.token_rate = token_rate
         self.page_latency = page_latency
         self.balance_dialect = balance_dialect
+        self.newapi_version = newapi_version  # new-api's /api/log/token: query, bearer or paged
+        self.mount = mount  # every path under this prefix (a gateway behind /something)
+        self.litellm_budget = litellm_budget  # the LiteLLM key has a max_budget (else none)
         self.stop_event = threading.Event()
         self._address = (host, port)
         self._lock = threading.Lock()
@@ -152,7 +163,12 @@ class DemoGateway:
 
     @property
     def opencodex_base(self) -> str:
-        return self.url + "/api/v1"
+        return self.url + self.mount + "/api/v1"
+
+    @property
+    def v1_base(self) -> str:
+        """The base URL most gateways use (new-api, one-api, LiteLLM): `/v1`, under the mount."""
+        return self.url + self.mount + "/v1"
 
     @property
     def openai_hk_base(self) -> str:

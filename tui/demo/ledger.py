@@ -65,6 +65,13 @@ class Ledger:
             self._keys.add(key)
             return key
 
+    def call_id(self) -> str:
+        """A LiteLLM-style call id (a UUID)."""
+        import uuid
+
+        with self._lock:
+            return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
     def new_reqid(self) -> str:
         with self._lock:
             return reqid(self._rng)

@@ -22,7 +22,30 @@ CUSTOM_PATHS = {
 }
 
 
+# each family's own endpoints (usage logs, key info), besides its balance dialect's
+FAMILY_PATHS: dict[str, dict[str, Route]] = {
+    "newapi-token": {
+        "/api/log/token": Route("newapi_logs", "GET"),
+        "/api/log/self": Route("newapi_self_logs", "GET"),
+        "/api/user/self": Route("newapi_user", "GET"),
+    },
+    "oneapi": {
+        "/api/log/self": Route("oneapi_self_logs", "GET"),
+        "/api/user/self": Route("newapi_user", "GET"),
+    },
+    "litellm": {
+        "/key/info": Route("litellm_key", "GET"),
+        "/spend/logs": Route("litellm_spend", "GET"),
+        "/model/info": Route("litellm_model_info", "GET"),
+        "/v1/model/info": Route("litellm_model_info", "GET"),
+    },
+}
+
+
 def resolve(path: str, dialect: str) -> Route | None:
+    family = FAMILY_PATHS.get(dialect, {}).get(path.rstrip("/") or "/")
+    if family is not None:
+        return family
     if path == "/openai/sk/log":
         return Route("logs", "POST")
     if path == "/openai/sk/create":

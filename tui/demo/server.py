@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import socketserver
@@ -9,8 +10,9 @@ import sys
 from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from . import families as fam
 from .catalog import MODELS, model_entry
 from .chat import (
     BadRequest,
@@ -22,7 +24,7 @@ from .chat import (
     plan_completion,
 )
 from .chatstream import ChunkFactory, StreamJob, run_stream
-from .dialects import balance_payload, custom_usage_payload, wallet_payload
+from .dialects import CREDITS_PER_UNIT, balance_payload, custom_usage_payload, wallet_payload
 from .errors import envelope, not_found, openai_error, out_of_credits, unauthorized
 from .faults import SHAPE_KINDS, Fault, Stopped
 from .reply import Reply, dumps
@@ -98,11 +100,17 @@ class DemoHandler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
+        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         self.gw.record(self.command, path)
         body = self._read_body()
         reply = Reply(self, self.gw.stop_event)
-        route = resolve(path, self.gw.balance_dialect)
+        mount = self.gw.mount
+        if mount and not path.startswith(mount + "/"):
+            reply.json(404, not_found())
+            return
+        route = resolve(path[len(mount):], self.gw.balance_dialect)
         try:
             if route is None:
                 reply.json(404, not_found())
@@ -157,10 +165,17 @@ class DemoHandler(BaseHTTPRequestHandler):
         if req.stream:
             self._stream(reply, req, completion, reqid, fault)
             return
-        gw.ledger.charge(req.model, req.prompt_tokens, completion.completion_tokens, reqid)
+        row = gw.ledger.charge(req.model, req.prompt_tokens, completion.completion_tokens, reqid)
         with_usage = not (fault and fault.kind == "no_usage")
         payload = completion_body(completion, reqid, req.model.id, gw.ledger.clock(), with_usage)
-        reply.deliver(200, dumps(payload), {"X-Oneapi-Request-Id": reqid}, fault)
+        headers = {"X-Oneapi-Request-Id": reqid}
+        cost = int(row["fen"]) / CREDITS_PER_UNIT
+        if gw.balance_dialect == "openrouter" and with_usage:
+            payload["usage"]["cost"] = cost  # OpenRouter states the billed price (credits = USD)
+        if gw.balance_dialect == "litellm":
+            headers = {"x-litellm-call-id": gw.ledger.call_id(),
+                       "x-litellm-response-cost": str(cost)}  # fmt: skip
+        reply.deliver(200, dumps(payload), headers, fault)
 
     def _stream(
         self, reply: Reply, req: ChatRequest, c: Completion, reqid: str, fault: Fault | None
@@ -168,6 +183,19 @@ class DemoHandler(BaseHTTPRequestHandler):
         gw = self.gw
         kind = fault.kind if fault else None
         headers = {"Cache-Control": "no-cache", "X-Oneapi-Request-Id": reqid}
+        if gw.balance_dialect == "litellm":  # the cost is not known when the headers go
+            headers = {"Cache-Control": "no-cache",
+                       "x-litellm-call-id": gw.ledger.call_id()}  # fmt: skip
+        charged: dict[str, str] = {}
+
+        def charge(n: int) -> None:
+            charged.update(gw.ledger.charge(req.model, req.prompt_tokens, n, reqid))
+
+        def usage_extra() -> dict[str, Any]:  # OpenRouter's billed price in the usage chunk
+            if gw.balance_dialect != "openrouter" or not charged:
+                return {}
+            return {"cost": int(charged["fen"]) / CREDITS_PER_UNIT}
+
         reply.chunked(200, "text/event-stream", {**headers, **(fault.headers if fault else {})})
         shape = kind if kind in SHAPE_KINDS or kind == "utf8_split" else None
         job = StreamJob(
@@ -179,8 +207,9 @@ class DemoHandler(BaseHTTPRequestHandler):
             fault=fault,
             pause=reply.pause,
             piece_delay=self._piece_delay,
-            charge=lambda n: gw.ledger.charge(req.model, req.prompt_tokens, n, reqid),
+            charge=charge,
             reset=reply.reset,
+            usage_extra=usage_extra,
         )
         try:
             run_stream(job)
@@ -270,3 +299,129 @@ class DemoHandler(BaseHTTPRequestHandler):
         if not reply.response_fault(fault):
             key = self.gw.ledger.create_key()
             reply.deliver(200, dumps(envelope({"apikey": key})), {}, fault)
+
+    # -- new-api / one-api / LiteLLM families (tui.demo.families) ----------------------------
+
+    def _bearer(self) -> str | None:
+        scheme, _, key = self.headers.get("Authorization", "").partition(" ")
+        return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+
+    def _page_params(self, first: int, default: int, cap: int) -> tuple[int, int]:
+        def whole(name: str, fallback: int) -> int:
+            try:
+                return int(self.query.get(name, fallback))
+            except ValueError:
+                return fallback
+
+        page = max(first, whole("p", first))
+        size = whole("page_size", default)
+        return page, default if size <= 0 else min(size, cap)
+
+    def _newapi_logs(self, reply: Reply, route: Route, body: bytes) -> None:
+        """`GET /api/log/token`, in the demo's `newapi_version`."""
+        gw = self.gw
+        version = gw.newapi_version
+        if version == "query":
+            key = self.query.get("key", "")
+            if not gw.ledger.is_valid(key):
+                reply.json(200, fam.failure("无效的令牌"))
+                return
+        else:
+            if self._bearer() is None:
+                reply.json(401, fam.failure("未提供令牌"))
+                return
+            if not gw.ledger.is_valid(self._bearer()):
+                reply.json(401, fam.failure("无效的令牌"))
+                return
+        fault = gw.faults.take("logs")
+        if reply.response_fault(fault):
+            return
+        rows = gw.ledger.rows()
+        if version == "query":
+            payload: dict[str, Any] = {**fam.SUCCESS, "data": fam.newapi_page(
+                rows, 0, request_ids=False)}  # fmt: skip
+        elif version == "bearer":
+            payload = {**fam.SUCCESS, "data": fam.newapi_page(
+                rows[: fam.NEWAPI_MAX_PAGE], 0, request_ids=True)}  # fmt: skip
+        else:
+            page, size = self._page_params(1, 10, fam.NEWAPI_MAX_PAGE)
+            start = (page - 1) * size
+            items = fam.newapi_page(rows[start : start + size], start, request_ids=True)
+            payload = fam.paged(items, len(rows), page, size)
+        reply.pause(gw.page_latency)
+        reply.deliver(200, dumps(payload), {}, fault)
+
+    def _user_authorized(self, reply: Reply, *, needs_user: bool) -> bool:
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token != fam.ACCESS_TOKEN:
+            reply.json(401, fam.failure("无权进行此操作，access token 无效"))
+            return False
+        if needs_user and self.headers.get("New-Api-User", "") != "9":
+            reply.json(401, fam.failure("无权进行此操作，未提供 New-Api-User"))
+            return False
+        return True
+
+    def _newapi_self_logs(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._user_authorized(reply, needs_user=True):
+            return
+        rows = self.gw.ledger.rows()
+        page, size = self._page_params(1, 10, fam.NEWAPI_MAX_PAGE)
+        start = (page - 1) * size
+        items = fam.newapi_page(rows[start : start + size], start, request_ids=True)
+        reply.json(200, fam.paged(items, len(rows), page, size))
+
+    def _oneapi_self_logs(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._user_authorized(reply, needs_user=False):
+            return
+        page, _size = self._page_params(0, fam.ONEAPI_PAGE, fam.ONEAPI_PAGE)
+        start = page * fam.ONEAPI_PAGE
+        rows = self.gw.ledger.rows()[start : start + fam.ONEAPI_PAGE]
+        items = [fam.newapi_row(r, int(r["id"]), with_request_id=True) for r in rows]
+        reply.json(200, {**fam.SUCCESS, "data": items})
+
+    def _newapi_user(self, reply: Reply, route: Route, body: bytes) -> None:
+        if not self._user_authorized(reply, needs_user=self.gw.balance_dialect != "oneapi"):
+            return
+        snap = self.gw.ledger.snapshot()
+        reply.json(200, fam.user_self(snap.balance, snap.used))
+
+    def _litellm_authorized(self, reply: Reply) -> str | None:
+        key = self._bearer()
+        if key is None:  # LiteLLM answers a request without a key in plain text, HTTP 500
+            reply.raw(500, b"Internal Server Error", "text/plain; charset=utf-8")
+            return None
+        if not self.gw.ledger.is_valid(key):
+            reply.json(401, {"error": {"message": "Authentication Error, Invalid proxy server "
+                                       "token passed.", "type": "auth_error", "param": "None",
+                                       "code": "401"}})  # fmt: skip
+            return None
+        return key
+
+    def _litellm_key(self, reply: Reply, route: Route, body: bytes) -> None:
+        key = self._litellm_authorized(reply)
+        if key is None:
+            return
+        fault = self.gw.faults.take("balance")
+        if reply.response_fault(fault):
+            return
+        budget = self.gw.litellm_budget
+        snap = self.gw.ledger.snapshot()
+        cap = snap.granted / CREDITS_PER_UNIT if budget else None
+        reply.deliver(200, dumps(fam.litellm_key_info(key, snap.used, cap)), {}, fault)
+
+    def _litellm_spend(self, reply: Reply, route: Route, body: bytes) -> None:
+        key = self._litellm_authorized(reply)
+        if key is None:
+            return
+        fault = self.gw.faults.take("logs")
+        if reply.response_fault(fault):
+            return
+        hashed = hashlib.sha256(key.encode()).hexdigest()
+        wanted = self.query.get("api_key")
+        rows = [] if wanted not in (None, key, hashed) else self.gw.ledger.rows()
+        payload = [fam.litellm_spend_row(r, hashed) for r in rows[: fam.LITELLM_SPEND_CAP]]
+        reply.deliver(200, dumps(payload), {}, fault)
+
+    def _litellm_model_info(self, reply: Reply, route: Route, body: bytes) -> None:
+        if self._litellm_authorized(reply) is not None:
+            reply.json(200, fam.litellm_model_info())

@@ -84,5 +84,8 @@ __all__ = [
 
 
 __getattr__, __dir__ = lazy_names(
-    __name__, __all__, ("errors", "secret", "types", "client"), globals()  # light ones first
+    __name__,
+    __all__,
+    ("errors", "secret", "types", "client"),
+    globals(),  # light ones first
 )

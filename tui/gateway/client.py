@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from contextlib import suppress
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from contextlib import aclosing, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,20 +14,23 @@ import httpx2
 
 from .. import __version__
 from ..base.i18n import _
-from . import adapters
-from .adapters import Adapter
+from . import adapters, families
+from .adapters import Adapter, LogFamily
 from .errors import (
+    AuthError,
     GatewayError,
     GatewayTimeout,
     NetworkError,
+    NoBalanceEndpoint,
+    NoUsageLog,
     OutOfCredits,
     ProtocolError,
     Unreachable,
     UnusableKey,
 )
-from .families import offers
+from .families import NONE, offers
 from .logs import check_page, parse_rows, unwrap
-from .responses import error_fields, error_for, parse_json
+from .responses import billed_cost_header, error_fields, error_for, error_in_body, parse_json
 from .secret import header_safe, redact
 from .stream import ChunkDecoder, events_from_response
 from .types import (
@@ -45,6 +48,8 @@ from .types import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# how gateways answer a request without a key (LiteLLM: HTTP 500 in plain text)
+NO_KEY_STATUSES = frozenset({400, 401, 403, 500})
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -62,13 +67,17 @@ class Gateway:
         self.spec = spec
         url = httpx2.URL(spec.base_url)
         self.origin = f"{url.scheme}://{url.netloc.decode()}"
+        self.root = gateway_root(spec.base_url)  # where /api/..., /user/... live
         self.where = spec.label or url.netloc.decode() or spec.base_url
         self.offers = offers(spec)
         self.logs_url = self.offers.logs_url
         self.create_url = self.offers.create_url
         self.custom = adapters.custom_from(spec.adapter, f"profiles.{spec.name}.adapter")
+        reader = adapters.LOG_READERS.get(spec.logs or "")
+        self.log_reader: LogFamily | None = reader() if reader is not None else None
         self.detected: Adapter | None = None  # the family whose balance answered last
         self.retries = 0  # retries made so far (for the UI and tests)
+        self._tries: int | None = None  # attempts per request while detecting (else the policy's)
         # told before each automatic retry: what failed and how long until the next try
         self.on_retry: Callable[[GatewayError, float], None] | None = None
         self._sleep = sleep
@@ -105,9 +114,16 @@ class Gateway:
 
     # ---- requests with retries ----------------------------------------------------------
 
-    def url(self, path: str, *, at_origin: bool = False) -> str:
-        root = self.origin if at_origin else self.spec.base_url.rstrip("/")
-        return root + path
+    def url(self, path: str, *, at_origin: bool = False, at_root: bool = False) -> str:
+        """`path` under the base URL, the origin, or the gateway's root (`at_root`: the base
+        URL without its API version, so a gateway mounted under a prefix keeps it)."""
+        if at_root:
+            return self.root + path
+        return (self.origin if at_origin else self.spec.base_url.rstrip("/")) + path
+
+    @property
+    def host(self) -> str:
+        return httpx2.URL(self.spec.base_url).host
 
     async def _send(
         self,
@@ -117,6 +133,8 @@ class Gateway:
         json: Any = None,
         idempotent: bool = True,
         stream: bool = False,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx2.Response:
         """A 2xx response (open, if `stream`), after bounded retries; else a GatewayError."""
         policy = self.spec.retry
@@ -127,10 +145,13 @@ class Gateway:
                     "HTTP header (a line break or control character); copy the key again."
                 ).format(name=self.spec.name)
             )
+        attempts = self._tries or policy.attempts  # for HTTP answers (detection: one)
         attempt = 0
         while True:
             attempt += 1
-            request = self._client.build_request(method, url, json=json)
+            request = self._client.build_request(
+                method, url, json=json, params=params, headers=headers
+            )
             try:
                 response = await self._client.send(request, stream=stream)
             except httpx2.DecodingError:  # a body in a Content-Encoding it does not follow
@@ -154,11 +175,17 @@ class Gateway:
             error = self._redacted(
                 error_for(response.status_code, response.headers, body, self.where)
             )
+            if self.spec.api_key is None and response.status_code in NO_KEY_STATUSES:
+                raise AuthError(
+                    _("{where} wants an API key, and this profile has none — set api_key "
+                      "(or api_key_env) in the profile.").format(where=self.where),
+                    status=response.status_code, gateway_message=error.gateway_message,
+                )  # fmt: skip
             retry_after = getattr(error, "retry_after", None)
             if (
                 response.status_code not in RETRY_STATUSES
                 or isinstance(error, OutOfCredits)
-                or attempt >= policy.attempts
+                or attempt >= attempts
                 or (retry_after is not None and retry_after > policy.max_retry_after)
             ):
                 raise error
@@ -217,9 +244,28 @@ class Gateway:
         self, method: str, url: str, *, json: Any = None, idempotent: bool = True
     ) -> Any:
         """The decoded JSON of a whole request, under the request deadline."""
+        payload, _headers = await self._json_and_headers(
+            method, url, json=json, idempotent=idempotent
+        )
+        return payload
+
+    async def _json_and_headers(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        idempotent: bool = True,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, httpx2.Headers]:
+        """The decoded JSON of a whole request and the response headers."""
         try:
             async with asyncio.timeout(self.spec.timeouts.request):
-                response = await self._send(method, url, json=json, idempotent=idempotent)
+                response = await self._send(
+                    method, url, json=json, idempotent=idempotent, params=params,
+                    headers=headers,
+                )  # fmt: skip
                 body = response.content
         except TimeoutError:
             raise GatewayTimeout(
@@ -231,10 +277,11 @@ class Gateway:
             body, response.headers.get("content-type", ""), self.where, response.status_code
         )
         message, kind = error_fields(payload)
-        if message is not None:  # an error object with HTTP 2xx
-            status = 402 if "quota" in kind else 400 if "invalid" in kind else 502
-            raise self._redacted(error_for(status, response.headers, body, self.where))
-        return payload
+        if message is not None:  # an error object with HTTP 2xx: its words, not a made-up status
+            raise self._redacted(
+                error_in_body(response.status_code, message, kind, self.where, response.headers)
+            )
+        return payload, response.headers
 
     # ---- chat ---------------------------------------------------------------------------
 
@@ -260,7 +307,7 @@ class Gateway:
 
     async def chat(self, messages: Sequence[Message], params: ChatParams) -> ChatResult:
         """A whole (non-streamed) answer; raises GatewayError."""
-        payload = await self._json(
+        payload, headers = await self._json_and_headers(
             "POST",
             self.url("/chat/completions"),
             json=self._chat_body(messages, params, stream=False),
@@ -274,12 +321,16 @@ class Gateway:
             or not payload["choices"]
         ):
             raise ProtocolError(_("{where} answered without any choices.").format(where=self.where))
-        decoder = ChunkDecoder(self.where)
+        decoder = ChunkDecoder(self.where, cost=billed_cost_header(headers))
         acc = ChatAccumulator()
         for event in decoder.feed_chunk(payload):
             acc.add(event)
         result = acc.finish()
-        result.request_id = result.request_id or decoder.request_id
+        # the id the usage log shows: a header's (X-Oneapi-Request-Id, LiteLLM's call id) else the
+        # body's
+        result.request_id = (
+            self.adapter.request_id(headers) or result.request_id or decoder.request_id
+        )
         result.finished = True
         if result.error is not None:
             raise result.error
@@ -354,16 +405,32 @@ class Gateway:
         return adapters.for_host(httpx2.URL(self.spec.base_url).host) or adapters.GENERIC
 
     async def fetch_json(
-        self, method: str, path: str, *, at_origin: bool = False, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        at_origin: bool = False,
+        at_root: bool = False,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """The JSON answer of `path` (relative to the base URL, or the origin; or a whole URL)."""
+        """The JSON answer of `path` (relative to the base URL, the origin or the root; or a
+        whole URL), with query `params` and extra `headers` (which may replace the key's)."""
         whole = path.startswith(("http://", "https://"))
-        url = path if whole else self.url(path, at_origin=at_origin)
-        return await self._json(method, url, json=json)
+        url = path if whole else self.url(path, at_origin=at_origin, at_root=at_root)
+        payload, _headers = await self._json_and_headers(
+            method, url, json=json, params=params, headers=headers
+        )
+        return payload
 
     async def balance(self, dialect: str | None = None) -> Balance:
-        """Credit left, detecting the gateway's balance dialect unless one is given."""
+        """Credit left, detecting the gateway's balance dialect unless one is given. A gateway
+        with no balance endpoint (`balance = "none"`, or found so in the last day) raises
+        NoBalanceEndpoint without a request."""
         name = dialect or self.spec.balance_dialect
+        if name == NONE:
+            raise NoBalanceEndpoint(self._no_balance_sentence())
         if self.custom is not None and name in ("auto", adapters.CUSTOM, self.custom.name):
             return await self._balance_strict(self.custom)
         if name and name != "auto":
@@ -372,28 +439,54 @@ class Gateway:
             result = await self._balance_with(self.detected)
             if result is not None:
                 return result
+        if families.no_balance_known(self.spec.name, self.spec.base_url) is not None:
+            raise NoBalanceEndpoint(self._no_balance_sentence(remembered=True))
+        result = await self.detect_balance()
+        families.remember_no_balance(self.spec.name, self.spec.base_url, result is None)
+        if result is None:
+            raise NoBalanceEndpoint(self._no_balance_sentence())
+        return result
+
+    async def detect_balance(self) -> Balance | None:
+        """Try each family's balance endpoint once (no retries: a missing endpoint is not a
+        failure); the first that answers in its shape is this gateway's. None when every one
+        said it has no such endpoint; a gateway that only failed for now raises that."""
         host = httpx2.URL(self.spec.base_url).host
         last: GatewayError | None = None
-        for candidate in adapters.candidates(host, self.logs_url is not None):
-            try:
-                result = await self._balance_with(candidate)
-            except (ProtocolError, GatewayTimeout) as exc:
-                last = exc
-                continue
-            except Unreachable:
-                raise  # the host itself: another endpoint cannot help
-            except GatewayError as exc:
-                if exc.status in (404, 405, 400, 500, 501, 502, 503) or exc.status is None:
-                    last = exc
+        transient = False
+        self._tries = 1
+        try:
+            for candidate in adapters.candidates(host, self.logs_url is not None):
+                try:
+                    result = await self._balance_with(candidate)
+                except (ProtocolError, GatewayTimeout) as exc:
+                    last, transient = exc, transient or isinstance(exc, GatewayTimeout)
                     continue
-                raise
-            if result is not None:
-                self.detected = candidate
-                return result
-        raise ProtocolError(
-            _("{where} does not offer any known balance endpoint.").format(where=self.where),
-            gateway_message=last.detail if last else None,
-        )
+                except Unreachable:
+                    raise  # the host itself: another endpoint cannot help
+                except GatewayError as exc:
+                    if exc.status in (404, 405, 400, 500, 501, 502, 503) or exc.status is None:
+                        last, transient = exc, transient or exc.status in (502, 503)
+                        continue
+                    raise
+                if result is not None:
+                    self.detected = candidate
+                    return result
+        finally:
+            self._tries = None
+        if transient and last is not None:
+            raise last
+        return None
+
+    def _no_balance_sentence(self, *, remembered: bool = False) -> str:
+        if self.spec.balance_dialect == NONE:
+            said = _('{where} offers no balance endpoint (balance = "none" in the profile).')
+            return said.format(where=self.where)
+        if remembered:
+            return _(
+                "{where} offers no balance endpoint (found so today; `tokendeck probe` asks again)."
+            ).format(where=self.where)
+        return _("{where} offers no balance endpoint.").format(where=self.where)
 
     async def _balance_with(self, adapter: Adapter) -> Balance | None:
         """`adapter`'s reading of the balance, timed; None when the answer is not in its shape."""
@@ -413,10 +506,11 @@ class Gateway:
 
     def _logs_url(self) -> str:
         if not self.logs_url:
-            raise ProtocolError(
-                _("{where} has no usage-log endpoint configured (logs_url).").format(
-                    where=self.where
-                )
+            raise NoUsageLog(
+                _(
+                    "{where}: this profile has no usage log configured — run `tokendeck probe` "
+                    "to find one (or set logs in the profile)."
+                ).format(where=self.where)
             )
         return self.logs_url
 
@@ -426,11 +520,14 @@ class Gateway:
         return self.offers.usage_log
 
     async def usage_logs(self, start: int = 0, limit: int = 300) -> list[LogRow]:
-        """One page of usage logs, newest first: a declarative adapter's log endpoint, else
-        openai-hk's `POST /openai/sk/log` at `logs_url`."""
+        """One page of usage logs, newest first: a declarative adapter's log endpoint, a log
+        family's (new-api, one-api, LiteLLM), else openai-hk's `POST /openai/sk/log` at
+        `logs_url`."""
         check_page(start, limit)
         if self.custom is not None and self.custom.has_logs:
             return await self.custom.usage_logs(self, start, limit)
+        if self.log_reader is not None:
+            return await self.log_reader.rows(self, start, limit)
         return await self.openai_hk_logs(start, limit)
 
     async def openai_hk_logs(self, start: int, limit: int) -> list[LogRow]:
@@ -452,6 +549,10 @@ class Gateway:
         does not join, rows were removed from the log, and the page is taken as it is.)
         """
         check_page(0, page_size)
+        if self.log_reader is not None and not (self.custom and self.custom.has_logs):
+            async for page in self._family_pages(self.log_reader, page_size, stop_at_id):
+                yield page
+            return
         limit = max(1, concurrency)
         stride = page_size - 1 if page_size > 1 else 1
         seen: set[int] = set()
@@ -501,6 +602,28 @@ class Gateway:
         finally:
             await _cancel(pending)
 
+    async def _family_pages(
+        self, reader: LogFamily, page_size: int, stop_at_id: int | None
+    ) -> AsyncGenerator[list[LogRow], None]:
+        """A log family's pages one after another (their paging is the gateway's own), rows
+        deduplicated by id, until a row the last sync already saw."""
+        seen: set[int] = set()
+        async with aclosing(reader.pages(self, page_size)) as pages:
+            async for page in pages:
+                fresh: list[LogRow] = []
+                done = False
+                for row in page:
+                    if stop_at_id is not None and reader.seen_before(row.id, stop_at_id):
+                        done = True
+                        break
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        fresh.append(row)
+                if fresh:
+                    yield fresh
+                if done:
+                    return
+
     async def create_key(self) -> str:
         """A new API key from openai-hk `GET /openai/sk/create` (the caller shows it once)."""
         url = self.create_url
@@ -513,6 +636,15 @@ class Gateway:
         if not isinstance(key, str) or not key:
             raise ProtocolError(_("{where} did not return a new key.").format(where=self.where))
         return key
+
+
+def gateway_root(base_url: str) -> str:
+    """The base URL without its trailing API version (`/v1`, `/api/v1`): where a gateway
+    mounted under `/something` keeps `/something/api/usage/token/` or `/user/balance`."""
+    root = base_url.rstrip("/")
+    for tail in ("/v1", "/api"):
+        root = root.removesuffix(tail)
+    return root
 
 
 async def _settle(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:

@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     BAD_REQUEST = 10
     LOW_BALANCE = 11
     STORE = 12
+    NO_BALANCE = 13
     INTERRUPTED = 130
 
 
@@ -114,10 +115,32 @@ class Unreachable(NetworkError):
     on the same host will do better."""
 
 
+class NoBalanceEndpoint(GatewayError):
+    """The gateway offers no balance endpoint (said by `balance = "none"`, or found so by the
+    probe, which is remembered): not a failure of the gateway, so it is not asked again."""
+
+    exit_code = ExitCode.NO_BALANCE
+
+
+class NoUsageLog(GatewayError):
+    """The profile has no usage log to read: a configuration matter, not the gateway's fault."""
+
+    exit_code = ExitCode.CONFIG
+
+
 class ProtocolError(GatewayError):
     """The gateway answered something that is not the protocol (bad JSON, HTML, wrong shape)."""
 
     exit_code = ExitCode.PROTOCOL
+
+
+# what a gateway says when it cannot check a key it does not know (LiteLLM without a database
+# answers a wrong key with HTTP 400 "No connected db.")
+KEY_NOT_CHECKED = ("no connected db",)
+KEY_WORDS = (
+    "invalid_api_key", "invalid api key", "api key", "apikey", "unauthorized", "invalid token",
+    "无效的令牌", "令牌无效", "未提供令牌", *KEY_NOT_CHECKED,
+)  # fmt: skip
 
 
 def status_error(
@@ -137,6 +160,9 @@ def status_error(
     }
     said = gateway_message or ""
     lowered = f"{kind} {said}".lower()
+    if status == 400 and any(words in lowered for words in KEY_NOT_CHECKED):
+        status = 401  # the gateway could not check the key it was given: a key problem
+        kw["status"] = 400
     if "insufficient_quota" in lowered or "insufficient_user_quota" in lowered or status == 402:
         return OutOfCredits(
             _(
@@ -182,6 +208,47 @@ def status_error(
         )
     return ProtocolError(
         _("{where} answered with unexpected HTTP {status}.").format(where=where, status=status),
+        **kw,
+    )
+
+
+def body_error(
+    status: int,
+    where: str,
+    gateway_message: str,
+    *,
+    kind: str = "",
+    request_id: str | None = None,
+) -> GatewayError:
+    """The error for an error object sent with a successful HTTP status (one-api's billing
+    pair, new-api's `success: false`): classified by its words; the sentence names no HTTP
+    status, since the gateway sent none but `status`."""
+    kw: dict[str, Any] = {
+        "status": status,
+        "gateway_message": gateway_message,
+        "request_id": request_id,
+    }
+    lowered = f"{kind} {gateway_message}".lower()
+    if any(word in lowered for word in ("insufficient_quota", "insufficient_user_quota",
+                                        "quota", "余额", "额度不足")):  # fmt: skip
+        return OutOfCredits(
+            _("Out of credits on {where} — top up at your gateway, then retry.").format(
+                where=where
+            ),
+            **kw,
+        )
+    if any(word in lowered for word in KEY_WORDS):
+        return AuthError(
+            _("{where} rejected the API key — check the key in your profile.").format(where=where),
+            **kw,
+        )
+    if "invalid_request" in lowered:
+        return BadRequest(
+            _("{where} refused the request: {said}").format(where=where, said=gateway_message),
+            **kw,
+        )
+    return ServerError(
+        _("{where} answered with an error: {said}").format(where=where, said=gateway_message),
         **kw,
     )
 

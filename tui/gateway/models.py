@@ -27,7 +27,9 @@ def _model(item: Any) -> Model | None:
     raw_pricing = item.get("pricing")
     pricing: dict[str, Any] = raw_pricing if isinstance(raw_pricing, dict) else {}
     created = item.get("created")
-    context = item.get("context_length") or item.get("context_window")
+    context = (
+        item.get("context_length") or item.get("context_window") or item.get("max_input_tokens")
+    )
     return Model(
         id=item["id"],
         owned_by=str(item.get("owned_by") or ""),

@@ -9,9 +9,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..base.i18n import _
-from .errors import GatewayError, ProtocolError, status_error
+from .errors import GatewayError, ProtocolError, body_error, status_error
 
-REQUEST_ID_HEADERS = ("x-oneapi-request-id", "x-request-id", "request-id", "x-new-api-request-id")
+REQUEST_ID_HEADERS = (
+    "x-oneapi-request-id", "x-request-id", "request-id", "x-new-api-request-id",
+)  # fmt: skip
+# the price of the answer as the gateway billed it (LiteLLM, on non-streamed answers)
+COST_HEADERS = ("x-litellm-response-cost",)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _ONEAPI_SUFFIX = re.compile(r"\s*\(request id: [^)]*\)\s*$")
@@ -61,6 +65,15 @@ def retry_after(headers: Any, now: float | None = None) -> float | None:
     return None
 
 
+def billed_cost_header(headers: Any) -> str | None:
+    """The billed cost a response header states, as sent (None when none does)."""
+    for name in COST_HEADERS:
+        value = headers.get(name)
+        if value and value.strip() not in ("None", ""):
+            return str(value).strip()
+    return None
+
+
 def request_id(headers: Any) -> str | None:
     for name in REQUEST_ID_HEADERS:
         value = headers.get(name)
@@ -89,9 +102,16 @@ def error_fields(payload: Any) -> tuple[str | None, str]:
 
 
 def clean_message(message: str) -> str:
-    """A gateway message without one-api's `(request id: …)` tail, trimmed to one paragraph."""
-    message = _ONEAPI_SUFFIX.sub("", message).strip()
-    return message[:500]
+    """A gateway message on one line: without one-api's `(request id: …)` tail, its lines
+    joined, trimmed to ~300 characters (LiteLLM's run over six lines with a docs URL)."""
+    message = " ".join(_ONEAPI_SUFFIX.sub("", message).split())
+    return message if len(message) <= 300 else message[:299].rstrip() + "…"
+
+
+def error_in_body(status: int, message: str, kind: str, where: str, headers: Any) -> GatewayError:
+    """The error for an error object a gateway sent with a successful HTTP status: classified
+    by its words, and said as what it is (no HTTP status it never sent)."""
+    return body_error(status, where, message, kind=kind, request_id=request_id(headers))
 
 
 def looks_like_html(body: bytes, content_type: str) -> bool:

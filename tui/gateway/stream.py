@@ -11,6 +11,7 @@ from typing import Any
 import httpx2
 
 from ..base.i18n import _
+from .adapters.base import dec
 from .errors import GatewayError, GatewayTimeout, NetworkError, ProtocolError, ServerError
 from .logs import unwrap
 from .responses import clean_message, error_fields, parse_json
@@ -56,8 +57,9 @@ class _AnyTypeEventSource(httpx2.EventSource):
 class ChunkDecoder:
     """Turns SSE events of a chat stream into chat events; pure, so it is tested byte by byte."""
 
-    def __init__(self, where: str, *, announced: bool = False) -> None:
+    def __init__(self, where: str, *, announced: bool = False, cost: str | None = None) -> None:
         self.where = where
+        self.cost = cost  # the billed cost a response header stated (LiteLLM), if any
         self.announced = announced  # an Opened event was already given
         self.done = False  # [DONE] seen, or a fatal error
         self.finished = False  # a finish_reason seen
@@ -121,7 +123,7 @@ class ChunkDecoder:
                 yield from self._choice(choice)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            yield usage_info(usage)
+            yield usage_info(usage, self.cost)
 
     def _choice(self, choice: Any) -> Iterator[ChatEvent]:
         if not isinstance(choice, dict):
@@ -193,11 +195,14 @@ class ChunkDecoder:
         )
 
 
-def usage_info(usage: dict[str, Any]) -> UsageInfo:
+def usage_info(usage: dict[str, Any], cost: Any = None) -> UsageInfo:
+    """Token counts, and the billed cost when the gateway states one (OpenRouter's
+    `usage.cost` in credits = USD; `cost` from a header such as LiteLLM's)."""
     prompt = _int(usage.get("prompt_tokens"))
     completion = _int(usage.get("completion_tokens"))
     total = _int(usage.get("total_tokens")) or prompt + completion
-    return UsageInfo(prompt, completion, total)
+    billed = dec(usage.get("cost") if cost is None else cost)
+    return UsageInfo(prompt, completion, total, billed if billed is None or billed >= 0 else None)
 
 
 def _int(value: Any) -> int:

@@ -41,6 +41,9 @@ class GatewaySpec:
     balance_dialect: str = "auto"
     label: str | None = None  # how messages name the gateway; its host when None
     adapter: Mapping[str, Any] | None = None  # a declarative adapter table (see adapters.custom)
+    logs: str | None = None  # the usage-log family (families.LOG_FAMILIES); None: openai-hk's
+    access_token: Secret | None = None  # a new-api / one-api user's access token (user logs)
+    user_id: str | None = None  # new-api's New-Api-User header, with the access token
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -89,6 +92,9 @@ class UsageInfo:
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    # what the gateway says it billed for this answer, in its money (OpenRouter's `usage.cost`,
+    # LiteLLM's `x-litellm-response-cost`): the exact price, not an estimate; None if not said
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,11 @@ class ChatResult:
     @property
     def ok(self) -> bool:
         return self.finished and self.error is None
+
+    @property
+    def billed_cost(self) -> Decimal | None:
+        """The price the gateway stated for this answer (its own money), or None."""
+        return self.usage.cost if self.usage is not None else None
 
 
 class ChatAccumulator:
@@ -178,6 +189,7 @@ class Model:
     context_length: int | None = None
     prompt_price: Decimal | None = None  # per token, in the gateway's unit
     completion_price: Decimal | None = None
+    max_output_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +204,8 @@ class Balance:
     unit: str = "credits"
     currency: str | None = None
     fetched_at: datetime | None = None
+    # the same account's balance in other currencies (DeepSeek: USD beside CNY)
+    also: tuple[tuple[Decimal, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

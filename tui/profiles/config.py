@@ -54,6 +54,9 @@ class Profile:
     api_key_cmd_timeout: float = KEY_COMMAND_TIMEOUT  # seconds before the command is stopped
     logs_url: str | None = None
     create_url: str | None = None
+    logs: str | None = None  # the usage-log family (gateway.families.LOG_FAMILIES)
+    access_token: Secret | None = field(default=None, repr=False)  # new-api/one-api user logs
+    user_id: str | None = None  # new-api's New-Api-User, with access_token
     balance: str = "auto"
     default_model: str | None = None
     system_prompt: str | None = None
@@ -175,6 +178,9 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "api_key_cmd_timeout": ((int, float), N_("a number of seconds")),
     "logs_url": ((str,), N_("a URL")),
     "create_url": ((str,), N_("a URL")),
+    "logs": ((str,), N_("a usage-log family name")),
+    "access_token": ((str,), N_("a string")),
+    "user_id": ((str, int), N_("a user id")),
     "balance": ((str,), N_("a balance dialect name")),
     "default_model": ((str,), N_("a model id")),
     "system_prompt": ((str,), N_("a string")),
@@ -330,7 +336,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             )
         _check_table(table, _PROFILE_KEYS, file, f"profiles.{name}", text)
         config.profiles[name] = _profile(name, table, file, text)
-    if any("api_key" in t for t in config.data.get("profiles", {}).values()):
+    if any("api_key" in t or "access_token" in t for t in config.data.get("profiles", {}).values()):
         mode = stat.S_IMODE(file.stat().st_mode)
         if mode & 0o077:
             config.warnings.append(
@@ -423,7 +429,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if currency and per_unit is None:
         problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
         raise fail("currency", problem.format(unit=currency))
-    from ..gateway.families import CUSTOM, KNOWN
+    from ..gateway.families import CUSTOM, KNOWN, LOG_FAMILIES, NONE, USER_LOGS
 
     adapter = t.get("adapter")
     if adapter is not None:
@@ -443,13 +449,24 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if dialect == CUSTOM and adapter is None:
         raise fail("balance", _("'custom' needs an [{section}.adapter] table").format(
             section=section))  # fmt: skip
-    if dialect not in ("auto", CUSTOM) and dialect not in KNOWN:
+    if dialect not in ("auto", CUSTOM, NONE) and dialect not in KNOWN:
         raise fail(
             "balance",
-            _("unknown balance dialect '{name}' (known: auto, custom, {known})").format(
+            _("unknown balance dialect '{name}' (known: auto, none, custom, {known})").format(
                 name=dialect, known=", ".join(KNOWN)
             ),
         )
+    logs = t.get("logs")
+    if logs is not None and logs not in (*LOG_FAMILIES, NONE):
+        raise fail(
+            "logs",
+            _("unknown usage-log family '{name}' (known: none, {known})").format(
+                name=logs, known=", ".join(LOG_FAMILIES)
+            ),
+        )
+    if logs in USER_LOGS and not t.get("access_token"):
+        raise fail("logs", _("'{name}' reads your account's log: it needs access_token too")
+                   .format(name=logs))  # fmt: skip
     return Profile(
         name=name,
         base_url=str(base).rstrip("/"),
@@ -459,6 +476,9 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         api_key_cmd_timeout=float(t.get("api_key_cmd_timeout", KEY_COMMAND_TIMEOUT)),
         logs_url=t.get("logs_url"),
         create_url=t.get("create_url"),
+        logs=logs,
+        access_token=Secret(t["access_token"]) if t.get("access_token") else None,
+        user_id=str(t["user_id"]) if t.get("user_id") is not None else None,
         balance=dialect,
         default_model=t.get("default_model"),
         system_prompt=t.get("system_prompt"),

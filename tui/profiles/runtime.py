@@ -44,11 +44,14 @@ def spec_for(profile: Profile, demo_url: str | None = None, *, key: bool = True)
         name=profile.name,
         base_url=profile.base_url,
         api_key=profile.key() if key else None,
-        logs_url=profile.logs_url,
+        logs_url=None if profile.logs == "none" else profile.logs_url,
         create_url=profile.create_url,
         balance_dialect=profile.balance,
         adapter=profile.adapter,
         timeouts=Timeouts(stall=profile.stall_timeout) if profile.stall_timeout else Timeouts(),
+        logs=None if profile.logs in (None, "none", "openai-hk") else profile.logs,
+        access_token=profile.access_token,
+        user_id=profile.user_id,
     )
 
 

@@ -6,24 +6,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...base.i18n import _
-from ..families import CUSTOM, KNOWN
+from ..families import CUSTOM, KNOWN, LOG_FAMILIES, NONE
 from .base import Adapter, Call, Client, Generic, data_of, dec
 from .custom import AdapterSpecError, Custom, CustomSpec, lookup, parse_custom
 from .hosted import DeepSeek, Moonshot, OpenRouter, SiliconFlow
+from .litellm import LiteLLM
 from .newapi import NewApiToken, OpenCodex
 from .oneapi import OneApi
 from .openai_hk import OpenAiHk
+from .usagelogs import LOG_READERS, LogFamily
 
 # Detection order: the cheapest and most common shapes first; openai-hk (a log read) last.
 ADAPTERS: dict[str, Adapter] = {
     a.name: a
     for a in (
         OpenCodex(), OneApi(), NewApiToken(), OpenRouter(), DeepSeek(), Moonshot(),
-        SiliconFlow(), OpenAiHk(),
+        SiliconFlow(), LiteLLM(), OpenAiHk(),
     )
 }  # fmt: skip
 assert tuple(ADAPTERS) == KNOWN, "tui.gateway.families.KNOWN lists every adapter, in order"
 GENERIC = Generic()
+assert set(LOG_READERS) | {"openai-hk"} == set(LOG_FAMILIES), "families.LOG_FAMILIES is complete"
 
 
 def get(name: str) -> Adapter:
@@ -61,6 +64,10 @@ __all__ = [
     "CUSTOM",
     "GENERIC",
     "KNOWN",
+    "LOG_FAMILIES",
+    "LOG_READERS",
+    "NONE",
+    "LogFamily",
     "Adapter",
     "AdapterSpecError",
     "Call",

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol
 
 from ..responses import REQUEST_ID_HEADERS
-from ..types import Balance, LogRow
+from ..types import Balance, GatewaySpec, LogRow
 
 
 class Client(Protocol):
@@ -16,12 +16,24 @@ class Client(Protocol):
 
     where: str
     logs_url: str | None
+    spec: GatewaySpec
 
     async def fetch_json(
-        self, method: str, path: str, *, at_origin: bool = False, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        at_origin: bool = False,
+        at_root: bool = False,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any: ...
 
     async def openai_hk_logs(self, start: int, limit: int) -> list[LogRow]: ...
+
+    @property
+    def host(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +41,8 @@ class Call:
     """One JSON request of a balance lookup."""
 
     method: str
-    path: str  # relative to the base URL, or to the origin when `at_origin`; or a whole URL
-    at_origin: bool = False
+    path: str  # relative to the base URL, or to its root when `at_root`; or a whole URL
+    at_root: bool = False  # the base URL without /v1 (and /api): a mount prefix is kept
     json: dict[str, Any] | None = None
 
 
@@ -71,7 +83,7 @@ class Adapter:
     async def balance(self, client: Client) -> Balance | None:
         """Credit left; None when the answers are not in this family's shape."""
         payloads = [
-            await client.fetch_json(c.method, c.path, at_origin=c.at_origin, json=c.json)
+            await client.fetch_json(c.method, c.path, at_root=c.at_root, json=c.json)
             for c in self.calls
         ]
         return self.parse(payloads)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from ..types import Balance
-from .base import Adapter, Call, data_of, dec
+from .base import Adapter, Call, Client, data_of, dec
 
 
 class OpenRouter(Adapter):
@@ -41,33 +42,44 @@ class DeepSeek(Adapter):
     name = "deepseek"
     hosts = ("deepseek.com",)
     unit = "CNY"
-    calls = (Call("GET", "/user/balance", at_origin=True),)
+    calls = (Call("GET", "/user/balance", at_root=True),)
 
     def parse(self, payloads: list[Any]) -> Balance | None:
         body = payloads[0]
         infos = body.get("balance_infos") if isinstance(body, dict) else None
         if not isinstance(infos, list):
             return None
-        info = infos[0] if infos and isinstance(infos[0], dict) else {}
-        currency = str(info.get("currency") or "CNY")
-        remaining = dec(info.get("total_balance")) or Decimal(0)
-        return Balance(self.name, remaining, unit=currency, currency=currency)
+        amounts = [
+            (dec(info.get("total_balance")) or Decimal(0), str(info.get("currency") or "CNY"))
+            for info in infos
+            if isinstance(info, dict)
+        ] or [(Decimal(0), "CNY")]
+        (remaining, currency), also = amounts[0], tuple(amounts[1:])  # each currency kept
+        return Balance(self.name, remaining, unit=currency, currency=currency, also=also)
 
 
 class Moonshot(Adapter):
     """`GET /users/me/balance`: `{data: {available_balance, voucher_balance, cash_balance}}`;
-    CNY or USD by site, and the answer does not say which."""
+    the answer does not say its currency: USD at the international site (moonshot.ai), CNY
+    at moonshot.cn and elsewhere."""
 
     name = "moonshot"
     hosts = ("moonshot.cn", "moonshot.ai")
-    unit = "balance"
+    unit = "CNY"
     calls = (Call("GET", "/users/me/balance"),)
+
+    async def balance(self, client: Client) -> Balance | None:
+        found = await super().balance(client)
+        host = getattr(client, "host", "")
+        if found is not None and (host == "moonshot.ai" or host.endswith(".moonshot.ai")):
+            return replace(found, unit="USD", currency="USD")
+        return found
 
     def parse(self, payloads: list[Any]) -> Balance | None:
         data = data_of(payloads[0])
         if "available_balance" not in data:
             return None
-        return Balance(self.name, dec(data.get("available_balance")), unit=self.unit)
+        return Balance(self.name, dec(data.get("available_balance")), unit="CNY", currency="CNY")
 
 
 class SiliconFlow(Adapter):

@@ -37,7 +37,7 @@ class NewApiToken(Adapter):
 
     name = "newapi-token"
     unit = "USD"
-    calls = (Call("GET", "/api/usage/token/", at_origin=True),)
+    calls = (Call("GET", "/api/usage/token/", at_root=True),)
 
     def parse(self, payloads: list[Any]) -> Balance | None:
         data = data_of(payloads[0])

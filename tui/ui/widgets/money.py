@@ -20,4 +20,11 @@ def balance_text(balance: Balance, unit: str | None = None) -> str:
     return _("balance {amount} {unit}").format(
         amount=number(balance.remaining, unit_places(balance.unit)),
         unit=unit_name(balance, unit),
+    ) + also_text(balance)
+
+
+def also_text(balance: Balance) -> str:
+    """" + 2.00 USD": the account's balance in its other currencies (DeepSeek)."""
+    return "".join(
+        f" + {number(amount, unit_places(unit))} {unit}" for amount, unit in balance.also
     )
