@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ptyapp import PtyApp, wait_until, write_config
 from tests.test_durability import digest, namespaces, seed
 from tui.demo import DemoGateway
 from tui.store import open_db
@@ -137,3 +139,68 @@ def test_the_database_and_status_files_are_private_in_an_open_data_directory(
     names = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
     assert "tokendeck.db" in names and "status.json" in names, names
     assert {name: mode for name, mode in names.items() if mode != 0o600} == {}
+
+
+# ---- the app ------------------------------------------------------------------------------
+
+
+def screen_words(raw: str) -> str:
+    """The app's terminal output without its escape sequences (words stay readable)."""
+    return re.sub(r"\x1b\[[0-9;?<>=$]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\x1b[=>]", "", raw)
+
+
+def test_the_app_chats_with_history_off_when_the_data_directory_has_no_permissions(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    if not unprivileged():
+        pytest.skip("no user namespace: root would ignore the mode-000 directory")
+    data, home = tmp_path / "data", tmp_path / "home"
+    data.mkdir()
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home), "TOKENDECK_DATA_DIR": str(data),
+           "TOKENDECK_CONFIG": str(write_config(tmp_path, demo)), "TERM": "xterm-256color",
+           "LANG": "C.UTF-8"}  # fmt: skip
+    data.chmod(0o000)
+    as_user = ["unshare", "--user", "--map-user=1000", "--map-group=1000"]
+    app = PtyApp(env, argv=[*as_user, sys.executable, "-m", "tui"])
+    try:
+        wait_until(lambda: "Quit" in screen_words(app.text()), what="the first frame")
+        app.type("hello lighthouse\r")
+        wait_until(lambda: "Cannot open the history database" in screen_words(app.text()),
+                   what="the store's sentence")  # fmt: skip
+        wait_until(lambda: re.search(r"\d+ → \d+ tokens", screen_words(app.text())),
+                   what="the answer on screen, finished")  # fmt: skip
+        app.type("\x11")  # Ctrl+Q
+        status = app.wait()
+    finally:
+        app.kill()
+        data.chmod(0o700)
+    words = screen_words(app.text())
+    assert status == 0, words[-3000:]
+    assert "history off" in words
+    assert "Traceback" not in words and "PermissionError" not in words
+
+
+CRASHING = """
+import sys
+from tui.ui import app as module
+
+def crash(self):
+    raise RuntimeError("a bug in the app")
+
+module.TokenDeck.on_ready = crash
+sys.exit(module.run())
+"""
+
+
+def test_a_crash_of_the_app_never_exits_0(demo: DemoGateway, tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "TOKENDECK_DATA_DIR": str(tmp_path / "data"),
+           "TOKENDECK_CONFIG": str(write_config(tmp_path, demo)),
+           "TERM": "xterm-256color"}  # fmt: skip
+    app = PtyApp(env, argv=[sys.executable, "-c", CRASHING])
+    try:
+        status = app.wait()
+    finally:
+        app.kill()
+    assert status == 1
+    assert "a bug in the app" in screen_words(app.text())

@@ -49,6 +49,7 @@ class Turn:
     position: int | None = None  # its place in the stored conversation
     credits: Decimal | None = None  # what the gateway charged (or an estimate)
     credits_estimated: bool = False
+    background: bool = False  # finished streaming after the terminal went away (SIGHUP)
     token_memo: tuple[str, int] | None = field(default=None, repr=False, compare=False)
 
     def apply(self, result: ChatResult, *, stopped: bool) -> None:

@@ -74,6 +74,7 @@ def turn_of(message: StoredMessage) -> Turn:
         position=message.position,
         credits=message.credits,
         credits_estimated=message.credits_estimated,
+        background=message.background,
     )
 
 
@@ -303,6 +304,13 @@ class History:
                 turn.id = writer.message_id
                 turn.position = self._position(turn.id)
         return Answer(writer, self.report)
+
+    def mark_background(self, turn: Turn) -> None:
+        """Note on a stored answer that it finished after the terminal went away."""
+        turn.background = True
+        message_id = turn.id
+        if message_id is not None:
+            self._guard(lambda db: update_message(db, message_id, background=True))
 
     def save_settings(self, conversation: Conversation) -> None:
         if conversation.id is not None:

@@ -127,6 +127,7 @@ class StoredMessage:
     finish_reason: str | None = None
     status: MessageStatus = MessageStatus.DONE
     error: str | None = None
+    background: bool = False  # finished streaming after the terminal went away
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,4 +184,5 @@ def message_from_row(row: sqlite3.Row) -> StoredMessage:
         finish_reason=row["finish_reason"],
         status=MessageStatus(row["status"]),
         error=row["error"],
+        background=bool(row["background"]),
     )

@@ -112,6 +112,10 @@ _V4 = (
     ) WITHOUT ROWID""",
 )
 
+# An answer that went on streaming after its terminal went away (SIGHUP: a dropped SSH session)
+# and was stored whole without one: the next start says so under it.
+_V5 = ("ALTER TABLE messages ADD COLUMN background INTEGER NOT NULL DEFAULT 0",)
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -139,7 +143,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4)]
+MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5)]
 
 
 def target_version() -> int:

@@ -29,6 +29,7 @@ _COLUMNS: dict[str, Callable[[Any], Any]] = {
     "finish_reason": lambda v: v,
     "status": lambda v: str(MessageStatus(v)),
     "error": lambda v: v,
+    "background": lambda v: int(bool(v)),
 }
 
 

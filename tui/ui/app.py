@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
+from contextlib import suppress
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePath
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
@@ -99,6 +103,7 @@ class TokenDeck(App[int]):
         self._history: History | None = None
         self._usage: UsageService | None = None
         self._styles_loaded = False
+        self.hung_up = False  # the terminal went away (SIGHUP): nothing is drawn any more
         super().__init__()
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
         cjkwrap.install()  # line breaks between Chinese characters
@@ -182,6 +187,34 @@ class TokenDeck(App[int]):
 
     # ---- lifecycle -------------------------------------------------------------------
 
+    def get_driver_class(self) -> type[Driver]:
+        from .terminal import detachable
+
+        return detachable(super().get_driver_class())
+
+    def _catch_signals(self) -> None:
+        """SIGTERM quits as Ctrl+Q does (the terminal restored); SIGHUP lets an answer being
+        received finish without the terminal, then quits. Not in tests' headless apps."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, self.exit)
+            loop.add_signal_handler(signal.SIGHUP, self._hang_up)
+
+    def _hang_up(self) -> None:
+        from .terminal import detach
+        from .widgets.chat import ChatPanel
+
+        if self.hung_up:  # a second one: quit now (the partial answer is kept)
+            self.exit()
+            return
+        self.hung_up = True
+        detach(self._driver)
+        panels = [panel for screen in self.screen_stack for panel in screen.query(ChatPanel)]
+        if not any(panel.finish_in_background() for panel in panels):
+            self.exit()
+
     def get_default_screen(self) -> Screen[None]:
         from .screens.main import MainScreen
 
@@ -211,6 +244,7 @@ class TokenDeck(App[int]):
         resume_after_start()
 
     def on_mount(self) -> None:
+        self._catch_signals()
         self.call_after_refresh(self.load_styles)  # after the first frame
         if self._theme_problems:
             self.notify(
@@ -384,7 +418,10 @@ def run(config_path: str | None = None, profile: str | None = None) -> int:
                 welcome=not config.exists,
                 demo_handle=demo,
             )
-            return app.run() or 0
+            result = app.run()
+            if app.return_code:  # a crash is never a success
+                return app.return_code
+            return result or 0
     except ConfigError as exc:
         sys.stderr.write(_("tokendeck: config error: {problem}").format(problem=exc) + "\n")
         return 3

@@ -317,6 +317,8 @@ class MessageItem:
             }.get(turn.status)
         if status:
             parts.append(status)
+        if turn.background:
+            parts.append(_("finished in the background after the terminal closed"))
         if turn.status == Status.DONE and turn.finish_reason not in (None, "stop"):
             parts.append(_("ended early: {reason}").format(reason=turn.finish_reason))
         if turn.error:

@@ -69,6 +69,7 @@ class ChatPanel(Vertical):
         self._draft_timer: Timer | None = None
         self._draft_text: str | None = None  # typed since the last save
         self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
+        self._background = False  # the terminal went away: quit once the answer is stored
 
     @property
     def deck(self) -> TokenDeck:
@@ -365,7 +366,19 @@ class ChatPanel(Vertical):
             said = _("Older messages are left out so that the request fits: {note}.")
             self.notify(said.format(note=note), title=_("Context"), timeout=8)
 
+    def finish_in_background(self) -> bool:
+        """The terminal went away: let the answer being received end (the stream's deadlines
+        bound it), store it whole and marked so, then quit. False when none is streaming."""
+        if not self.streaming:
+            return False
+        self._background = True
+        return True
+
     def _finished(self, turn: Turn, view: MessageItem, error: object) -> None:
+        if self._background:
+            self.history.mark_background(turn)
+            self.app.exit()
+            return
         view.show_meta(view.note)
         if turn.status in (Status.FAILED, Status.CUT) and error is not None:
             title = _("Answer cut off") if turn.status == Status.CUT else _("Answer failed")
