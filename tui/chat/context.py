@@ -23,6 +23,7 @@ from weakref import WeakKeyDictionary
 from ..base.i18n import _
 from ..base.textfmt import number
 from ..gateway import Message
+from .prompt_input import IMAGE_TOKENS, Attachment, user_message
 
 if TYPE_CHECKING:
     from ..gateway import Model
@@ -166,7 +167,9 @@ def plan(
 
 # ---- stored turns not loaded ----------------------------------------------------------------
 
-Rows = list[tuple[int, str, str]]  # (position, role, content) of stored messages with text
+# (position, role, content) of stored messages with text or files, and their files if any
+Row = tuple[int, str, str] | tuple[int, str, str, tuple[Attachment, ...]]
+Rows = list[Row]
 
 
 class Earlier:
@@ -175,8 +178,11 @@ class Earlier:
     def __init__(self, rows: Rows, upto: int) -> None:
         self.upto = upto  # read before this position
         self.positions = [row[0] for row in rows]
-        self.messages = [Message(role, content) for _position, role, content in rows]
-        self.tokens = [message_tokens(content) for _position, _role, content in rows]
+        self.messages = [
+            sent_message(row[1], row[2], row[3] if len(row) > 3 else ())
+            for row in rows
+        ]
+        self.tokens = [sent_tokens(m) for m in self.messages]
 
     def before(self, position: int | None) -> Texts:
         """The messages stored before `position` (all of them when it is None)."""
@@ -221,21 +227,31 @@ class Texts(NamedTuple):
     tokens: list[int]  # message_tokens of each
 
 
+def sent_message(role: str, content: str, files: Sequence[Attachment] = ()) -> Message:
+    """What a turn sends: its text, with its files (text blocks, image parts) when it has any."""
+    return user_message(content, files, role) if files else Message(role, content)
+
+
+def sent_tokens(message: Message) -> int:
+    return message_tokens(message.content) + IMAGE_TOKENS * len(message.images)
+
+
 def turn_tokens(turn: Turn) -> int:
-    """message_tokens of a turn's text, counted once per text."""
+    """message_tokens of a turn's text (and files), counted once per text."""
     memo = turn.token_memo
     if memo is None or memo[0] is not turn.content:
-        memo = turn.token_memo = (turn.content, message_tokens(turn.content))
+        count = sent_tokens(sent_message(turn.role, turn.content, turn.attachments))
+        memo = turn.token_memo = (turn.content, count)
     return memo[1]
 
 
 def texts_of(turns: Sequence[Turn], earlier: Earlier | None) -> Texts:
-    """Every turn with text, stored ones first (`turns` are the loaded ones, in order)."""
+    """Every turn with text or files, stored ones first (`turns`: the loaded ones, in order)."""
     first = turns[0].position if turns else None
     texts = earlier.before(first) if earlier is not None else Texts([], [])
     for turn in turns:
-        if turn.content:
-            texts.messages.append(Message(turn.role, turn.content))
+        if turn.content or turn.attachments:
+            texts.messages.append(sent_message(turn.role, turn.content, turn.attachments))
             texts.tokens.append(turn_tokens(turn))
     return texts
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ..gateway import ChatParams, ChatResult, UsageInfo
+from .prompt_input import Attachment
 
 
 class Status(StrEnum):
@@ -51,6 +52,7 @@ class Turn:
     credits_estimated: bool = False
     background: bool = False  # finished streaming after the terminal went away (SIGHUP)
     token_memo: tuple[str, int] | None = field(default=None, repr=False, compare=False)
+    attachments: tuple[Attachment, ...] = ()  # files sent with a user turn
 
     def apply(self, result: ChatResult, *, stopped: bool) -> None:
         """Record how a streamed answer ended."""

@@ -15,6 +15,7 @@ from ..store import (
     ConversationSummary,
     Database,
     SearchHit,
+    StoredAttachment,
     StoredMessage,
     StoreError,
     StreamWriter,
@@ -27,8 +28,10 @@ from ..store import (
     fork_with_edit,
     get_conversation,
     get_message,
+    latest_conversation,
     list_conversations,
     load_draft,
+    message_files,
     message_texts,
     messages,
     messages_before,
@@ -44,7 +47,9 @@ from ..store import (
     update_settings,
 )
 from ..store.comparisons import load_comparison
+from .context import Rows
 from .conversation import Conversation, Settings, Status, Turn
+from .prompt_input import Attachment
 
 TAIL = 30  # turns mounted when a conversation opens
 BATCH = 15  # older turns mounted each time the transcript reaches its top
@@ -75,7 +80,12 @@ def turn_of(message: StoredMessage) -> Turn:
         credits=message.credits,
         credits_estimated=message.credits_estimated,
         background=message.background,
+        attachments=tuple(attachment_of(a) for a in message.attachments),
     )
+
+
+def attachment_of(stored: StoredAttachment) -> Attachment:
+    return Attachment(stored.name, stored.media_type, stored.data)
 
 
 class Answer:
@@ -106,7 +116,8 @@ class Answer:
         usage = turn.usage
         self._do(lambda w: w.finish(
             str(turn.status), usage=usage, request_id=turn.request_id,
-            finish_reason=turn.finish_reason, error=turn.error,
+            finish_reason=turn.finish_reason, error=turn.error, credits=turn.credits,
+            credits_estimated=turn.credits_estimated,
         ))  # fmt: skip
 
     def _do(self, action: Callable[[StreamWriter], object]) -> None:
@@ -185,9 +196,7 @@ class History:
 
     # ---- reading off the event loop --------------------------------------------------
 
-    async def texts_before(
-        self, conversation_id: int, position: int
-    ) -> list[tuple[int, str, str]] | None:
+    async def texts_before(self, conversation_id: int, position: int) -> Rows | None:
         """(position, role, content) of the stored messages with text before `position`, read
         by a thread with a connection of its own (a long conversation's ~1 MB must not hold
         the screen); None when there is no store or it failed (said once)."""
@@ -202,11 +211,19 @@ class History:
             self.report(exc)
             return None
 
-    def _read_texts(self, conversation_id: int, position: int) -> list[tuple[int, str, str]]:
+    def _read_texts(self, conversation_id: int, position: int) -> Rows:
         assert self.db is not None  # in the reader thread
         if self._reader_db is None:
             self._reader_db = open_db(self.db.path, recover=False)
-        return message_texts(self._reader_db, conversation_id, position)
+        rows = message_texts(self._reader_db, conversation_id, position)
+        files = message_files(self._reader_db, conversation_id, position)
+        found: Rows = []
+        for p, role, text in rows:
+            if p in files:
+                found.append((p, role, text, tuple(attachment_of(a) for a in files[p])))
+            else:
+                found.append((p, role, text))
+        return found
 
     def _close_reader(self) -> None:
         if self._reader_db is not None:
@@ -214,6 +231,16 @@ class History:
             self._reader_db = None
 
     # ---- conversations ---------------------------------------------------------------
+
+    def profile_of(self, conversation_id: int) -> str | None:
+        """The profile a stored conversation was started with."""
+        record = self._guard(lambda db: get_conversation(db, conversation_id))
+        return None if record is None else record.profile
+
+    def latest(self) -> int | None:
+        """The conversation updated last (what `tokendeck chat -c` continues)."""
+        found: int | None = self._guard(latest_conversation)
+        return found
 
     def summaries(self, limit: int = 200) -> list[ConversationSummary]:
         result: list[ConversationSummary] = self._guard(
@@ -270,7 +297,9 @@ class History:
         cid = self._stored(conversation)
         if cid is None:
             return
-        turn.id = self._guard(lambda db: add_message(db, cid, "user", turn.content))
+        turn.id = self._guard(
+            lambda db: add_message(db, cid, "user", turn.content, attachments=turn.attachments)
+        )
         turn.position = self._position(turn.id)
 
     def _position(self, message_id: int | None) -> int | None:

@@ -49,7 +49,7 @@ def _kind(action: argparse.Action) -> str:
         return ""
     if action.choices:
         return "choices"
-    return {"profile": "profile", "config": "file"}.get(action.dest, "any")
+    return {"profile": "profile", "config": "file", "attach": "file"}.get(action.dest, "any")
 
 
 def model(parser: argparse.ArgumentParser, path: str = "", help_: str = "") -> Command:

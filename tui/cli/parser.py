@@ -140,12 +140,53 @@ def build_parser() -> argparse.ArgumentParser:
     p = _sub(
         subs,
         "chat",
-        _("ask a model; the answer streams to stdout"),
-        "git diff | tokendeck chat -s 'Review this diff' -m deepseek-chat",
+        _(
+            "ask a model; the answer streams to stdout and is kept as a conversation "
+            "in the history (see `tokendeck history`; -c continues it)"
+        ),
+        "git diff | tokendeck chat 'Review this diff' -m deepseek-chat\n"
+        "  tokendeck chat -c 'And the tests?'\n"
+        "  tokendeck chat -a photo.png -t describe --json | jq -r .text",
     )
-    p.add_argument("prompt", nargs="*", help=_("the prompt (default or '-': read stdin)"))
-    p.add_argument("-m", "--model", help=_("model id (default: the profile's default_model)"))
+    p.add_argument(
+        "prompt",
+        nargs="*",
+        help=_(
+            "the prompt: the instruction; piped stdin is sent after it as the material "
+            "(with no prompt or '-', stdin is the prompt)"
+        ),
+    )
+    p.add_argument(
+        "-m", "--model", help=_("model id or alias (default: the profile's default_model)")
+    )
     p.add_argument("-s", "--system", help=_("system prompt"))
+    p.add_argument(
+        "-t", "--template", metavar=_("NAME"),
+        help=_("use the [templates.NAME] preset of the config (system prompt, model, "
+               "parameters, prompt prefix)"),
+    )  # fmt: skip
+    p.add_argument(
+        "-a", "--attach", action="append", default=[], metavar=_("PATH"),
+        help=_("attach a file (repeatable): text goes in as a fenced block with its name, "
+               "PNG/JPEG/WebP/GIF images as image parts"),
+    )  # fmt: skip
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "-c", "--continue", action="store_true", dest="cont",
+        help=_("continue the most recent conversation"),
+    )  # fmt: skip
+    which.add_argument("--cid", type=int, metavar=_("ID"), help=_("continue conversation ID"))
+    p.add_argument(
+        "--no-save", action="store_true", help=_("do not keep this exchange in the history")
+    )
+    p.add_argument(
+        "-e", "--edit", action="store_true",
+        help=_("write the prompt in $VISUAL / $EDITOR first (the words given start it)"),
+    )  # fmt: skip
+    p.add_argument(
+        "-u", "--usage", action="store_true",
+        help=_("print tokens and cost on stderr after the answer"),
+    )  # fmt: skip
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float, dest="top_p")
     p.add_argument("--max-tokens", type=int, dest="max_tokens")

@@ -67,7 +67,7 @@ def run(argv: list[str]) -> int:
         err(_("interrupted"))
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return ExitCode.OK
 
 
@@ -83,7 +83,7 @@ def _store_error() -> type[StoreError] | tuple[()]:
     return errors.StoreError if errors is not None else ()
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """After the reader of a pipe went away (`| head`), keep Python from complaining at exit."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
@@ -120,6 +120,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import compare_cmds
 
         return compare_cmds.run(args)
+    if command == "chat":
+        from . import chat_cmds
+
+        return chat_cmds.run(args)
     if command == "config":
         from . import config_cmds
 

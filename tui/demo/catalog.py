@@ -19,6 +19,7 @@ class ModelInfo:
     context_length: int | None = None
     reasoning_field: str | None = None  # "reasoning_content" (DeepSeek) or "reasoning" (OpenRouter)
     weight: int = 1  # relative share of the seeded history
+    vision: bool = False  # takes image_url parts (others answer 400)
 
 
 MODELS: tuple[ModelInfo, ...] = (
@@ -33,11 +34,15 @@ MODELS: tuple[ModelInfo, ...] = (
         reasoning_field="reasoning_content",
         weight=10,
     ),
-    ModelInfo("gpt-4o-mini", "openai", 10, 40, 1_721_000_000, 128_000, weight=20),
-    ModelInfo("gpt-4o", "openai", 50, 200, 1_715_000_000, weight=8),
-    ModelInfo("claude-3-5-sonnet", "anthropic", 60, 300, 1_718_000_000, 200_000, weight=8),
+    ModelInfo("gpt-4o-mini", "openai", 10, 40, 1_721_000_000, 128_000, weight=20, vision=True),
+    ModelInfo("gpt-4o", "openai", 50, 200, 1_715_000_000, weight=8, vision=True),
+    ModelInfo(
+        "claude-3-5-sonnet", "anthropic", 60, 300, 1_718_000_000, 200_000, weight=8, vision=True
+    ),
     ModelInfo("qwen-plus", "alibaba", 8, 24, 1_716_000_000, weight=10),
-    ModelInfo("gemini-1.5-flash", "google", 5, 15, 1_716_500_000, 1_000_000, weight=8),
+    ModelInfo(
+        "gemini-1.5-flash", "google", 5, 15, 1_716_500_000, 1_000_000, weight=8, vision=True
+    ),
     ModelInfo(
         "qwen3-thinking",
         "alibaba",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,20 @@ from .faults import Fault
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "developer"})
 REASONING_REJECTED = "reasoning_content must not be sent back in messages"
+IMAGE_TOKENS = 765  # prompt tokens counted per image part (OpenAI's 1024x1024, high detail)
+IMAGES_REFUSED = "Invalid content type. image_url is only supported by certain models."
+# A text file sent as a fenced block whose info string is its name (tui.chat.prompt_input).
+_FILE_BLOCK = re.compile(r"^(`{3,}|~{3,})([^\n`]*\S)[ \t]*\n(.*?)^\1[ \t]*$", re.S | re.M)
+_DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+);base64,(.*)", re.S)
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """An image_url part as received: its media type and decoded size (None: not a data URL)."""
+
+    media_type: str | None
+    size: int | None
+    message: int  # index of the message it came in
 
 
 class BadRequest(Exception):
@@ -38,6 +55,53 @@ class ChatRequest:
     max_tokens: int | None
     stops: tuple[str, ...]
     messages: tuple[tuple[str, str], ...] = ()  # (role, text) as received
+    images: tuple[ImagePart, ...] = ()  # every image_url part, in order
+
+    @property
+    def history(self) -> int:
+        """Messages sent before the last one, the system prompt not counted."""
+        return sum(1 for role, _text in self.messages[:-1] if role != "system")
+
+    @property
+    def files(self) -> tuple[tuple[str, int], ...]:
+        """(name, bytes) of each text file sent as a fenced block named by its info string,
+        in the user messages (answers' code blocks are not files)."""
+        return tuple(
+            (m.group(2).strip(), len(m.group(3).encode()))
+            for role, text in self.messages
+            if role == "user"
+            for m in _FILE_BLOCK.finditer(text)
+        )
+
+
+def _images(messages: list[Any]) -> tuple[ImagePart, ...]:
+    found: list[ImagePart] = []
+    for i, msg in enumerate(messages):
+        content = msg.get("content")
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if not isinstance(part, dict) or part.get("type") != "image_url":
+                continue
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else None
+            if not isinstance(url, str):
+                raise BadRequest("'image_url' must be an object with a 'url' string",
+                                 f"messages.{i}.content")
+            found.append(_image_part(url, i))
+    return tuple(found)
+
+
+def _image_part(url: str, message: int) -> ImagePart:
+    match = _DATA_URL.fullmatch(url)
+    if match is None:
+        return ImagePart(None, None, message)
+    try:
+        data = base64.b64decode(match.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("Invalid image data: the data URL is not valid base64",
+                         f"messages.{message}.content", "invalid_image") from None
+    return ImagePart(match.group(1), len(data), message)
 
 
 def check_context(req: ChatRequest) -> None:
@@ -116,15 +180,20 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
             raise BadRequest(f"'{name}' must be a number", name)
     options = body.get("stream_options")
     user = [t for m, t in zip(messages, texts, strict=True) if m["role"] == "user"]
+    images = _images(messages)
+    if images and not MODEL_BY_ID[model_id].vision:
+        raise BadRequest(IMAGES_REFUSED, f"messages.{images[0].message}.content",
+                         "invalid_content_type")
     return ChatRequest(
         model=MODEL_BY_ID[model_id],
         prompt=user[-1] if user else "",
-        prompt_tokens=sum(math.ceil(len(t) / 4) + 4 for t in texts),
+        prompt_tokens=sum(math.ceil(len(t) / 4) + 4 for t in texts) + IMAGE_TOKENS * len(images),
         stream=body.get("stream") is True,
         include_usage=isinstance(options, dict) and options.get("include_usage") is True,
         max_tokens=_int_param(body, "max_tokens") or _int_param(body, "max_completion_tokens"),
         stops=_stops(body.get("stop")),
         messages=tuple((m["role"], t) for m, t in zip(messages, texts, strict=True)),
+        images=images,
     )
 
 

@@ -52,10 +52,18 @@ class GatewaySpec:
 class Message:
     role: str
     content: str
+    images: tuple[str, ...] = ()  # data: URLs, sent as image_url content parts
 
-    def wire(self) -> dict[str, str]:
-        """The message as sent: role and content only (never reasoning)."""
-        return {"role": self.role, "content": self.content}
+    def wire(self) -> dict[str, Any]:
+        """The message as sent: role and content only (never reasoning); with images, the
+        content is OpenAI's list of parts: the text, then one image_url part per image."""
+        if not self.images:
+            return {"role": self.role, "content": self.content}
+        parts: list[dict[str, Any]] = []
+        if self.content:
+            parts.append({"type": "text", "text": self.content})
+        parts += [{"type": "image_url", "image_url": {"url": url}} for url in self.images]
+        return {"role": self.role, "content": parts}
 
 
 @dataclass(frozen=True, slots=True)

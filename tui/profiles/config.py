@@ -14,6 +14,7 @@ from typing import Any
 from ..base.i18n import N_, _
 from ..base.paths import config_path
 from ..gateway.secret import Secret, header_safe
+from .templates import Template, parse_aliases, parse_templates, resolve_model
 
 DEMO = "demo"
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
@@ -207,6 +208,8 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "profiles": ((dict,), N_("a table of profiles")),
     "keymap": ((dict,), N_("a table of binding id = keys")),
     "cursor_blink": ((bool,), N_("true or false")),
+    "templates": ((dict,), N_("a table of [templates.NAME] tables")),
+    "aliases": ((dict,), N_("a table of name = model id")),
 }
 
 
@@ -219,6 +222,12 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     exists: bool = False
+    templates: dict[str, Template] = field(default_factory=dict)  # [templates.NAME]
+    aliases: dict[str, str] = field(default_factory=dict)  # [aliases] name = model id
+
+    def model_id(self, name: str) -> str:
+        """The model a name stands for: an [aliases] entry's model, else the name itself."""
+        return resolve_model(name, self.aliases)
 
     @property
     def default_profile(self) -> str | None:
@@ -336,6 +345,14 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             )
         _check_table(table, _PROFILE_KEYS, file, f"profiles.{name}", text)
         config.profiles[name] = _profile(name, table, file, text)
+
+    def fail(section: str, key: str, problem: str) -> ConfigError:
+        where = f"{section}.{key}" if section else key
+        line = _find_line(file, section or None, key, text)
+        return ConfigError(file, problem, line=line, key=where)
+
+    config.aliases = parse_aliases(config.data.get("aliases", {}), fail)
+    config.templates = parse_templates(config.data.get("templates", {}), fail)
     if any("api_key" in t or "access_token" in t for t in config.data.get("profiles", {}).values()):
         mode = stat.S_IMODE(file.stat().st_mode)
         if mode & 0o077:

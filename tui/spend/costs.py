@@ -73,11 +73,12 @@ def prices_from_config(prices: Mapping[str, ModelPrice]) -> dict[str, Price]:
 
 class Estimator:
     """Estimates an answer's credits: `/models` pricing, else the config's price (exact id,
-    then a wildcard like "gpt-4o*"), else the model's average credits per token so far."""
+    then a wildcard like "gpt-4o*"), else the model's average credits per token so far (in
+    the usage cache `db`; none without one)."""
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         profile: str,
         model_prices: Mapping[str, Price] | None = None,
         config_prices: Mapping[str, Price] | None = None,
@@ -105,6 +106,8 @@ class Estimator:
         price = self.price(model)
         if price is not None:
             return _tidy(price.cost(prompt, completion))
+        if self.db is None:
+            return None
         if model not in self._averages:
             self._averages[model] = credits_per_token(self.db, self.profile, model)
         average = self._averages[model]

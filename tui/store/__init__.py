@@ -13,12 +13,14 @@ from ..base.lazy import lazy_names
 
 if TYPE_CHECKING:
     from .claims import Claim, sync_claim
+    from .attachments import add_attachments, attachments_of, blob_count
     from .conversations import (
         count_conversations,
         create_conversation,
         delete_conversation,
         derive_title,
         get_conversation,
+        latest_conversation,
         list_conversations,
         pin_conversation,
         rename_conversation,
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
         ConversationSummary,
         MessageStatus,
         SearchHit,
+        StoredAttachment,
         StoredMessage,
         StoredSettings,
     )
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
         add_message,
         count_messages,
         get_message,
+        message_files,
         message_texts,
         messages,
         messages_before,
@@ -95,14 +99,18 @@ __all__ = [
     "Problem",
     "SearchHit",
     "StoreError",
+    "StoredAttachment",
     "StoredMessage",
     "StoredSettings",
     "StreamWriter",
     "Totals",
     "UsageRow",
+    "add_attachments",
     "add_message",
+    "attachments_of",
     "balance_samples",
     "balance_series",
+    "blob_count",
     "burn_rate",
     "complete_id",
     "count_balance_samples",
@@ -121,9 +129,11 @@ __all__ = [
     "get_message",
     "last_synced",
     "latest_balance",
+    "latest_conversation",
     "list_conversations",
     "load_draft",
     "mark_complete",
+    "message_files",
     "message_texts",
     "messages",
     "messages_before",
@@ -158,7 +168,7 @@ __getattr__, __dir__ = lazy_names(
     __name__,
     __all__,
     # the light ones first
-    ("errors", "db", "readings", "records", "drafts", "conversations", "transcript", "writer",
-     "usage", "usage_stats", "fulltext", "forks", "export", "claims"),
+    ("errors", "db", "readings", "records", "drafts", "conversations", "attachments",
+     "transcript", "writer", "usage", "usage_stats", "fulltext", "forks", "export", "claims"),
     globals(),
 )  # fmt: skip

@@ -63,6 +63,12 @@ def get_conversation(db: Database, conversation_id: int) -> ConversationRecord |
     return None if row is None else conversation_from_row(row)
 
 
+def latest_conversation(db: Database) -> int | None:
+    """The id of the conversation updated last (pinned or not), None when there is none."""
+    row = db.query_one("SELECT id FROM conversations ORDER BY updated DESC, id DESC LIMIT 1")
+    return None if row is None else int(row[0])
+
+
 def count_conversations(db: Database) -> int:
     row = db.query_one("SELECT count(*) FROM conversations")
     return int(row[0]) if row else 0

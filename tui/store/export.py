@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -10,7 +12,7 @@ from typing import Any
 
 from ..base.i18n import _
 from ..base.textfmt import plain
-from .records import ConversationRecord, MessageStatus, StoredMessage
+from .records import ConversationRecord, MessageStatus, StoredAttachment, StoredMessage
 
 FORMAT = "tokendeck.conversation"
 VERSION = 1
@@ -76,9 +78,31 @@ def to_markdown(conversation: ConversationRecord, messages: Sequence[StoredMessa
             lines += ["<details>", f"<summary>{_('Reasoning')}</summary>", ""]
             lines += [message.reasoning, "", "</details>", ""]
         lines.append(message.content)
+        for file in message.attachments:
+            lines += ["", *_file_lines(file)]
         if footer := _footer(message):
             lines += ["", footer]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _file_lines(file: StoredAttachment) -> list[str]:
+    """An attached file in Markdown: a text file whole in a fence, an image by its name."""
+    size = _("{size} bytes").format(size=file.size)
+    if file.is_image:
+        return [f"*{_('Attached image')}: {file.name} ({file.media_type}, {size})*"]
+    text = file.data.decode("utf-8", "replace")
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`{3,}", text)), default=0))
+    return [f"*{_('Attached file')}: {file.name} ({size})*", "", fence, text.rstrip("\n"), fence]
+
+
+def _file(file: StoredAttachment) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": file.name, "media_type": file.media_type,
+                             "size": file.size, "sha256": file.sha256}  # fmt: skip
+    if file.is_image:
+        found["data"] = base64.b64encode(file.data).decode("ascii")
+    else:
+        found["text"] = file.data.decode("utf-8", "replace")
+    return found
 
 
 def _message(message: StoredMessage) -> dict[str, Any]:
@@ -104,6 +128,7 @@ def _message(message: StoredMessage) -> dict[str, Any]:
         "usage": usage,
         "credits": None if message.credits is None else plain(message.credits),
         "credits_estimated": message.credits_estimated,
+        "attachments": [_file(f) for f in message.attachments],
     }
 
 
@@ -136,5 +161,6 @@ def to_json(conversation: ConversationRecord, messages: Sequence[StoredMessage])
     fork_message_id, settings: {model, system, temperature, top_p, max_tokens, stop}},
     "messages": [{id, position, role, content, reasoning, model, params, created, status,
     finish_reason, error, request_id, usage: {prompt_tokens, completion_tokens} | null,
-    credits: "decimal as string" | null, credits_estimated}]}. Keys keep this order."""
+    credits: "decimal as string" | null, credits_estimated, attachments: [{name, media_type,
+    size, sha256, text (text files) | data (images, base64)}]}]}. Keys keep this order."""
     return json.dumps(to_dict(conversation, messages), ensure_ascii=False, indent=2) + "\n"

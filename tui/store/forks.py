@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..base.i18n import _
+from .attachments import copy_attachments
 from .conversations import refresh_title
 from .db import Database
 from .errors import Problem, StoreError
@@ -27,6 +28,7 @@ def fork(db: Database, conversation_id: int, upto_message_id: int) -> int:
         position = _position(conn, conversation_id, upto_message_id)
         new_id = _branch(conn, db.now(), conversation_id, upto_message_id)
         _copy(conn, conversation_id, new_id, position + 1)
+        copy_attachments(conn, conversation_id, new_id, "<=", position)
         refresh_title(conn, new_id)
     return new_id
 
@@ -43,6 +45,7 @@ def fork_with_edit(db: Database, conversation_id: int, message_id: int, new_text
             "SELECT role, model, params FROM messages WHERE id = ?", (message_id,)
         ).fetchone()
         insert_message(conn, new_id, now, role=role, content=new_text, model=model, params=params)
+        copy_attachments(conn, conversation_id, new_id, "<=", position)  # the edited one's too
         refresh_title(conn, new_id)
     return new_id
 

@@ -128,6 +128,25 @@ class StoredMessage:
     status: MessageStatus = MessageStatus.DONE
     error: str | None = None
     background: bool = False  # finished streaming after the terminal went away
+    attachments: tuple[StoredAttachment, ...] = ()  # files sent with it, in order
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """An attached file as stored: its name, media type, bytes and their SHA-256."""
+
+    name: str
+    media_type: str
+    data: bytes = field(repr=False)
+    sha256: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,30 @@ _V4 = (
 # and was stored whole without one: the next start says so under it.
 _V5 = ("ALTER TABLE messages ADD COLUMN background INTEGER NOT NULL DEFAULT 0",)
 
+# Attached files: each file's bytes once per content hash (blobs), linked in order to the
+# messages that carry them; a blob is deleted with its last link (a message deleted, its
+# conversation deleted).
+_V6 = (
+    """CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )""",
+    """CREATE TABLE attachments (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        PRIMARY KEY (message_id, ord)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX attachments_blob ON attachments(sha256)",
+    """CREATE TRIGGER attachments_unlink AFTER DELETE ON attachments
+    WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = old.sha256) BEGIN
+        DELETE FROM blobs WHERE sha256 = old.sha256;
+    END""",
+)
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -143,7 +167,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5)]
+MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5), _run(_V6)]
 
 
 def target_version() -> int:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ..base.i18n import _
+from .attachments import AttachmentLike, attachments_of, link_attachments, with_attachments
 from .conversations import missing, refresh_title
 from .db import Database
 from .errors import Problem, StoreError
-from .records import MessageStatus, StoredMessage, decimal_text, message_from_row
+from .records import (
+    MessageStatus,
+    StoredAttachment,
+    StoredMessage,
+    decimal_text,
+    message_from_row,
+)
 
 # Columns update_message may change, with how a Python value is stored.
 _COLUMNS: dict[str, Callable[[Any], Any]] = {
@@ -50,11 +57,13 @@ def add_message(
     request_id: str | None = None,
     finish_reason: str | None = None,
     error: str | None = None,
+    attachments: Sequence[AttachmentLike] = (),
 ) -> int:
-    """Append a message at the end of the conversation; its id. Bumps the conversation."""
+    """Append a message (and its attached files) at the end of the conversation; its id.
+    Bumps the conversation."""
     now = db.now()
     with db.write() as conn:
-        return insert_message(
+        message_id = insert_message(
             conn, conversation_id, now,
             role=role, content=content, reasoning=reasoning, model=model,
             params=None if params is None else json.dumps(dict(params), ensure_ascii=False),
@@ -63,6 +72,8 @@ def add_message(
             credits_estimated=int(credits_estimated), request_id=request_id,
             finish_reason=finish_reason, error=error,
         )  # fmt: skip
+        link_attachments(conn, message_id, attachments)
+        return message_id
 
 
 def insert_message(
@@ -112,7 +123,7 @@ def update_message(db: Database, message_id: int, **fields: Any) -> None:
 
 def get_message(db: Database, message_id: int) -> StoredMessage | None:
     row = db.query_one("SELECT * FROM messages WHERE id = ?", (message_id,))
-    return None if row is None else message_from_row(row)
+    return None if row is None else with_attachments(db, [message_from_row(row)])[0]
 
 
 def messages(
@@ -123,7 +134,7 @@ def messages(
         "SELECT * FROM messages WHERE conversation_id = ? ORDER BY position LIMIT ? OFFSET ?",
         (conversation_id, -1 if limit is None else limit, offset),
     )
-    return [message_from_row(row) for row in rows]
+    return with_attachments(db, [message_from_row(row) for row in rows])
 
 
 def count_messages(db: Database, conversation_id: int) -> int:
@@ -142,7 +153,7 @@ def messages_before(
         " ORDER BY position DESC LIMIT ?) ORDER BY position",
         (conversation_id, position, limit),
     )
-    return [message_from_row(row) for row in rows]
+    return with_attachments(db, [message_from_row(row) for row in rows])
 
 
 def messages_tail(db: Database, conversation_id: int, limit: int) -> list[StoredMessage]:
@@ -155,7 +166,23 @@ def message_texts(db: Database, conversation_id: int, before: int) -> list[tuple
     chat request may send again (never the reasoning)."""
     rows = db.query(
         "SELECT position, role, content FROM messages WHERE conversation_id = ?"
-        " AND position < ? AND content != '' ORDER BY position",
+        " AND position < ? AND (content != '' OR id IN (SELECT message_id FROM attachments))"
+        " ORDER BY position",
         (conversation_id, before),
     )
     return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+
+
+def message_files(
+    db: Database, conversation_id: int, before: int
+) -> dict[int, list[StoredAttachment]]:
+    """The files of the messages before `position`, by the position of their message."""
+    rows = db.query(
+        "SELECT m.id, m.position FROM messages m WHERE m.conversation_id = ? AND m.position < ?"
+        " AND m.id IN (SELECT message_id FROM attachments)",
+        (conversation_id, before),
+    )
+    if not rows:
+        return {}
+    files = attachments_of(db, [row[0] for row in rows])
+    return {row[1]: files.get(row[0], []) for row in rows}
