@@ -87,7 +87,8 @@ def test_the_message_has_text_blocks_then_image_parts() -> None:
 
 
 def test_instruction_then_material_then_nothing_empty() -> None:
-    assert compose("summarize", "the text\n", "Prefix:") == "Prefix:\n\nsummarize\n\nthe text"
+    assert compose("summarize", "the text\n", "Prefix:") == "Prefix:\n\nsummarize\n\nthe text\n"
+    assert compose("summarize\n", None) == "summarize\n"
     assert compose("", "only stdin") == "only stdin"
     assert compose("  ", None) == ""
 

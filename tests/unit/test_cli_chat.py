@@ -49,7 +49,7 @@ def test_prompt_is_the_instruction_and_stdin_the_material(
     done = chat("summarize", env=env, stdin="line one\nline two\n")
     assert done.returncode == 0, done.stderr
     sent = demo.chat_requests[-1]
-    assert sent.messages[-1] == ("user", "summarize\n\nline one\nline two")
+    assert sent.messages[-1] == ("user", "summarize\n\nline one\nline two\n")
     assert sent.prompt_tokens > 5  # stdin was not dropped
 
 
@@ -192,7 +192,7 @@ def test_a_template_sets_system_model_parameters_and_prefix(
     assert sent.model.id == "gpt-4o-mini" and sent.max_tokens == 5
     assert sent.messages == (
         ("system", "You review diffs."),
-        ("user", "Review this diff:\n\n+ new line"),
+        ("user", "Review this diff:\n\n+ new line\n"),
     )
     assert json.loads(done.stdout)["finish_reason"] == "length"
     done = tokendeck("--config", config, "chat", "-t", "nope", "hi", stdin="")

@@ -168,9 +168,12 @@ def check_total(attachments: Sequence[Attachment]) -> None:
 
 def compose(instruction: str, material: str | None = None, prefix: str = "") -> str:
     """The text of a user message: a template's prefix, the instruction, then the material
-    (stdin), each separated by a blank line; parts that are empty are left out."""
-    parts = [p.strip("\n") for p in (prefix, instruction, material or "") if p and p.strip()]
-    return "\n\n".join(parts)
+    (stdin), each separated by a blank line; parts that are empty are left out. The last part
+    keeps its end as it came (a file piped whole ends in its newline)."""
+    parts = [p for p in (prefix, instruction, material or "") if p and p.strip()]
+    if not parts:
+        return ""
+    return "\n\n".join([p.strip("\n") for p in parts[:-1]] + [parts[-1].lstrip("\n")])
 
 
 def read_material(stream: IO[str] | None) -> str | None:

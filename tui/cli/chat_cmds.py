@@ -126,6 +126,19 @@ def _request(args: argparse.Namespace, config: Config, stdin: IO[str] | None) ->
     return Request(text, attachments, template)
 
 
+def read_prompt(args: argparse.Namespace, stdin: IO[str] | None = None) -> str:
+    """The message text of `args.prompt` and piped stdin, as `tokendeck chat` composes it (for
+    commands that take a prompt the same way, such as compare); UsageError when empty."""
+    words = [] if args.prompt == ["-"] else list(args.prompt)
+    material = read_material(sys.stdin if stdin is None else stdin)
+    text = compose(" ".join(words), material)
+    if not text:
+        if not words and material is None:
+            raise UsageError(_("no prompt: pass it as an argument or pipe it on stdin"))
+        raise UsageError(_("the prompt is empty"))
+    return text
+
+
 def _terminal(stdin: IO[str] | None) -> IO[str] | None:
     """What the editor reads keys from: stdin when it is the terminal, else /dev/tty."""
     if stdin is not None and not stdin.closed and stdin.isatty():

@@ -25,7 +25,7 @@ from ..gateway.types import RetryPolicy
 from ..profiles.config import Profile, load
 from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..store import Database, StoreError, open_db
-from .gateway_cmds import _prompt as read_prompt  # the same stdin rules as `chat`
+from .chat_cmds import read_prompt  # the same prompt and stdin rules as `chat`
 from .output import dump_json, err, out
 from .run import UsageError
 

@@ -1,4 +1,4 @@
-"""CLI commands that talk to a gateway: models, balance, logs, chat, key create."""
+"""CLI commands that talk to a gateway: models, balance, logs, key create (chat: chat_cmds)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,11 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _
-from ..base.textfmt import literal, number, plain, table
+from ..base.textfmt import number, plain, table
 from ..gateway import (
-    ChatAccumulator,
-    ChatParams,
-    ContentDelta,
     ExitCode,
     Gateway,
     GatewayError,
-    Message,
-    ReasoningDelta,
 )
 from ..gateway.errors import retry_sentence
 from ..gateway.types import Balance, LogRow
@@ -318,95 +313,6 @@ def _print_rows(rows: list[LogRow], fmt: str) -> None:
     )
 
 
-# ---- chat --------------------------------------------------------------------------------
-
-
-def _prompt(args: argparse.Namespace) -> str:
-    words = args.prompt
-    if not words or words == ["-"]:
-        if sys.stdin is None or sys.stdin.isatty():
-            raise UsageError(_("no prompt: pass it as an argument or pipe it on stdin"))
-        text = sys.stdin.read()
-    else:
-        text = " ".join(words)
-    if not text.strip():
-        raise UsageError(_("the prompt is empty"))
-    return text
-
-
-async def chat(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
-    prompt = _prompt(args)
-    model = args.model or profile.default_model
-    if not model:
-        raise UsageError(
-            _(
-                "no model: pass -m MODEL or set default_model in the profile "
-                "(see `tokendeck models`)"
-            )
-        )
-    messages = []
-    system = args.system if args.system is not None else profile.system_prompt
-    if system:
-        messages.append(Message("system", system))
-    messages.append(Message("user", prompt))
-    params = ChatParams(
-        model=model,
-        temperature=args.temperature if args.temperature is not None else profile.temperature,
-        top_p=args.top_p if args.top_p is not None else profile.top_p,
-        max_tokens=args.max_tokens if args.max_tokens is not None else profile.max_tokens,
-        stop=tuple(args.stop) or profile.stop,
-    )
-    shown = _for_terminal(sys.stdout)
-    thought = _for_terminal(sys.stderr)
-    if args.no_stream:
-        result = await gw.chat(messages, params)
-        if args.show_reasoning and result.reasoning:
-            sys.stderr.write(thought(result.reasoning) + "\n")
-        out(shown(result.content), end="" if result.content.endswith("\n") else "\n")
-        _ended_early(result.finish_reason)
-        return ExitCode.OK
-    acc = ChatAccumulator()
-    ends_with_newline = True
-    reasoning_open = False
-    async with aclosing(gw.stream_chat(messages, params)) as events:
-        async for event in events:
-            acc.add(event)
-            if isinstance(event, ContentDelta):
-                if reasoning_open:
-                    reasoning_open = False
-                    sys.stderr.write("\n\n")
-                    sys.stderr.flush()
-                sys.stdout.write(shown(event.text))
-                sys.stdout.flush()
-                ends_with_newline = event.text.endswith("\n")
-            elif isinstance(event, ReasoningDelta) and args.show_reasoning:
-                reasoning_open = True
-                sys.stderr.write(thought(event.text))
-                sys.stderr.flush()
-    result = acc.finish()
-    if not ends_with_newline:
-        out()
-    for warning in result.warnings:
-        err(str(warning))
-    if result.error is not None:
-        err(_("error: {problem}").format(problem=result.error.detail))
-        return result.error.exit_code
-    _ended_early(result.finish_reason)
-    return ExitCode.OK
-
-
-def _for_terminal(stream: Any) -> Callable[[str], str]:
-    """On a terminal, model output shows escapes and control characters instead of running
-    them (an answer must not clear the screen or retitle the window); a pipe gets it as is."""
-    isatty = getattr(stream, "isatty", None)
-    return literal if isatty is not None and isatty() else str
-
-
-def _ended_early(reason: str | None) -> None:
-    if reason not in (None, "stop"):
-        err(_("the answer ended early: finish_reason {reason}").format(reason=reason))
-
-
 # ---- keys --------------------------------------------------------------------------------
 
 
@@ -424,6 +330,5 @@ _COMMANDS: dict[str, Command] = {
     "models": models,
     "balance": balance,
     "logs": logs,
-    "chat": chat,
     "key": key,
 }

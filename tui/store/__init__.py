@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from ..base.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from .claims import Claim, sync_claim
     from .attachments import add_attachments, attachments_of, blob_count
+    from .claims import Claim, sync_claim
     from .conversations import (
         count_conversations,
         create_conversation,
