@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tui.demo import DEMO_HK_KEY, DEMO_KEY, FAULT_KINDS, DemoGateway, Fault
+from tui.demo import DEMO_HK_KEY, DEMO_KEY, FAULT_KINDS, MODELS, DemoGateway, Fault
 from tui.demo.answers import UTF8_ANSWER, big_line_piece, big_pieces
 
 NOW = 1_700_000_000.0
@@ -243,6 +243,22 @@ def test_logs_paging(gw: DemoGateway) -> None:
     assert page == everything[395:]
     assert call(gw, "POST", LOGS, {"start": 400, "limit": 5}).json()["data"]["logs"] == []
     assert len(call(gw, "POST", LOGS, {"start": 0, "limit": 300}).json()["data"]["logs"]) == 300
+
+
+def test_hostile_data_in_models_logs_keys_and_errors(gw: DemoGateway) -> None:
+    from tui.demo.hostile import CORPUS, MESSAGE, NEW_KEY
+
+    for endpoint in ("models", "logs", "create", "balance"):
+        gw.add_fault(Fault("hostile", endpoint=endpoint))
+    ids = [m["id"] for m in call(gw, "GET", "/v1/models").json()["data"]]
+    assert ids[: len(MODELS)] == [m.id for m in MODELS] and ids[len(MODELS):] == list(CORPUS)
+    rows = call(gw, "POST", LOGS, {"start": 0, "limit": 50}).json()["data"]["logs"]
+    assert {r["model"] for r in rows} <= set(CORPUS) and {r["note"] for r in rows} <= set(CORPUS)
+    assert [r["reqid"] for r in rows] == [r["reqid"] for r in gw.logs[:50]]  # the same rows
+    assert call(gw, "GET", "/openai/sk/create").json()["data"]["apikey"] == NEW_KEY
+    failed = call(gw, "GET", "/api/v1/balance")
+    assert failed.status == 400 and failed.json()["error"]["message"] == MESSAGE
+    assert call(gw, "GET", "/v1/models").json()["data"][-1]["id"] == MODELS[-1].id  # used up
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,8 @@ async def test_export_the_filtered_rows_to_csv_and_json(demo: DemoGateway, tmp_p
         assert prompt.value.endswith(".csv") and "/tokendeck/exports/usage-" in prompt.value
         target = tmp_path / "out" / "usage.csv"
         await pilot.press("ctrl+u", *str(target), "enter")
+        await wait_for(pilot, lambda: "does not exist" in screen_text(app))  # never silently
+        await pilot.press("y")
         await wait_for(pilot, lambda: usage.exported is not None)
         assert usage.exported == (target, len(expected))
         with target.open(newline="") as handle:

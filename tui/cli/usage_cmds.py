@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..base.i18n import _
-from ..base.textfmt import number, plain, table
+from ..base.textfmt import number, table
 from ..gateway import ExitCode, Gateway, GatewayError
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
@@ -169,13 +169,12 @@ def _print_report(
     if rate is not None:
         fields.append("money")
     if fmt == "csv":
-        import csv
+        from ..spend.usage_export import csv_cell, csv_writer
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout)
         writer.writerow([args.by, *fields[1:]])
         for record in [*records, total]:
-            writer.writerow([plain(v) if not isinstance(v, str | int) else v
-                             for v in (record[f] for f in fields)])  # fmt: skip
+            writer.writerow([csv_cell(record[f]) for f in fields])
         return
     by = {"day": _("day"), "week": _("week"), "model": _("model")}[args.by]
     headers = [by, _("requests"), _("prompt"), _("completion"), _("credits")]

@@ -18,6 +18,7 @@ ENDING_KINDS = frozenset({"cut", "reset", "error_chunk", "event_error", "object_
 OTHER_KINDS = frozenset({
     "malformed_json", "usage_unasked", "no_usage", "finish", "done_only",
     "stall", "keepalive_only", "drip", "keepalive_stall",
+    "hostile",  # escapes, markup and formulas in models, logs, a new key and error messages
 })
 FAULT_KINDS = RESPONSE_KINDS | SHAPE_KINDS | CONTENT_KINDS | ENDING_KINDS | OTHER_KINDS
 

@@ -103,6 +103,11 @@ class Reply:
             self.json(200, NONSTREAM_ERROR_BODIES[kind], headers)
         elif kind == "keepalive_only" and not stream:
             self._whitespace_only(fault)
+        elif kind == "hostile" and fault.endpoint in ("chat", "balance", "wallet"):
+            from .errors import openai_error
+            from .hostile import MESSAGE
+
+            self.json(400, openai_error(MESSAGE, "invalid_request_error"), headers)
         else:
             return False
         return True

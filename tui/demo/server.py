@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import parse_qs, urlsplit
 
 from . import families as fam
+from . import hostile
 from .catalog import MODELS, model_entry
 from .chat import (
     BadRequest,
@@ -227,6 +228,8 @@ class DemoHandler(BaseHTTPRequestHandler):
         fault = self.gw.faults.take("models")
         if not reply.response_fault(fault):
             payload = {"object": "list", "data": [model_entry(m) for m in MODELS]}
+            if fault and fault.kind == "hostile":
+                payload = hostile.models(payload, self.gw.ledger.clock())
             reply.deliver(200, dumps(payload), {}, fault)
 
     def _balance(self, reply: Reply, route: Route, body: bytes) -> None:
@@ -288,7 +291,10 @@ class DemoHandler(BaseHTTPRequestHandler):
             reply.json(200, envelope(None, 1, "limit必须在1到300之间"))
         else:
             reply.pause(self.gw.page_latency)
-            page = envelope({"logs": self.gw.ledger.page(start, limit)})
+            rows = self.gw.ledger.page(start, limit)
+            if fault and fault.kind == "hostile":
+                rows = hostile.log_rows(rows)
+            page = envelope({"logs": rows})
             reply.deliver(200, dumps(page), {}, fault)
 
     def _create(self, reply: Reply, route: Route, body: bytes) -> None:
@@ -298,6 +304,8 @@ class DemoHandler(BaseHTTPRequestHandler):
         fault = self.gw.faults.take("create")
         if not reply.response_fault(fault):
             key = self.gw.ledger.create_key()
+            if fault and fault.kind == "hostile":
+                key = hostile.NEW_KEY
             reply.deliver(200, dumps(envelope({"apikey": key})), {}, fault)
 
     # -- new-api / one-api / LiteLLM families (tui.demo.families) ----------------------------

@@ -114,6 +114,7 @@ class UsagePanel(Vertical, can_focus=True):
         self._last_refresh = 0.0
         self._stored = False  # the running sync stored rows
         self.exported: tuple[Path, int] | None = None  # the last export: file, rows
+        self._export_folder: Path | None = None  # the folder the export prompt proposed
         self._texts: dict[str, str | Text] = {}
         self._models: list[str] | None = None
         self.totals_shown: RowQuery | None = None  # the query the totals line adds up
@@ -596,19 +597,57 @@ class UsagePanel(Vertical, can_focus=True):
         else:  # the count is still being taken
             count = count_query(db, self.deck.profile.name, self.row_query()) if db else 0
         stamp = self.deck.clock.now().astimezone().strftime("%Y%m%d-%H%M%S")
-        default = data_dir() / "exports" / f"usage-{stamp}.csv"
+        self._export_folder = data_dir() / "exports"  # proposed, so made without asking
+        default = self._export_folder / f"usage-{stamp}.csv"
         title = _("Export {count} rows to (.csv or .json):").format(count=number(count))
         self.app.push_screen(TextPrompt(title, str(default)), self._export_chosen)
 
     def _export_chosen(self, text: str | None) -> None:
+        from ...screens.dialogs import ConfirmScreen
+
         db = self._db()
-        if text and db is not None:
-            self.export(Path(text).expanduser(), db.path, self.row_query())
+        if not text or db is None:
+            return
+        path, db_path, query = Path(text).expanduser().absolute(), db.path, self.row_query()
+        problem = self._export_problem(path, db_path)
+        if problem:
+            self.notify(problem, title=_("Export"), severity="error")
+            return
+        questions: list[tuple[str, str]] = []
+        create = not path.parent.is_dir()
+        if create and path.parent != self._export_folder:
+            question = _("The folder {folder} does not exist. Create it and export there?")
+            questions.append((question.format(folder=path.parent), _("Create")))
+        if path.exists():
+            question = _("{path} exists. Replace it?")
+            questions.append((question.format(path=path), _("Replace")))
+
+        def ask(yes: bool | None = True) -> None:
+            if not yes:
+                return
+            if questions:
+                self.app.push_screen(ConfirmScreen(*questions.pop(0)), ask)
+            else:
+                self.export(path, db_path, query, create=create)
+
+        ask()
+
+    def _export_problem(self, path: Path, db_path: Path) -> str | None:
+        """Why the export may not go to `path`: one of tokendeck's own files, or a folder."""
+        from ....spend.usage_export import database_files, own_file
+
+        if own_file(path, [*database_files(db_path), self.deck.config.path]) is not None:
+            return _("{path} is one of tokendeck's own files (history or config): choose another "
+                     "name.").format(path=path)  # fmt: skip
+        if path.is_dir():
+            return _("{path} is a folder: give a file name.").format(path=path)
+        return None
 
     @work(thread=True, group="usage-export", exit_on_error=False)
-    def export(self, path: Path, db_path: Path, query: RowQuery) -> None:
+    def export(self, path: Path, db_path: Path, query: RowQuery, *, create: bool = False) -> None:
         """Write the filtered rows to `path` (CSV, or JSON for a .json name) from a connection
-        of this thread's own; the file appears whole or not at all."""
+        of this thread's own; the file appears whole or not at all. Its folder is made only
+        when `create` (the user agreed, or it is the proposed one)."""
         from ....spend.usage_export import write_rows
         from ....store import open_db
         from ....store.usage_view import iter_query
@@ -616,9 +655,17 @@ class UsagePanel(Vertical, can_focus=True):
         fmt = "json" if path.suffix.lower() == ".json" else "csv"
         part = path.with_name(path.name + ".part")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
             with open_db(db_path, read_only=True) as db, part.open("w", encoding="utf-8") as out:
                 count = write_rows(iter_query(db, self.deck.profile.name, query), out, fmt)
+            problem = self._export_problem(path, db_path)  # it may have changed since asked
+            if problem:
+                part.unlink(missing_ok=True)
+                self.app.call_from_thread(
+                    self.notify, problem, title=_("Export"), severity="error"
+                )
+                return
             os.replace(part, path)
         except (OSError, StoreError) as exc:
             part.unlink(missing_ok=True)
