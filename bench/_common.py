@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -319,3 +320,47 @@ def floors(count: int | None = None) -> tuple[float, float]:
         statistics.median(r["elapsed"] for r in measured),
         statistics.median(r["cpu"] for r in measured),
     )
+
+
+def measured_run(
+    argv: Sequence[str],
+    env: Env | None = None,
+    *,
+    stdout: int | None = subprocess.DEVNULL,
+    timeout: float = 600,
+) -> dict:
+    """Run a command to its end: {"wall": seconds from spawn to exit, "cpu": its user + system
+    seconds, "rss_mb": its peak resident memory (the whole process), "code": exit status,
+    "stderr": the last of its stderr}. (os.wait4 gives this one child's figures, where
+    RUSAGE_CHILDREN would give the largest of every child so far.)"""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            list(argv), cwd=ROOT, env=child_env(env), stdout=stdout, stderr=errors
+        )
+        killer = threading.Timer(timeout, child.kill)
+        killer.start()
+        try:
+            _pid, status, usage = os.wait4(child.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.monotonic() - started
+        child.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        errors.seek(0)
+        tail = errors.read()[-2000:].decode(errors="replace")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,  # KB on Linux
+        "code": child.returncode,
+        "stderr": tail,
+    }
+
+
+def load_note() -> str:
+    """The machine's load average now (the figures of a busy machine are worse)."""
+    try:
+        one, five, _fifteen = os.getloadavg()
+    except OSError:
+        return "load unknown"
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min), {os.cpu_count()} CPUs"

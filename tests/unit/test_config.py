@@ -177,3 +177,77 @@ def test_unreadable_or_non_utf8_file(tmp_path: Path) -> None:
         path.chmod(0)
         with pytest.raises(ConfigError, match="cannot be read"):
             load(path)
+
+
+def test_many_prices_load_without_a_line_lookup_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a lookup per entry (a pass over the file each) made 10,000 prices take a minute
+    import tui.profiles.config as config_module
+
+    lines = "".join(
+        f'"m{i}" = {{prompt = {i % 7}, completion = 2}}\n' if i % 2 else f'"m{i}" = 1.5\n'
+        for i in range(2000)
+    )
+    path = write(
+        tmp_path / "c.toml",
+        f'[profiles.a]\nbase_url = "https://x/v1"\n[profiles.a.prices]\n{lines}',
+    )
+    lookups: list[str] = []
+    real = config_module._find_line
+    monkeypatch.setattr(
+        config_module, "_find_line", lambda *a, **k: lookups.append(a[2]) or real(*a, **k)
+    )
+    prices = load(path).profile("a").prices
+    assert len(prices) == 2000 and lookups == []
+    assert prices["m1"].prompt == 1 and prices["m2"].completion == Decimal("1.5")
+    # a wrong entry is still named with its line
+    path.write_text(path.read_text() + '"bad" = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.key == "profiles.a.prices.bad" and caught.value.line == 2004
+
+
+def test_a_huge_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.profiles.config as config_module
+
+    monkeypatch.setattr(config_module, "MAX_CONFIG_BYTES", 1000)
+    path = write(tmp_path / "c.toml", '[profiles.a]\nbase_url = "https://x/v1"\n' + "#" * 2000)
+    with pytest.raises(ConfigError, match="larger than a config file can be") as caught:
+        load(path)
+    assert str(path) in str(caught.value)
+    path.write_text('[profiles.a]\nbase_url = "https://x/v1"\n')
+    assert "a" in load(path).profiles
+
+
+def test_the_cli_loads_the_config_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.profiles.config as config_module
+    from tui.cli import main
+
+    path = write(
+        tmp_path / "c.toml", 'language = "zh_CN"\n[profiles.a]\nbase_url = "https://x/v1"\n'
+    )
+    loads: list[object] = []
+    real = config_module.load
+    monkeypatch.setattr(config_module, "load", lambda p=None: loads.append(p) or real(p))
+    import tui.cli.config_cmds as config_cmds
+
+    monkeypatch.setattr(config_cmds, "load", config_module.load)
+    assert main(["--config", str(path), "config", "profiles"]) == 0
+    assert len(loads) == 1
+    assert config_module.peek_language(path) == "zh_CN"
+    # the language is read from the keys before the first table only
+    path.write_text('[profiles.a]\nbase_url = "https://x/v1"\nlanguage = "zh_CN"\n')
+    assert config_module.peek_language(path) is None
+
+
+def test_huge_config_is_a_config_error_in_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tui.profiles.config as config_module
+    from tui.cli import main
+
+    monkeypatch.setattr(config_module, "MAX_CONFIG_BYTES", 100)
+    path = write(tmp_path / "c.toml", "#" * 500)
+    assert main(["--config", str(path), "config", "profiles"]) == 3
+    assert "larger than a config file can be" in capsys.readouterr().err

@@ -28,14 +28,10 @@ def _early_language(argv: list[str]) -> None:
             path = argv[i + 1]
         elif arg.startswith("--config="):
             path = arg.split("=", 1)[1]
-    language = None
-    try:
-        from ..profiles.config import load
+    from ..profiles.config import peek_language
 
-        language = load(path).language
-    except (ConfigError, OSError):
-        pass
-    set_language(language)
+    # only the language: the command loads the whole config once, itself
+    set_language(peek_language(path))
 
 
 def run(argv: list[str]) -> int:

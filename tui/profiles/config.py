@@ -308,24 +308,71 @@ def demo_profile() -> Profile:
     )
 
 
+# A config file is a few KB (10,000 prices are ~0.5 MB); anything past this is not one, and
+# parsing it would take minutes and gigabytes.
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+
+def read_config_text(file: Path) -> str | None:
+    """The config file's text; None when there is no file. ConfigError when it cannot be read,
+    is larger than MAX_CONFIG_BYTES (not read past that) or is not UTF-8."""
+    try:
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(file, _("cannot be read: {error}").format(error=exc.strerror)) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        try:
+            size = file.stat().st_size
+        except OSError:
+            size = len(raw)
+        raise ConfigError(
+            file,
+            _(
+                "is {size} MB, larger than a config file can be (at most {limit} MB): "
+                "is this the right file?"
+            ).format(size=f"{size / 1e6:,.0f}", limit=MAX_CONFIG_BYTES // (1024 * 1024)),
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(file, _("is not UTF-8 text")) from None
+
+
+def peek_language(path: str | os.PathLike[str] | None = None) -> str | None:
+    """The `language` setting alone, read from the top of the file (the keys before its first
+    table), for the messages printed before the config is loaded; None when it is not set
+    there or the file cannot be read (loading it then says why)."""
+    try:
+        text = read_config_text(config_path(path))
+    except ConfigError:
+        return None
+    if not text:
+        return None
+    import tomllib
+
+    head = re.split(r"^[ \t]*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    try:
+        value = tomllib.loads(head).get("language")
+    except tomllib.TOMLDecodeError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 def load(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate the config; a missing file is an empty config, a broken one an error."""
     file = config_path(path)
     config = Config(path=file)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
+    text = read_config_text(file)
+    if text is None:
         return config
-    except OSError as exc:
-        raise ConfigError(file, _("cannot be read: {error}").format(error=exc.strerror)) from None
     config.exists = True
     import tomllib  # here, not at the top: the commands start faster without a config file
 
     try:
-        text = raw.decode("utf-8")
         config.data = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise ConfigError(file, _("is not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
         match = _LINE.search(str(exc))
         problem = re.sub(r"at line \d+,?\s*", "", str(exc)).replace("()", "").strip(" .")
@@ -518,12 +565,16 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     )
 
 
+_NUMERIC = (int, float, str)
+_PRICE_PARTS = frozenset({"prompt", "completion"})
+
+
 def _decimal(value: Any) -> Decimal | None:
     """A finite Decimal from a TOML number or numeric string; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, _NUMERIC):
         return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except ArithmeticError:
         return None
     return number if number.is_finite() else None
@@ -535,26 +586,32 @@ def _prices(
     """`[profiles.X.prices]`: model = credits per 1K tokens, one number or {prompt, completion}."""
     prices: dict[str, ModelPrice] = {}
     for model, value in table.items():
-        key = f"{section}.prices.{model}"
-        line = (
-            _find_line(file, f"{section}.prices", model, text)
-            or _find_line(file, f"{section}.prices.{model}", "prompt", text)
-            or _find_line(file, section, "prices", text)
-        )
+
+        def fail(problem: str, model: str = model) -> ConfigError:
+            # the line is looked for only for the entry that is wrong: a lookup per entry
+            # made 10,000 prices take a minute
+            line = (
+                _find_line(file, f"{section}.prices", model, text)
+                or _find_line(file, f"{section}.prices.{model}", "prompt", text)
+                or _find_line(file, section, "prices", text)
+            )
+            return ConfigError(file, problem, line=line, key=f"{section}.prices.{model}")
+
         if isinstance(value, dict):
-            unknown = sorted(set(value) - {"prompt", "completion"})
+            unknown = sorted(value.keys() - _PRICE_PARTS)
             if unknown:
                 problem = _("unknown key '{name}' (use prompt and completion)")
-                raise ConfigError(file, problem.format(name=unknown[0]), line=line, key=key)
+                raise fail(problem.format(name=unknown[0]))
             both = [_decimal(value.get("prompt")), _decimal(value.get("completion"))]
         else:
             both = [_decimal(value)] * 2
         prompt, completion = both
         if prompt is None or completion is None or prompt < 0 or completion < 0:
-            problem = _("must be credits per 1K tokens: a number, or {example}").format(
-                example="{prompt = 1.5, completion = 2}"
+            raise fail(
+                _("must be credits per 1K tokens: a number, or {example}").format(
+                    example="{prompt = 1.5, completion = 2}"
+                )
             )
-            raise ConfigError(file, problem, line=line, key=key)
         prices[str(model)] = ModelPrice(prompt, completion)
     return prices
 
