@@ -8,20 +8,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from tests.faults.cases import CANCEL_ONLY, STALL
 from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
 from tui.base.clock import FrozenClock
 from tui.base.textfmt import number
-from tui.demo import DemoGateway, Fault
+from tui.demo import DEMO_KEY, DemoGateway, Fault
 from tui.gateway import Timeouts
+from tui.profiles.config import load
+from tui.profiles.presets import PRESETS
+from tui.profiles.runtime import spec_for
 from tui.store import add_message, create_conversation, get_conversation, open_db
 from tui.store.records import StoredSettings
 from tui.ui.app import TokenDeck
+from tui.ui.screens.profiles import ProfilesScreen
+from tui.ui.screens.profiles_form import NewKeyScreen, ProfileFormScreen
 from tui.ui.widgets.chat import ChatPanel
 from tui.ui.widgets.chat.sidebar import ConversationList
 from tui.ui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.status import StatusBar
 from tui.ui.widgets.usage import UsagePanel
 from tui.ui.widgets.usage.table import WindowTable
 
@@ -184,3 +190,107 @@ async def test_an_answer_says_partial_text_was_kept_only_when_some_was(
         assert bool(turn.content) == ("kept" in says)
         assert says in last_meta(app)
         assert ("partial answer kept" in screen_text(app)) == bool(turn.content)
+
+
+async def test_explore_the_demo_leaves_the_environment_profile(
+    demo: DemoGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 4: with OPENAI_API_KEY set, "Explore the demo" shows the demo (its model, DEMO),
+    not the environment's profile with no model chosen."""
+    monkeypatch.setenv("OPENAI_API_KEY", DEMO_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", demo.opencodex_base)
+    config = load(tmp_path / "config.toml")
+    config.data["cursor_blink"] = False
+    profile = config.profile()
+    assert profile.name == "env"
+    app = TokenDeck(
+        config=config, profile=profile, spec=spec_for(profile), clock=FrozenClock(FIXED_NOW),
+        welcome=True, demo_url=demo.url,
+    )  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.profile.name == "demo")
+        assert app.demo and app.model == "deepseek-chat"
+        bar = app.screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: bool(bar.text("demo")))
+        assert "no model" not in screen_text(app)
+        panel = chat(app)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await ask(pilot, app, "hello demo")
+        assert panel.conversation.turns[-1].content  # type: ignore[union-attr]
+    assert not (tmp_path / "config.toml").exists()
+
+
+async def test_the_key_check_is_shown_where_the_eye_is_at_80x24(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 5: Enter in the welcome key field shows the check's result on screen (it was
+    below the visible part of the dialog: nothing seemed to happen)."""
+    config = load(tmp_path / "config.toml")
+    config.data["cursor_blink"] = False
+    profile = config.profile()
+    app = TokenDeck(
+        config=config, profile=profile, spec=spec_for(profile, demo.url), demo=True,
+        clock=FrozenClock(FIXED_NOW), welcome=True, demo_url=demo.url,
+    )  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await pilot.press("enter")  # "Add my gateway key"
+        key = app.screen.query_one("#key", Input)
+        await wait_for(pilot, lambda: app.focused is key)
+        await pilot.press("shift+tab", "ctrl+u", *demo.opencodex_base, "tab")
+        assert app.focused is key
+        await pilot.press(*"sk-live-not-a-real-key", "enter")
+        status = app.screen.query_one("#welcome-status", Static)
+        await wait_for(pilot, lambda: "rejected this key" in str(status.render()))
+        await wait_for(pilot, lambda: "rejected this key" in screen_text(app))
+        assert "••••" in screen_text(app)  # the key field is still in sight
+
+
+async def test_a_new_demo_key_is_offered_as_the_preset_its_shape_names(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 6: F6 → k → s on the demo fills in the openai-hk preset for the hk-… key it made,
+    with no warning that the key looks like another gateway's."""
+    app = make_app(demo, tmp_path, demo_url=demo.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.press("k", "y")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewKeyScreen))
+        assert app.screen.key.startswith("hk-")  # type: ignore[attr-defined]
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileFormScreen))
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#preset", Select).value == "openai-hk"
+        assert screen.query_one("#base-url", Input).value == PRESETS["openai-hk"].base_url
+        assert str(screen.query_one("#key-warning", Static).render()).strip() == ""
+        assert "looks like" not in screen_text(app)
+
+
+async def test_probe_with_a_wrong_key_says_401_first(demo: DemoGateway, tmp_path: Path) -> None:
+    """Item 7: the profile editor's Probe with a wrong key shows the gateway's refusal (HTTP
+    401) on screen at 80x24, not "family unknown" with the cause below the fold."""
+    app = make_app(demo, tmp_path, demo_url=demo.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileFormScreen))
+        form = app.screen
+        form.query_one("#preset", Select).value = "custom"
+        await pilot.pause()
+        form.query_one("#name", Input).value = "wrong"
+        form.query_one("#base-url", Input).value = demo.opencodex_base
+        form.query_one("#key", Input).value = "sk-live-not-a-real-key-0000"
+        await pilot.click("#probe")
+        status = form.query_one("#form-status", Static)
+        await wait_for(pilot, lambda: "401" in str(status.render()))
+        text = str(status.render())
+        assert text.splitlines()[0].count("401") == 1  # the cause is the first line
+        assert "unknown (chat and models only)" not in text
+        await wait_for(pilot, lambda: "401" in screen_text(app))

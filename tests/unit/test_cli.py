@@ -201,7 +201,8 @@ def test_key_create_prints_only_the_key(demo: DemoGateway, demo_env: dict[str, s
 def test_config_init_with_flags_then_show_masks_the_key(isolated_env: Path) -> None:
     path = isolated_env / "cfg" / "config.toml"
     done = tokendeck(
-        "--config", str(path), "config", "init", "--preset", "opencodex", "--api-key", KEY
+        "--config", str(path), "config", "init", "--preset", "opencodex", "--api-key", KEY,
+        "--no-check",
     )
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -212,7 +213,8 @@ def test_config_init_with_flags_then_show_masks_the_key(isolated_env: Path) -> N
     assert "…stuv" in shown.stdout
     assert "opencodex.hk" in shown.stdout
     again = tokendeck(
-        "--config", str(path), "config", "init", "--preset", "opencodex", "--api-key", KEY
+        "--config", str(path), "config", "init", "--preset", "opencodex", "--api-key", KEY,
+        "--no-check",
     )
     assert again.returncode == 2 and "--force" in again.stderr
 
@@ -228,6 +230,7 @@ def test_config_init_warns_about_a_key_of_the_other_gateway(isolated_env: Path) 
         "opencodex",
         "--api-key",
         "hk-abcdefabcdefabcdef",
+        "--no-check",
     )
     assert done.returncode == 0
     assert "openai-hk" in done.stderr

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.unit.test_cli import tokendeck
-from tui.demo import DemoGateway
+from tui.demo import DEMO_KEY, DemoGateway
 from tui.store import add_message, create_conversation, open_db
 from tui.store.records import StoredSettings
 
@@ -71,3 +71,26 @@ def test_history_json_and_markdown_say_how_the_last_answer_ended() -> None:
     assert capped.returncode == 0, capped.stderr
     assert "ended early: length" in capped.stdout
     assert "ended early" not in tokendeck("export", str(ids["whole"]), "--format", "md").stdout
+
+
+def test_config_init_checks_the_key_before_saving_it(demo: DemoGateway, tmp_path: Path) -> None:
+    """Item 5: `config init --api-key` checks the key with the gateway as the app does; a
+    rejected key is not saved (exit 4); --no-check saves without asking."""
+    path = tmp_path / "config.toml"
+    init = ("--config", str(path), "config", "init", "--preset", "custom", "--name", "oc",
+            "--base-url", demo.opencodex_base)  # fmt: skip
+    wrong = tokendeck(*init, "--api-key", "sk-live-not-a-real-key-0000")
+    assert wrong.returncode == 4, wrong.stderr
+    assert "rejected this key (HTTP 401)" in wrong.stderr and "Nothing was saved" in wrong.stderr
+    assert "not-a-real-key" not in wrong.stderr + wrong.stdout
+    assert not path.exists()
+    right = tokendeck(*init, "--api-key", DEMO_KEY)
+    assert right.returncode == 0, right.stderr
+    assert "The key works" in right.stderr and "Saved profile 'oc'" in right.stdout
+    unchecked = tokendeck(*init, "--name", "later", "--api-key", "sk-live-typed-offline-0000",
+                          "--no-check")  # fmt: skip
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "Checking" not in unchecked.stderr
+    assert "sk-live-typed-offline-0000" in path.read_text()
+    unset = tokendeck(*init, "--name", "env", "--api-key-env", "NO_SUCH_VARIABLE_SET")
+    assert unset.returncode == 3 and "NO_SUCH_VARIABLE_SET" in unset.stderr

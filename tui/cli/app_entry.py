@@ -13,7 +13,8 @@ def run_app(args: argparse.Namespace) -> int:
     from ..profiles.runtime import start_demo_early, stop_demo_early
 
     try:  # a demo profile: its gateway starts in a child while this process imports the app
-        if load(args.config).profile(args.profile).demo:
+        config = load(args.config)  # no config yet: the welcome screen offers the demo
+        if not config.exists or config.profile(args.profile).demo:
             start_demo_early()
     except (ConfigError, OSError):
         pass  # the app reports it

@@ -133,9 +133,41 @@ def init(config: Config, args: argparse.Namespace) -> int:
             )
         key_source["api_key"] = key
     table = profile_table(preset, base_url, key_source, model=args.model, logs_url=args.logs_url)
+    if not args.no_check:
+        problem = _check(name, table)
+        if problem is not None:
+            return problem
     config.put_profile(name, table)
     if args.default or not config.default_profile:
         config.set("default_profile", name)
     config.save()
     out(_("Saved profile '{name}' to {path} (mode 0600).").format(name=name, path=config.path))
     return ExitCode.OK
+
+
+def _check(name: str, table: dict[str, Any]) -> int | None:
+    """Check the key live (models, then the balance), as the app does before it saves: None
+    when it works (said on stderr), else the exit code, having said what is wrong."""
+    import asyncio
+
+    from ..profiles.config import ConfigError, Profile
+    from ..profiles.onboarding import check_key, spec_for_key
+
+    unsaved = _("Nothing was saved (--no-check saves without checking the key).")
+    source = Profile(
+        name, str(table["base_url"]), api_key_env=table.get("api_key_env"),
+        api_key_cmd=table.get("api_key_cmd"),
+    )  # fmt: skip
+    try:
+        secret = Secret(str(table["api_key"])) if table.get("api_key") else source.key()
+    except ConfigError as exc:
+        err(f"{exc.problem}. {unsaved}")
+        return ExitCode.CONFIG
+    key = secret.reveal() if secret is not None else ""
+    err(_("Checking the key with {url}…").format(url=table["base_url"]))
+    result = asyncio.run(check_key(spec_for_key(name, str(table["base_url"]), key, table)))
+    if not result.ok:
+        err(f"{result.message} {unsaved}")
+        return result.exit_code or ExitCode.ERROR
+    err(result.message)
+    return None

@@ -247,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--model", help=_("default model"))
     init.add_argument("--default", action="store_true", help=_("make it the default profile"))
     init.add_argument("--force", action="store_true", help=_("replace a profile of that name"))
+    init.add_argument(
+        "--no-check", action="store_true", help=_("save without checking the key with the gateway")
+    )
     _sub(
         actions,
         "show",

@@ -29,6 +29,7 @@ class KeyCheck:
     message: str
     models: int = 0
     balance: Balance | None = None
+    exit_code: int = 0  # the CLI's exit code for what went wrong
 
 
 def shape_warning(preset: Preset, key: str) -> str | None:
@@ -54,31 +55,35 @@ async def check_key(spec: GatewaySpec) -> KeyCheck:
                     "The gateway rejected this key ({status}). Copy it again "
                     "from your gateway's dashboard."
                 ).format(status=f"HTTP {exc.status}" if exc.status else _("auth error")),
+                exit_code=exc.exit_code,
             )
-        except NotFound:
+        except NotFound as exc:
             return KeyCheck(
                 False,
                 _(
                     "{url} has no /models endpoint (HTTP 404): the base URL is "
                     "probably wrong — it usually ends in /v1."
                 ).format(url=spec.base_url),
+                exit_code=exc.exit_code,
             )
-        except ProtocolError:
+        except ProtocolError as exc:
             return KeyCheck(
                 False,
                 _(
                     "{url} did not answer like an OpenAI-compatible API (an "
                     "HTML page or unreadable data): check the base URL."
                 ).format(url=spec.base_url),
+                exit_code=exc.exit_code,
             )
         except NetworkError as exc:
-            return KeyCheck(False, _("Cannot reach the gateway: {error}").format(error=exc))
+            said = _("Cannot reach the gateway: {error}").format(error=exc)
+            return KeyCheck(False, said, exit_code=exc.exit_code)
         except GatewayError as exc:
-            return KeyCheck(False, exc.detail)
+            return KeyCheck(False, exc.detail, exit_code=exc.exit_code)
         try:
             balance: Balance | None = await gateway.balance()
         except AuthError as exc:
-            return KeyCheck(False, exc.detail)
+            return KeyCheck(False, exc.detail, exit_code=exc.exit_code)
         except GatewayError:
             balance = None  # a gateway without a known balance endpoint is still usable
         return KeyCheck(

@@ -27,7 +27,7 @@ def describe(report: ProbeReport) -> str:
     rows = [
         (_("gateway"), report.base_url),
         (_("models"), models),
-        (_("family"), report.family or _("unknown (chat and models only)")),
+        (_("family"), report.family or _family_unknown(report)),
         (_("balance"), amount),
         (_("unit"), unit_label(report.unit) if report.unit else "—"),
         (
@@ -45,3 +45,10 @@ def describe(report: ProbeReport) -> str:
     rows.append((_("tried"), tried))
     width = max(cell_len(name) for name, _v in rows)
     return "\n".join(f"{name}{' ' * (width - cell_len(name))}  {value}" for name, value in rows)
+
+
+def _family_unknown(report: ProbeReport) -> str:
+    """Why no family was found: the probe failed (a rejected key, say) or none answered."""
+    if report.error is not None:
+        return _("not known: the probe failed")
+    return _("unknown (chat and models only)")

@@ -22,7 +22,7 @@ from textual.widgets import Input, TextArea
 from ..base.clock import Clock
 from ..base.i18n import _, set_language
 from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
-from ..profiles.config import Config, ConfigError, Profile
+from ..profiles.config import DEMO, Config, ConfigError, Profile
 from . import cjkwrap
 from .langswitch import localize_bindings, localize_commands
 from .themes import VARIABLE_DEFAULTS, load_themes
@@ -268,6 +268,8 @@ class TokenDeck(App[int]):
         async def chosen(name: str | None) -> None:
             if name:
                 await self.switch_profile(name)
+            elif not self.profile.demo:  # "Explore the demo" from a profile of the environment
+                await self.switch_profile(DEMO)
 
         self.push_screen(WelcomeScreen(), chosen)
 
@@ -401,7 +403,7 @@ class TokenDeck(App[int]):
 
 def run(config_path: str | None = None, profile: str | None = None) -> int:
     """Open the app for `profile` (the demo gateway when nothing is configured)."""
-    from ..profiles.config import load
+    from ..profiles.config import demo_profile, load
     from ..profiles.runtime import demo_for, spec_for
 
     set_language(None)
@@ -409,11 +411,13 @@ def run(config_path: str | None = None, profile: str | None = None) -> int:
         config = load(config_path)
         set_language(config.language)
         chosen = config.profile(profile)
-        with demo_for(chosen) as demo:
+        # the welcome screen (no config yet) offers the demo, whichever profile the
+        # environment gives (OPENAI_API_KEY): its gateway is there if it is chosen
+        with demo_for(chosen if config.exists else demo_profile()) as demo:
             app = TokenDeck(
                 config=config,
                 profile=chosen,
-                spec=None if demo else spec_for(chosen),
+                spec=None if chosen.demo else spec_for(chosen),
                 demo=chosen.demo,
                 welcome=not config.exists,
                 demo_handle=demo,

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 from ...base.i18n import _
 from ...profiles.config import ConfigError, Profile
 from ...profiles.onboarding import check_and_save, spec_for_key
-from ...profiles.presets import PRESETS, profile_table
+from ...profiles.presets import PRESETS, key_mismatch, profile_table
 from ..widgets.keyform import KeyForm
 
 if TYPE_CHECKING:
@@ -34,6 +34,20 @@ def preset_for(base_url: str) -> str:
     return "custom"
 
 
+def preset_for_key(key: str, base_url: str) -> str:
+    """The preset for a new key made at `base_url`: the gateway's, unless the key has another
+    preset's shape (a demo's account has no URL of its own: its hk-… key is openai-hk's)."""
+    chosen = preset_for(base_url) if base_url else "custom"
+    other = key_mismatch(PRESETS[chosen], key)
+    if other is not None or (not base_url and chosen == "custom"):
+        shaped = other or next(
+            (p for p in PRESETS.values() if p.key_prefix and key.startswith(p.key_prefix)), None
+        )
+        if shaped is not None:
+            return shaped.name
+    return chosen
+
+
 class ProfileFormScreen(ModalScreen[str | None]):
     """Dismissed with the name of the profile saved, or None."""
 
@@ -46,13 +60,14 @@ class ProfileFormScreen(ModalScreen[str | None]):
         name: str | None = None,
         base_url: str | None = None,
         key: str = "",
+        preset: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.profile = profile  # editing this one (None: a new profile)
         base = base_url or (profile.base_url if profile else None)
         keep = _("API key (hidden; leave empty to keep the current one)")
         self._form = KeyForm(
-            preset=preset_for(base) if base else "opencodex",
+            preset=preset or (preset_for(base) if base else "opencodex"),
             name=name or (profile.name if profile else None),
             base_url=base,
             key=key,
@@ -90,6 +105,7 @@ class ProfileFormScreen(ModalScreen[str | None]):
         status = self.query_one("#form-status", Static)
         status.update(text)
         status.set_class(error, "error")
+        self.call_after_refresh(status.scroll_visible, animate=False)  # below the form at 80x24
 
     # ---- what would be saved -------------------------------------------------------------
 
@@ -139,8 +155,8 @@ class ProfileFormScreen(ModalScreen[str | None]):
         async with Gateway(self._spec(name, table, key)) as gateway:
             report = await probe(gateway)
         text = describe(report)
-        if report.error is not None:
-            text += "\n" + report.error.detail
+        if report.error is not None:  # the cause first: after the report it was out of sight
+            text = report.error.detail + "\n" + text
         self._status(text, error=report.exit_code != 0)
 
     @on(Button.Pressed, "#save")
@@ -220,6 +236,9 @@ class NewKeyScreen(ModalScreen[str | None]):
             if done:
                 self.dismiss(done)
 
+        base = self.source.base_url  # "" for the demo: the preset's own URL is offered
+        preset = preset_for_key(self.key, base)
         self.app.push_screen(
-            ProfileFormScreen(name=name, base_url=self.source.base_url, key=self.key), saved
+            ProfileFormScreen(name=name, base_url=base or None, key=self.key, preset=preset),
+            saved,
         )

@@ -94,6 +94,8 @@ class WelcomeScreen(ModalScreen[str | None]):
         status = self.query_one("#welcome-status", Static)
         status.update(text)
         status.set_class(error, "error")
+        # below the form at 80x24: brought up to where the eye is (the key just typed)
+        self.call_after_refresh(status.scroll_visible, animate=False)
 
     @work(exclusive=True, group="welcome", exit_on_error=False)
     async def _check(
