@@ -26,8 +26,8 @@ from ..profiles.config import Profile, load
 from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..store import Database, StoreError, open_db
 from .chat_cmds import read_prompt  # the same prompt and stdin rules as `chat`
+from .errors import UsageError
 from .output import dump_json, err, out
-from .run import UsageError
 
 
 def run(args: argparse.Namespace) -> int:

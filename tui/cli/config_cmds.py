@@ -12,8 +12,8 @@ from ..gateway.errors import ExitCode
 from ..gateway.secret import Secret, header_safe
 from ..profiles.config import BAD_KEY, Config, load
 from ..profiles.presets import PRESETS, key_mismatch, profile_table
+from .errors import UsageError
 from .output import dump_json, err, out
-from .run import UsageError
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _
 from ..base.textfmt import number, plain, table
+from ..base.times import local, parse_when
 from ..gateway import (
     ExitCode,
     Gateway,
@@ -24,9 +25,8 @@ from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
 from ..spend.money import unit_label
 from ..spend.usage_export import write_rows
+from .errors import UsageError
 from .output import dump_json, err, out
-from .run import UsageError
-from .times import local, parse_when
 
 if TYPE_CHECKING:
     from ..spend.budgets import BudgetStatus

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _env_key(name: str) -> str:
-    from .run import UsageError
+    from .errors import UsageError
 
     value = os.environ.get(name, "").strip()
     if not value:
@@ -64,7 +64,7 @@ def _env_key(name: str) -> str:
 def _spec_from_url(base_url: str, key_env: str | None) -> Any:
     from ..gateway.secret import Secret
     from ..gateway.types import GatewaySpec
-    from .run import UsageError
+    from .errors import UsageError
 
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(_("--base-url must start with http:// or https://"))

@@ -5,19 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ..base.i18n import _, set_language
+from ..base.times import TimeError
 from ..gateway.errors import ExitCode, GatewayError
-from ..profiles.config import ConfigError
+from ..profiles.config import ConfigError, peek_language
+from .errors import UsageError
 from .output import err
 
 if TYPE_CHECKING:
     from ..store.errors import StoreError
-
-
-class UsageError(Exception):
-    """A command line that cannot be carried out as given (exit 2)."""
 
 
 def _early_language(argv: list[str]) -> None:
@@ -28,8 +28,6 @@ def _early_language(argv: list[str]) -> None:
             path = argv[i + 1]
         elif arg.startswith("--config="):
             path = arg.split("=", 1)[1]
-    from ..profiles.config import peek_language
-
     # only the language: the command loads the whole config once, itself
     set_language(peek_language(path))
 
@@ -37,7 +35,7 @@ def _early_language(argv: list[str]) -> None:
 def run(argv: list[str]) -> int:
     _early_language(argv)
     if argv:
-        from .parser import build_parser
+        from .parser import build_parser  # every command's options: not for plain `tokendeck`
 
         try:
             args = build_parser().parse_args(argv)
@@ -47,7 +45,7 @@ def run(argv: list[str]) -> int:
         args = app_args()
     try:
         return _dispatch(args)
-    except UsageError as exc:
+    except (UsageError, TimeError) as exc:
         err(_("error: {problem}").format(problem=exc))
         return ExitCode.USAGE
     except ConfigError as exc:
@@ -85,45 +83,31 @@ def silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    command = args.command
-    if command is None:
-        from .app_entry import run_app
+# Each command's module is imported only when that command runs: `tokendeck balance` never
+# loads the store, the compare engine or Textual (bench/cli.py; tests/test_start_imports.py).
+COMMANDS: dict[str | None, tuple[str, str]] = {
+    None: (".app_entry", "run_app"),  # plain `tokendeck`: the app
+    "history": (".history_cmds", "run"),
+    "export": (".history_cmds", "run"),
+    "completion": (".completion", "run"),
+    "report": (".usage_cmds", "report"),
+    "probe": (".probe_cmds", "run"),
+    "status": (".status_cmds", "run"),
+    "compare": (".compare_cmds", "run"),
+    "chat": (".chat_cmds", "run"),
+    "config": (".config_cmds", "run"),
+}
+OTHERS = (".gateway_cmds", "run")  # balance, models, logs, chat, ...
 
-        return run_app(args)
-    if command == "demo-server":
-        from ..demo import serve_forever
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo-server":
+        from ..demo import serve_forever  # the demo gateway, for this command only
 
         serve_forever(args.port, token_rate=args.token_rate, page_latency=args.page_latency)
         return ExitCode.OK
-    if command in ("history", "export"):
-        from . import history_cmds
-
-        return history_cmds.run(args)
-    if command == "completion":
-        from . import completion
-
-        return completion.run(args)
-    if command == "report":
-        from . import usage_cmds
-
-        return usage_cmds.report(args)
-    if command in ("probe", "status"):
-        from . import probe_cmds, status_cmds
-
-        return (probe_cmds if command == "probe" else status_cmds).run(args)
-    if command == "compare":
-        from . import compare_cmds
-
-        return compare_cmds.run(args)
-    if command == "chat":
-        from . import chat_cmds
-
-        return chat_cmds.run(args)
-    if command == "config":
-        from . import config_cmds
-
-        return config_cmds.run(args)
-    from . import gateway_cmds
-
-    return gateway_cmds.run(args)
+    module, function = COMMANDS.get(args.command, OTHERS)
+    command: Callable[[argparse.Namespace], int] = getattr(
+        import_module(module, __package__), function
+    )
+    return command(args)

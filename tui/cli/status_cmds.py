@@ -131,7 +131,7 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
 
 
 def _formatted(template: str, name: str, found: Figures | None, age: float | None) -> str:
-    from .run import UsageError
+    from .errors import UsageError
 
     try:
         return template.format(**_values(name, found, age))

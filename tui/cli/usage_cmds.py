@@ -12,6 +12,7 @@ from typing import Any
 
 from ..base.i18n import _
 from ..base.textfmt import number, table
+from ..base.times import parse_when
 from ..gateway import ExitCode, Gateway, GatewayError
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
@@ -30,7 +31,6 @@ from ..store import (
     usage_by,
 )
 from .output import dump_json, err, out
-from .times import parse_when
 
 USAGE = UsageService()  # one per process: a command syncs a profile's log once
 

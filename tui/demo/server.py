@@ -7,9 +7,10 @@ import json
 import socket
 import socketserver
 import sys
+import threading
 from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from typing import Any, Protocol, TypeGuard, cast
 from urllib.parse import parse_qs, urlsplit
 
 from . import families as fam
@@ -27,13 +28,31 @@ from .chat import (
 from .chatstream import ChunkFactory, StreamJob, run_stream
 from .dialects import CREDITS_PER_UNIT, balance_payload, custom_usage_payload, wallet_payload
 from .errors import envelope, not_found, openai_error, out_of_credits, unauthorized
-from .faults import SHAPE_KINDS, Fault, Stopped
+from .faults import SHAPE_KINDS, Fault, FaultQueue, Stopped
+from .ledger import Ledger
 from .reply import Reply, dumps
 from .routes import Route, resolve
 from .sse import ChunkedWriter, EventEncoder
 
-if TYPE_CHECKING:
-    from .gateway import DemoGateway
+
+class Backend(Protocol):
+    """What the server reads of its DemoGateway (tui.demo.gateway, which starts the server: a
+    Protocol here, not an import, so the two modules do not import each other)."""
+
+    ledger: Ledger
+    faults: FaultQueue
+    token_rate: float | None
+    page_latency: float
+    balance_dialect: str
+    newapi_version: str
+    mount: str
+    litellm_budget: bool
+    stop_event: threading.Event
+
+    def track(self, conn: socket.socket) -> None: ...
+    def untrack(self, conn: socket.socket) -> None: ...
+    def record(self, method: str, path: str) -> None: ...
+    def record_chat(self, request: ChatRequest) -> None: ...
 
 BAD_KEY_DES = "apikey无效"
 BIG_BATCH = 1 << 16
@@ -50,7 +69,7 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], gateway: DemoGateway) -> None:
+    def __init__(self, address: tuple[str, int], gateway: Backend) -> None:
         self.gateway = gateway
         super().__init__(address, DemoHandler)
 
@@ -71,7 +90,7 @@ class DemoHandler(BaseHTTPRequestHandler):
     server_version = "tokendeck-demo/0.1"
 
     @property
-    def gw(self) -> DemoGateway:
+    def gw(self) -> Backend:
         return cast(DemoServer, self.server).gateway
 
     def setup(self) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         rename_conversation,
         update_settings,
     )
-    from .db import Database, open_db
+    from .db import Database, open_db, recover_interrupted
     from .drafts import draft_key, load_draft, save_draft
     from .errors import Problem, StoreError
     from .export import to_json, to_markdown
@@ -84,7 +84,7 @@ if TYPE_CHECKING:
         usage_by,
         usage_totals,
     )
-    from .writer import StreamWriter, recover_interrupted
+    from .writer import StreamWriter
 
 __all__ = [
     "Bucket",

@@ -122,13 +122,22 @@ def open_db(
         if not read_only:
             _check_once(db)
         if recover and not read_only:
-            from .writer import recover_interrupted
-
             db.recovered = recover_interrupted(db)
     except BaseException:
         conn.close()
         raise
     return db
+
+
+def recover_interrupted(db: Database) -> int:
+    """Mark answers left 'streaming' (a process died mid-answer) as 'interrupted'; how many.
+
+    A writer still alive in another process marks its row 'streaming' again on its next write.
+    """
+    with db.write() as conn:
+        return conn.execute(
+            "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
+        ).rowcount
 
 
 def _exists(path: Path) -> bool:

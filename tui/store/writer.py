@@ -138,14 +138,3 @@ class StreamWriter:
         self._pending = 0
         self._last = self.clock()
         self.writes += 1
-
-
-def recover_interrupted(db: Database) -> int:
-    """Mark answers left 'streaming' (a process died mid-answer) as 'interrupted'; how many.
-
-    A writer still alive in another process marks its row 'streaming' again on its next write.
-    """
-    with db.write() as conn:
-        return conn.execute(
-            "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
-        ).rowcount

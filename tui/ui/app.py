@@ -6,33 +6,34 @@ import asyncio
 import signal
 import sys
 from contextlib import suppress
-from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
-from textual.app import App, SystemCommand
+from textual import events
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
-from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from ..base.clock import Clock
 from ..base.i18n import _, set_language
-from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
-from ..profiles.config import DEMO, Config, ConfigError, Profile
+from ..gateway import GatewaySpec
+from ..profiles.config import DEMO, Config, ConfigError, Profile, demo_profile, load
+from ..profiles.runtime import demo_for, spec_for
 from . import cjkwrap
+from .commands import system_commands
+from .deck import Deck
+from .gcfreeze import resume_after_start
 from .langswitch import localize_bindings, localize_commands
+from .screens.main import MainScreen
+from .terminal import detach, detachable
 from .themes import VARIABLE_DEFAULTS, load_themes
+from .widgets.chat import ChatPanel
 
 if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
-    from ..chat.history import History
     from ..gateway import Gateway
     from ..profiles.runtime import DemoHandle
-    from ..spend.service import UsageService
-    from ..store import StoreError
 
 DEFAULT_THEME = "tokendeck-dark"
 _HERE = Path(__file__).parent
@@ -54,7 +55,7 @@ def later_styles() -> list[Path]:
     return [p for p in sorted(_HERE.glob("*/**/*.tcss")) if p not in first]
 
 
-class TokenDeck(App[int]):
+class TokenDeck(Deck):
     """tokendeck: chat, models, usage and balance for one gateway profile."""
 
     CSS_PATH = _FIRST_STYLES
@@ -73,11 +74,6 @@ class TokenDeck(App[int]):
         Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
     ]
 
-    balance: var[Balance | None] = var(None)
-    balance_error: var[str | None] = var(None)
-    balance_loading: var[bool] = var(False)
-    model: var[str] = var("")
-
     def __init__(
         self,
         *,
@@ -91,20 +87,13 @@ class TokenDeck(App[int]):
         demo_url: str | None = None,
         demo_handle: DemoHandle | None = None,
     ) -> None:
-        self.config = config
-        self.profile = profile
-        self._spec = spec
-        self.demo = demo
         self.welcome = welcome  # first start: offer the demo, a key, or the env key
-        self._demo_url = demo_url
-        self._demo_handle = demo_handle  # its URL (and so `spec`) is read on first use
-        self.clock = clock or Clock()
-        self._gateway = gateway
-        self._history: History | None = None
-        self._usage: UsageService | None = None
         self._styles_loaded = False
         self.hung_up = False  # the terminal went away (SIGHUP): nothing is drawn any more
-        super().__init__()
+        super().__init__(
+            config=config, profile=profile, spec=spec, demo=demo, clock=clock, gateway=gateway,
+            demo_url=demo_url, demo_handle=demo_handle,
+        )  # fmt: skip
         localize_bindings(self)  # descriptions evaluated at import time, in today's language
         cjkwrap.install()  # line breaks between Chinese characters
         self.model = profile.default_model or ""
@@ -128,68 +117,9 @@ class TokenDeck(App[int]):
         self._refresh_truecolor_filter(self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
 
-    @property
-    def demo_url(self) -> str | None:
-        if self._demo_url is None and self._demo_handle is not None:
-            self._demo_url = self._demo_handle.url
-        return self._demo_url
-
-    @property
-    def spec(self) -> GatewaySpec:
-        """The gateway the app talks to; a demo profile's is known once its gateway is up."""
-        if self._spec is None:
-            from ..profiles.runtime import spec_for
-
-            self._spec = spec_for(self.profile, self.demo_url)
-        return self._spec
-
-    @spec.setter
-    def spec(self, spec: GatewaySpec) -> None:
-        self._spec = spec
-
-    @property
-    def gateway(self) -> Gateway:
-        if self._gateway is None:
-            from ..gateway import Gateway
-
-            self._gateway = Gateway(self.spec)
-            self._gateway.on_retry = self._retrying
-        return self._gateway
-
-    @property
-    def history(self) -> History:
-        """Conversations on disk, opened on first use; store problems become notifications."""
-        if self._history is None:
-            from ..chat.history import History
-
-            self._history = History.open(self.profile.name, self._store_problem)
-        return self._history
-
-    @property
-    def usage(self) -> UsageService:
-        """Syncs the usage log and costs answers (one per run: it resets the demo's once)."""
-        if self._usage is None:
-            from ..spend.service import UsageService
-
-            self._usage = UsageService()
-        return self._usage
-
-    def _store_problem(self, error: StoreError) -> None:
-        self.notify(error.message, title=_("History"), severity="error", timeout=10)
-
-    def _retrying(self, error: GatewayError, delay: float) -> None:
-        seconds = f"{delay:.0f}" if delay >= 1 else f"{delay:.1f}"
-        if isinstance(error, RateLimited):
-            text = _("Rate limited, retrying in {seconds} s.").format(seconds=seconds)
-        else:
-            text = _("{error} Retrying in {seconds} s.").format(error=error, seconds=seconds)
-        self.notify(text, severity="warning", timeout=max(2.0, delay + 1))
-
     # ---- lifecycle -------------------------------------------------------------------
 
     def get_driver_class(self) -> type[Driver]:
-        from .terminal import detachable
-
         return detachable(super().get_driver_class())
 
     def _catch_signals(self) -> None:
@@ -203,9 +133,6 @@ class TokenDeck(App[int]):
             loop.add_signal_handler(signal.SIGHUP, self._hang_up)
 
     def _hang_up(self) -> None:
-        from .terminal import detach
-        from .widgets.chat import ChatPanel
-
         if self.hung_up:  # a second one: quit now (the partial answer is kept)
             self.exit()
             return
@@ -216,9 +143,7 @@ class TokenDeck(App[int]):
             self.exit()
 
     def get_default_screen(self) -> Screen[None]:
-        from .screens.main import MainScreen
-
-        return MainScreen()
+        return MainScreen(self)
 
     def load_styles(self) -> None:
         """Add the style sheets not loaded at start (user CSS, as CSS_PATH's); once. Parsed
@@ -239,8 +164,6 @@ class TokenDeck(App[int]):
 
     def on_ready(self) -> None:
         """The first frame is out."""
-        from .gcfreeze import resume_after_start
-
         resume_after_start()
 
     def on_mount(self) -> None:
@@ -271,12 +194,10 @@ class TokenDeck(App[int]):
             elif not self.profile.demo:  # "Explore the demo" from a profile of the environment
                 await self.switch_profile(DEMO)
 
-        self.push_screen(WelcomeScreen(), chosen)
+        self.push_screen(WelcomeScreen(self.config), chosen)
 
     async def switch_profile(self, name: str) -> None:
         """Talk to another profile's gateway from now on; the panels start afresh."""
-        from ..profiles.runtime import spec_for
-
         profile = self.config.profile(name)
         spec = spec_for(profile, self.demo_url)
         if self._gateway is not None:
@@ -288,12 +209,6 @@ class TokenDeck(App[int]):
         self.model = profile.default_model or self.model
         await self.screen.recompose()
         self.refresh_balance()
-
-    async def on_unmount(self) -> None:
-        if self._gateway is not None:
-            await self._gateway.aclose()
-        if self._history is not None:
-            self._history.close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """`cursor_blink = false` in the config steadies the cursor of every input and text area
@@ -311,56 +226,9 @@ class TokenDeck(App[int]):
             return  # the start-up theme, or no change: nothing to save
         self.save_setting("theme", name, _("Could not save the theme choice: {error}"))
 
-    def save_setting(self, key: str, value: object, failed: str) -> None:
-        """Set a top-level config `key` and save the file; `failed` (with {error}) if it cannot."""
-        self.config.set(key, value)
-        try:
-            self.config.save()
-        except OSError as exc:
-            self.notify(failed.format(error=exc.strerror), severity="warning")
-
-    # ---- shared state ----------------------------------------------------------------
-
-    @work(exclusive=True, group="balance", exit_on_error=False)
-    async def refresh_balance(self, announce: bool = False) -> None:
-        from ..spend.balance_history import (
-            record as record_reading,  # burn rate without a usage log
-        )
-
-        self.balance_loading = True
-        try:
-            balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
-            record_reading(self.history.db, self.profile.name, balance, self.clock.now())
-            self.balance, self.balance_error = balance, None
-            if announce:
-                self.notify(_("Balance refreshed."), timeout=2)
-        except GatewayError as exc:
-            first = self.balance_error != exc.detail
-            self.balance_error = exc.detail
-            if first or announce:
-                self.notify(exc.detail, title=_("Balance"), severity="error", timeout=8)
-        finally:
-            self.balance_loading = False
-
-    @property
-    def low_threshold(self) -> Decimal | None:
-        return self.profile.low_balance
-
-    def is_low(self, balance: Balance | None) -> bool:
-        threshold = self.low_threshold
-        if balance is None or threshold is None or balance.unlimited:
-            return False
-        return balance.remaining is not None and balance.remaining < threshold
-
-    def use_model(self, model: str) -> None:
-        self.model = model
-        self.notify(_("Chatting with {model}.").format(model=model), timeout=3)
-
     # ---- actions ---------------------------------------------------------------------
 
     def action_panel(self, name: str) -> None:
-        from .screens.main import MainScreen
-
         screen = self.screen
         if isinstance(screen, MainScreen):
             screen.show_panel(name)
@@ -376,11 +244,10 @@ class TokenDeck(App[int]):
             if name:
                 await self.switch_profile(name)
 
-        self.push_screen(ProfilesScreen(), chosen)
+        self.push_screen(ProfilesScreen(self), chosen)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen, binding_rows
-        from .screens.main import MainScreen
 
         screen = self.screen
         if isinstance(screen, HelpScreen):
@@ -389,8 +256,6 @@ class TokenDeck(App[int]):
         self.push_screen(HelpScreen(binding_rows(screen), panel))
 
     def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
-        from .commands import system_commands
-
         return [*localize_commands(super().get_system_commands(screen)), *system_commands(self)]
 
     def action_command_palette(self) -> None:
@@ -403,9 +268,6 @@ class TokenDeck(App[int]):
 
 def run(config_path: str | None = None, profile: str | None = None) -> int:
     """Open the app for `profile` (the demo gateway when nothing is configured)."""
-    from ..profiles.config import demo_profile, load
-    from ..profiles.runtime import demo_for, spec_for
-
     set_language(None)
     try:
         config = load(config_path)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import SystemCommand
 
 from ..base.i18n import LANGUAGE_NAMES, _, current_language
+from .deck import Deck
+from .langswitch import switch_language
+from .screens.main import MainScreen
+from .widgets.chat import ChatPanel
 
-if TYPE_CHECKING:
-    from .app import TokenDeck
 
-
-def system_commands(app: TokenDeck) -> list[SystemCommand]:
+def system_commands(app: Deck) -> list[SystemCommand]:
     def panel(name: str) -> SystemCommand:
         titles = {
             "chat": _("Chat"),
@@ -23,7 +22,7 @@ def system_commands(app: TokenDeck) -> list[SystemCommand]:
         return SystemCommand(
             _("panel: {name}").format(name=titles[name]),
             _("Show the {name} panel").format(name=titles[name]),
-            lambda: app.action_panel(name),
+            lambda: app.run_action(f"panel('{name}')"),
         )
 
     return [
@@ -69,7 +68,7 @@ def system_commands(app: TokenDeck) -> list[SystemCommand]:
         SystemCommand(
             _("profiles: dashboard"),
             _("Every profile's balance, spend and days left; switch, add, edit, new key (F6)"),
-            app.action_profiles,
+            lambda: app.run_action("profiles"),
         ),
         SystemCommand(
             _("chat: request id of the last answer"),
@@ -80,10 +79,8 @@ def system_commands(app: TokenDeck) -> list[SystemCommand]:
     ]
 
 
-def _languages(app: TokenDeck) -> list[SystemCommand]:
+def _languages(app: Deck) -> list[SystemCommand]:
     """One entry for each language the app is not shown in now, named in that language."""
-    from .langswitch import switch_language
-
     def switch(code: str) -> SystemCommand:
         async def run() -> None:
             await switch_language(app, code)
@@ -97,13 +94,11 @@ def _languages(app: TokenDeck) -> list[SystemCommand]:
     return [switch(code) for code in LANGUAGE_NAMES if code != current_language()]
 
 
-def _on_chat(app: TokenDeck, action: str) -> None:
+def _on_chat(app: Deck, action: str) -> None:
     _on_panel(app, "chat", action)
 
 
-def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
-    from .screens.main import MainScreen
-
+def _on_panel(app: Deck, panel: str, action: str) -> None:
     screen = app.screen
     if isinstance(screen, MainScreen):
         screen.show_panel(panel)
@@ -115,10 +110,7 @@ def _on_panel(app: TokenDeck, panel: str, action: str) -> None:
         app.call_later(run)
 
 
-def _request_id(app: TokenDeck) -> None:
-    from .screens.main import MainScreen
-    from .widgets.chat import ChatPanel
-
+def _request_id(app: Deck) -> None:
     screen = app.screen
     panel = screen.panel("chat") if isinstance(screen, MainScreen) else None
     conversation = panel.conversation if isinstance(panel, ChatPanel) else None

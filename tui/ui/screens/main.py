@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 
 from ...base.i18n import _
+from ..deck import Deck
 from ..messages import AnswerFinished, ModelChosen
 from ..widgets.chat import ChatPanel
 from ..widgets.footer import SteadyFooter
@@ -36,14 +37,18 @@ class MainScreen(Screen[None]):
     AUTO_FOCUS = None  # each panel focuses its own widget when shown
     _first_resume_seen = False
 
+    def __init__(self, deck: Deck) -> None:
+        super().__init__()
+        self.deck = deck  # handed to each panel
+
     def compose(self) -> ComposeResult:
         self._mounting: dict[str, AwaitMount] = {}
         self._held: list[events.Key] = []  # typed while a panel is being shown, for it
         self._switching = False  # between a panel key and the focus on the new panel
-        yield StatusBar()
+        yield StatusBar(self.deck)
         yield PanelTabs(titles(), "chat", id="panel-tabs")
         # The panels sit one above the other, only the active one displayed.
-        yield ChatPanel(id="chat-panel", classes="panel")
+        yield ChatPanel(self.deck, id="chat-panel", classes="panel")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -79,7 +84,7 @@ class MainScreen(Screen[None]):
         module, cls = LATER[name]
         self.app.load_styles()  # type: ignore[attr-defined]
         widget: Widget = getattr(import_module(module, __package__), cls)(
-            id=f"{name}-panel", classes="panel"
+            self.deck, id=f"{name}-panel", classes="panel"
         )
         widget.display = name == self.active_panel
         self._mounting[name] = self.mount(widget, before=self.query_one(SteadyFooter))
@@ -167,13 +172,13 @@ class MainScreen(Screen[None]):
 
     def on_model_chosen(self, message: ModelChosen) -> None:
         message.stop()
-        self.app.use_model(message.model)  # type: ignore[attr-defined]
+        self.deck.use_model(message.model)
         self.show_panel("chat")
 
     def on_answer_finished(self, message: AnswerFinished) -> None:
         message.stop()
         if message.charged:
-            self.app.refresh_balance()  # type: ignore[attr-defined]
+            self.deck.refresh_balance()
             for usage in self.query("#usage-panel"):  # not there until first shown
                 mark = getattr(usage, "mark_stale", None)
                 if mark is not None:

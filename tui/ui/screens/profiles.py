@@ -4,7 +4,6 @@ each row refreshed by its own worker; switch, add, edit, probe, and create keys 
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,9 +18,7 @@ from ...profiles.config import ConfigError, Profile
 from ...profiles.runtime import spec_for
 from ...spend.money import unit_label, unit_places
 from ...spend.profile_figures import Figures, fetch_figures
-
-if TYPE_CHECKING:
-    from ..app import TokenDeck
+from ..deck import Deck
 
 COLUMNS = ("current", "profile", "family", "balance", "today", "burn", "days")
 
@@ -38,13 +35,10 @@ class ProfilesScreen(Screen[str | None]):
         Binding("r,ctrl+r", "refresh", _("Refresh"), id="profiles.refresh"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, deck: Deck) -> None:
         super().__init__()
+        self.deck = deck
         self.figures: dict[str, Figures] = {}
-
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(_("Profiles"), id="profiles-title", markup=False)
@@ -167,7 +161,7 @@ class ProfilesScreen(Screen[str | None]):
     def action_add(self) -> None:
         from .profiles_form import ProfileFormScreen
 
-        self.app.push_screen(ProfileFormScreen(), self._saved)
+        self.app.push_screen(ProfileFormScreen(self.deck.config), self._saved)
 
     def action_edit(self) -> None:
         from .profiles_form import ProfileFormScreen
@@ -176,7 +170,8 @@ class ProfilesScreen(Screen[str | None]):
         if not name or name not in self.deck.config.profiles:
             self.notify(_("The demo profile cannot be edited: add your own."), severity="warning")
             return
-        self.app.push_screen(ProfileFormScreen(self.deck.config.profiles[name]), self._saved)
+        edited = ProfileFormScreen(self.deck.config, self.deck.config.profiles[name])
+        self.app.push_screen(edited, self._saved)
 
     def _saved(self, name: str | None) -> None:
         if name:
@@ -220,7 +215,7 @@ class ProfilesScreen(Screen[str | None]):
             message = exc.detail if isinstance(exc, GatewayError) else str(exc)
             self.notify(message, title=_("New key"), severity="error", timeout=8)
             return
-        self.app.push_screen(NewKeyScreen(key, profile), self._saved)
+        self.app.push_screen(NewKeyScreen(self.deck.config, key, profile), self._saved)
 
 
 def _balance(found: Figures) -> str:

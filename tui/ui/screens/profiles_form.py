@@ -3,7 +3,7 @@ gateway, and show a newly created key once (copy with OSC 52, save as a profile)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,14 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ...base.i18n import _
-from ...profiles.config import ConfigError, Profile
+from ...profiles.config import Config, ConfigError, Profile
 from ...profiles.onboarding import check_and_save, spec_for_key
 from ...profiles.presets import PRESETS, key_mismatch, profile_table
 from ..widgets.keyform import KeyForm
 
 if TYPE_CHECKING:
     from ...gateway.types import GatewaySpec
-    from ..app import TokenDeck
 
 KEY_SOURCES = ("api_key", "api_key_env", "api_key_cmd")
 
@@ -55,6 +54,7 @@ class ProfileFormScreen(ModalScreen[str | None]):
 
     def __init__(
         self,
+        config: Config,
         profile: Profile | None = None,
         *,
         name: str | None = None,
@@ -63,6 +63,7 @@ class ProfileFormScreen(ModalScreen[str | None]):
         preset: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
+        self.config = config  # the profile is saved to it
         self.profile = profile  # editing this one (None: a new profile)
         base = base_url or (profile.base_url if profile else None)
         keep = _("API key (hidden; leave empty to keep the current one)")
@@ -74,10 +75,6 @@ class ProfileFormScreen(ModalScreen[str | None]):
             key_hint=keep if profile else None,
             compact=True,
         )
-
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="profile-form", classes="dialog"):
@@ -113,7 +110,7 @@ class ProfileFormScreen(ModalScreen[str | None]):
         """(name, the profile's config table, the key to use); ConfigError without a key."""
         form = self._form
         name, base, typed = form.values()
-        old = dict(self.deck.config.data.get("profiles", {}).get(name, {})) if self.profile else {}
+        old = dict(self.config.data.get("profiles", {}).get(name, {})) if self.profile else {}
         source = {"api_key": typed} if typed else {k: old[k] for k in KEY_SOURCES if k in old}
         fresh = profile_table(form.preset, base, source)
         table = {k: v for k, v in old.items() if k not in KEY_SOURCES}
@@ -180,13 +177,12 @@ class ProfileFormScreen(ModalScreen[str | None]):
             self._status(str(exc), error=True)
             return
         self._status(_("Checking the key with {url}…").format(url=table["base_url"]))
-        deck = self.deck
         spec = self._spec(name, table, key)
-        saved, message = await check_and_save(deck.config, name, table, spec, make_default=False)
+        saved, message = await check_and_save(self.config, name, table, spec, make_default=False)
         if not saved:
             self._status(message, error=True)
             return
-        deck.notify(message, timeout=8)
+        self.app.notify(message, timeout=8)
         self.dismiss(name)
 
 
@@ -199,9 +195,9 @@ class NewKeyScreen(ModalScreen[str | None]):
         Binding("s", "save", _("Save as profile"), id="new_key.save"),
     ]
 
-    def __init__(self, key: str, source: Profile) -> None:
+    def __init__(self, config: Config, key: str, source: Profile) -> None:
         super().__init__(classes="dialog-screen")
-        self.key, self.source = key, source
+        self.config, self.key, self.source = config, key, source
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="new-key", classes="dialog"):
@@ -228,7 +224,7 @@ class NewKeyScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        names = self.app.config.profiles  # type: ignore[attr-defined]
+        names = self.config.profiles
         name = next(f"{self.source.name}-{n}" for n in range(2, 1000)
                     if f"{self.source.name}-{n}" not in names)  # fmt: skip
 
@@ -239,6 +235,8 @@ class NewKeyScreen(ModalScreen[str | None]):
         base = self.source.base_url  # "" for the demo: the preset's own URL is offered
         preset = preset_for_key(self.key, base)
         self.app.push_screen(
-            ProfileFormScreen(name=name, base_url=base or None, key=self.key, preset=preset),
+            ProfileFormScreen(
+                self.config, name=name, base_url=base or None, key=self.key, preset=preset
+            ),
             saved,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,19 +12,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...base.i18n import _
-from ...profiles.config import DEFAULT_OPENAI_BASE
+from ...profiles.config import DEFAULT_OPENAI_BASE, Config
 from ...profiles.onboarding import check_and_save, spec_for_key
 from ...profiles.presets import PRESETS, Preset, profile_table
 from ..widgets.keyform import KeyForm
-
-if TYPE_CHECKING:
-    from ..app import TokenDeck
 
 
 class WelcomeScreen(ModalScreen[str | None]):
     """Dismissed with the name of the profile saved, or None to explore the demo."""
 
     BINDINGS = [Binding("escape", "explore", _("Explore the demo"), id="welcome.demo")]
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config  # the profile chosen is saved to it
 
     def compose(self) -> ComposeResult:
         env_key = os.environ.get("OPENAI_API_KEY")
@@ -108,11 +108,10 @@ class WelcomeScreen(ModalScreen[str | None]):
     ) -> None:
         table = profile_table(preset, base, key_source)
         self._status(_("Checking the key with {url}…").format(url=base))
-        deck = cast("TokenDeck", self.app)
         spec = spec_for_key(name, base, key, table)
-        saved, message = await check_and_save(deck.config, name, table, spec, make_default=True)
+        saved, message = await check_and_save(self.config, name, table, spec, make_default=True)
         if not saved:
             self._status(message, error=True)
             return
-        deck.notify(message, timeout=8)
+        self.app.notify(message, timeout=8)
         self.dismiss(name)

@@ -3,7 +3,7 @@ and the spend against the profile's budgets."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +15,8 @@ from ...base.i18n import _
 from ...base.textfmt import number
 from ...gateway import Balance
 from ...spend.money import unit_places
+from ..deck import Deck
 from .money import unit_name
-
-if TYPE_CHECKING:
-    from ..app import TokenDeck
 
 
 class BalancePanel(VerticalScroll, can_focus=True):
@@ -26,9 +24,9 @@ class BalancePanel(VerticalScroll, can_focus=True):
         Binding("r,ctrl+r", "refresh", _("Refresh"), id="balance.refresh"),
     ]
 
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
+    def __init__(self, deck: Deck, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deck = deck
 
     def compose(self) -> ComposeResult:
         with Vertical(id="balance-card"):

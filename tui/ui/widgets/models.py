@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,11 +16,9 @@ from ...base.i18n import _
 from ...base.textfmt import number, plain
 from ...chat.context import windows_for
 from ...gateway import GatewayError, Model
+from ..deck import Deck
 from ..messages import ModelChosen
 from .cells import cell, num
-
-if TYPE_CHECKING:
-    from ..app import TokenDeck
 
 
 class ModelFilter(Input):
@@ -41,9 +39,9 @@ class ModelsPanel(Vertical):
     models: var[list[Model] | None] = var(None)
     filter_text: var[str] = var("")
 
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
+    def __init__(self, deck: Deck, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deck = deck
 
     def compose(self) -> ComposeResult:
         yield ModelFilter(

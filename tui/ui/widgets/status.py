@@ -6,7 +6,7 @@ and paint at start); the model's part takes the room left and ends in … when i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -15,11 +15,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...base.i18n import _
+from ..deck import Deck
 from .money import balance_text
 
 if TYPE_CHECKING:
     from ...gateway import Balance
-    from ..app import TokenDeck
 
 # The parts, left to right; "model" takes the room the others leave.
 PARTS = ("demo", "brand", "profile", "model", "warning", "balance")
@@ -40,14 +40,12 @@ class StatusBar(Widget):
         "status-bar--balance-loading",
     }
 
-    def __init__(self, **kwargs: str) -> None:
+    def __init__(self, deck: Deck, **kwargs: str) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.deck = deck
         self._texts: dict[str, str] = {"brand": "tokendeck"}
         self._balance_marks: set[str] = set()  # low, error, loading
 
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
 
     def text(self, part: str) -> str:
         """What part `part` says ("" when it is not shown)."""

@@ -7,7 +7,7 @@ import re
 import time
 from contextlib import aclosing
 from dataclasses import asdict
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +28,7 @@ from ....gateway import (
     ReasoningDelta,
     UsageInfo,
 )
+from ...deck import Deck
 from ...messages import AnswerFinished
 from .message import MessageAction, MessageItem, literal
 from .preview import CostPreview
@@ -39,7 +40,6 @@ from .transcript import Transcript
 if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
     from ....chat.context import Plan
     from ....chat.history import Answer, History
-    from ...app import TokenDeck
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
@@ -62,8 +62,9 @@ class ChatPanel(Vertical):
 
     streaming: var[bool] = var(False)
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, deck: Deck, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.deck = deck
         self.conversation: Conversation | None = None
         self.editing: Turn | None = None
         self._draft_timer: Timer | None = None
@@ -71,9 +72,6 @@ class ChatPanel(Vertical):
         self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
         self._background = False  # the terminal went away: quit once the answer is stored
 
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
 
     @property
     def history(self) -> History:
@@ -88,7 +86,7 @@ class ChatPanel(Vertical):
                 yield RetryOffer(id="retry-offer")
                 yield Static("", id="edit-banner", markup=False)
                 yield PromptInput(id="prompt")
-                yield CostPreview(id="cost-preview")
+                yield CostPreview(self.deck, self, id="cost-preview")
 
     def on_mount(self) -> None:
         self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")

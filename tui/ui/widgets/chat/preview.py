@@ -5,7 +5,7 @@ cost), updated as you type."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
 from textual.timer import Timer
@@ -13,20 +13,32 @@ from textual.widgets import Static
 
 from ....base.i18n import _
 from ....base.textfmt import number
+from ....chat.conversation import Conversation, Turn
+from ...deck import Deck
 
 if TYPE_CHECKING:
+    from ....chat.context import Plan
     from ....spend.costs import Estimator
-    from ...app import TokenDeck
-    from .panel import ChatPanel
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the estimate is worked out again
+
+
+class Chat(Protocol):
+    """What the preview reads of the chat panel: the conversation, the message being edited, and
+    what a request would send (the panel's own rule)."""
+
+    conversation: Conversation | None
+    editing: Turn | None
+
+    async def plan(self, conversation: Conversation, turns: list[Turn]) -> Plan: ...
 
 
 class CostPreview(Static):
     """`next send ≈ 1,234 tokens · ≈ 12.3 credits`, shown while the prompt holds text."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, deck: Deck, chat: Chat, **kwargs: Any) -> None:
         super().__init__("", markup=False, **kwargs)
+        self.deck, self.chat = deck, chat
         self._text = ""
         self._timer: Timer | None = None
         # per profile, model and number of turns: an answer syncs the usage log, so prices
@@ -46,7 +58,7 @@ class CostPreview(Static):
     def _estimator(self, profile: str, model: str, turns: int) -> Estimator | None:
         from ....spend.costs import Estimator, prices_from_config
 
-        deck = cast("TokenDeck", self.app)
+        deck = self.deck
         key = (profile, model, turns)
         found = self._estimators.get(key)
         if found is None:
@@ -64,10 +76,7 @@ class CostPreview(Static):
 
     @work(group="preview", exclusive=True, exit_on_error=False, description="cost preview")
     async def _estimate(self, typed: str) -> None:
-        from ....chat.conversation import Turn
-
-        deck = cast("TokenDeck", self.app)
-        panel = cast("ChatPanel", self.screen.query_one("#chat-panel"))
+        deck, panel = self.deck, self.chat
         conversation = panel.conversation
         if conversation is None or not conversation.settings.model:
             return

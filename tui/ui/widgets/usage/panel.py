@@ -19,6 +19,7 @@ from textual.widgets import Input, ProgressBar, Select, Static
 
 from ....base.i18n import N_, _
 from ....base.textfmt import number
+from ....base.times import TimeError, parse_when
 from ....gateway import GatewayError
 from ....store import (
     Database,
@@ -30,6 +31,7 @@ from ....store import (
     usage_models,
 )
 from ....store.usage_view import RowQuery, count_query
+from ...deck import Deck
 from ...gcfreeze import freeze_long_lived
 from .sources import (
     DESCENDING_FIRST,
@@ -45,7 +47,6 @@ from .table import ListSource, WindowTable
 
 if TYPE_CHECKING:
     from ....spend.usage_sync import SyncResult
-    from ...app import TokenDeck
 
 # Imported when first needed, not with the panel (its import is a step of the first show):
 # budgets and money (a time range, the totals in a thread), the sync, the analytics views.
@@ -95,12 +96,13 @@ class UsagePanel(Vertical, can_focus=True):
         Binding("escape", "leave_filter", _("Back to rows"), id="usage.leave", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, deck: Deck, **kwargs: object) -> None:
         # What lives now (the app's widgets, the chat) is taken out of the cyclic garbage
         # collector's sight before the panel is built: a full collection striking while it
         # mounts walked all of it (~15 ms). Frozen objects are still freed by reference count.
         freeze_long_lived()
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.deck = deck
         self.loaded = False  # a sync finished (or failed) since the panel was first shown
         self.stale = False
         self.view = "rows"
@@ -119,9 +121,6 @@ class UsagePanel(Vertical, can_focus=True):
         self._models: list[str] | None = None
         self.totals_shown: RowQuery | None = None  # the query the totals line adds up
 
-    @property
-    def deck(self) -> TokenDeck:
-        return cast("TokenDeck", self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="usage-head"):
@@ -499,9 +498,6 @@ class UsagePanel(Vertical, can_focus=True):
         self.app.push_screen(TextPrompt(prompt, "7d.."), self._custom_chosen)
 
     def _custom_chosen(self, text: str | None) -> None:
-        from ....cli.run import UsageError
-        from ....cli.times import parse_when
-
         if not text:
             return
         since_text, _sep, until_text = text.partition("..")
@@ -509,7 +505,7 @@ class UsagePanel(Vertical, can_focus=True):
         try:
             since = parse_when(since_text, _("since"), now) if since_text.strip() else None
             until = parse_when(until_text, _("until"), now) if until_text.strip() else None
-        except UsageError as exc:
+        except TimeError as exc:
             self.notify(str(exc), title=_("Range"), severity="error")
             return
         self.range, self.custom = "custom", (since, until)

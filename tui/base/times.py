@@ -1,20 +1,23 @@
-"""Times on the command line: `2026-11-01`, `2026-11-01T12:00`, `7d`, `12h`, `30m`."""
+"""Times typed by a user (command line, the Usage panel's range): `2026-11-01`,
+`2026-11-01T12:00`, `7d`, `12h`, `30m`."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 
-from ..base.i18n import _
+from .i18n import _
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+class TimeError(ValueError):
+    """A time that cannot be read; its text says what was expected (the CLI exits 2)."""
+
+
 def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
     """An aware datetime for `text`: ISO date/time in local time, or a span back from now."""
-    from .run import UsageError
-
     now = now or datetime.now(UTC)
     text = text.strip()
     match = _RELATIVE.match(text)
@@ -23,7 +26,7 @@ def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(
+        raise TimeError(
             _(
                 "{option} wants a date like 2026-11-01, a time like 2026-11-01T08:30, or a span "
                 "like 7d or 12h; got '{value}'"
