@@ -32,6 +32,7 @@ from ..base.i18n import (
 )
 from .deck import Deck
 from .screens.main import MainScreen
+from .widgets.chat import ChatPanel
 
 # Textual's own texts that users see: the footer's palette key, the palette's commands, and
 # (below) the binding descriptions of its widgets.
@@ -223,7 +224,7 @@ async def switch_language(app: Deck, code: str) -> bool:
     """Show the app in `code` from now on and save it to the config; False when it must wait
     (an answer is streaming: composing the chat again would cut it off)."""
     main = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
-    chat: Any = main.query_one("#chat-panel") if main is not None else None
+    chat = main.query_one("#chat-panel", ChatPanel) if main is not None else None
     if chat is not None and chat.streaming:
         app.notify(
             _("Stop the answer (Esc) or let it finish, then switch the language."),
@@ -234,7 +235,7 @@ async def switch_language(app: Deck, code: str) -> bool:
     localize_bindings(app)
     app.save_setting("language", code, _("Could not save the language choice: {error}"))
     for screen in list(app.screen_stack):
-        if screen is main and main is not None:
+        if screen is main and main is not None and chat is not None:
             await _recompose_main(main, chat)
         else:
             await recompose_keeping_input(screen)
@@ -295,20 +296,20 @@ def _language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-async def _recompose_main(main: Any, chat: Any) -> None:
+async def _recompose_main(main: MainScreen, chat: ChatPanel) -> None:
     """Compose the main screen again on the same panel, with the same conversation and the
     text typed into the prompt (saved or not)."""
     panel = main.active_panel
     conversation = chat.conversation
-    draft = chat.query_one("#prompt").text
-    chat._save_draft()
+    draft = chat.query_one("#prompt", TextArea).text
+    chat.save_draft()
     await main.recompose()
-    new_chat = main.query_one("#chat-panel")
+    new_chat = main.query_one("#chat-panel", ChatPanel)
 
     async def restore() -> None:
         if conversation is not None:
             await new_chat.open_conversation(conversation)
-        prompt = new_chat.query_one("#prompt")
+        prompt = new_chat.query_one("#prompt", TextArea)
         prompt.load_text(draft)
         prompt.move_cursor(prompt.document.end)
         main.show_panel(panel)

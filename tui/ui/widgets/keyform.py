@@ -44,7 +44,7 @@ class KeyForm(Vertical):
         self._compact = compact  # one line per field (fits a dialog at 80x24)
         self._key = key  # a key to offer (a new one, just created): typed in, hidden
         self._preset = preset if preset in PRESETS else "custom"
-        self._name = PRESETS[self._preset].name if name is None else name
+        self._profile_name = PRESETS[self._preset].name if name is None else name
         self._base = PRESETS[self._preset].base_url if base_url is None else base_url
         self._key_hint = key_hint
 
@@ -58,7 +58,8 @@ class KeyForm(Vertical):
             compact=self._compact,
         )
         yield Label(_("Profile name"))
-        yield Input(self._name if self._name != "custom" else "", id="name", compact=self._compact)
+        name = self._profile_name if self._profile_name != "custom" else ""
+        yield Input(name, id="name", compact=self._compact)
         yield Label(_("Base URL"))
         yield Input(
             self._base,

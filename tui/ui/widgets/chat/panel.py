@@ -111,7 +111,7 @@ class ChatPanel(Vertical):
         self.refresh_bindings()
 
     def on_unmount(self) -> None:
-        self._save_draft()
+        self.save_draft()
 
     def _new_conversation(self) -> Conversation:
         profile = self.deck.profile
@@ -144,7 +144,7 @@ class ChatPanel(Vertical):
 
     def _open(self, conversation: Conversation, focus_message: int | None = None) -> None:
         if self.conversation is not None:
-            self._save_draft()
+            self.save_draft()
         self.query_one(RetryOffer).withdraw()
         self._end_edit()
         self.conversation = conversation
@@ -220,9 +220,10 @@ class ChatPanel(Vertical):
         self.query_one(CostPreview).typed(self._draft_text)
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_draft)
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft)
 
-    def _save_draft(self) -> None:
+    def save_draft(self) -> None:
+        """Store what was typed since the last save (not while an earlier message is edited)."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
@@ -419,7 +420,7 @@ class ChatPanel(Vertical):
     # ---- editing and forking -----------------------------------------------------------
 
     def _begin_edit(self, turn: Turn) -> None:
-        self._save_draft()
+        self.save_draft()
         self.editing = turn
         prompt = self.query_one(PromptInput)
         prompt.load_text(turn.content)
