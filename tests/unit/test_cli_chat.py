@@ -22,7 +22,7 @@ PNG = base64.b64decode(
 )
 JSON_KEYS = {
     "text", "reasoning", "model", "finish_reason", "request_id", "prompt_tokens",
-    "completion_tokens", "cost", "cost_basis", "conversation_id", "status", "error",
+    "completion_tokens", "cost", "cost_basis", "cost_unit", "conversation_id", "status", "error",
 }  # fmt: skip
 
 

@@ -59,6 +59,8 @@ class Turn:
         self.content, self.reasoning = result.content, result.reasoning
         self.usage, self.request_id = result.usage, result.request_id
         self.finish_reason = result.finish_reason
+        if result.billed_cost is not None:  # the gateway said what it billed: exact, no estimate
+            self.credits, self.credits_estimated = result.billed_cost, False
         if stopped:
             self.status = Status.STOPPED
         elif result.error is not None:

@@ -37,9 +37,11 @@ from ..gateway import (
     Model,
     ReasoningDelta,
 )
+from ..gateway.families import cost_unit
 from ..profiles.config import Config, Profile, load
 from ..profiles.runtime import demo_for, spec_for
 from ..profiles.templates import Template, unknown_template
+from ..spend.money import unit_label
 from .output import dump_json, err
 from .run import UsageError, silence_stdout
 
@@ -66,6 +68,7 @@ class Outcome:
     turn: Turn
     conversation_id: int | None
     billed: bool = False
+    unit: str = "credits"  # what the cost is counted in: the profile's unit, else its family's
 
 
 def run(args: argparse.Namespace) -> int:
@@ -240,7 +243,8 @@ async def _ask(
         if billed is not None:
             answer_turn.credits, answer_turn.credits_estimated = billed, False
         answer.finish(answer_turn)
-        outcome = Outcome(result, answer_turn, conversation.id, billed is not None)
+        unit = profile.unit or cost_unit(gw.spec)
+        outcome = Outcome(result, answer_turn, conversation.id, billed is not None, unit)
         await _cost(args, outcome, history if saving else None, profile, gw)
         return _report(args, outcome)
 
@@ -435,6 +439,7 @@ def _json(outcome: Outcome) -> dict[str, Any]:
         "completion_tokens": usage.completion_tokens if usage else None,
         "cost": None if turn.credits is None else plain(turn.credits),
         "cost_basis": basis,
+        "cost_unit": outcome.unit if turn.credits is not None else None,
         "conversation_id": outcome.conversation_id,
         "status": str(turn.status),
         "error": _one_line(result.error.detail) if result.error is not None else None,
@@ -451,9 +456,13 @@ def _usage_line(outcome: Outcome) -> str:
     if turn.credits is None:
         cost = _("cost unknown (no price for {model})").format(model=turn.model)
     elif turn.credits_estimated:
-        cost = _("≈{credits} credits (estimate)").format(credits=number(turn.credits))
+        cost = _("≈{amount} {unit} (estimate)").format(
+            amount=number(turn.credits), unit=unit_label(outcome.unit)
+        )
     else:
-        cost = _("{credits} credits (billed)").format(credits=number(turn.credits))
+        cost = _("{amount} {unit} (billed)").format(
+            amount=number(turn.credits), unit=unit_label(outcome.unit)
+        )
     return f"{tokens} · {cost}"
 
 

@@ -19,7 +19,7 @@ from ..gateway import (
     Gateway,
     GatewayError,
 )
-from ..gateway.errors import retry_sentence
+from ..gateway.errors import NoBalanceEndpoint, retry_sentence
 from ..gateway.types import Balance, LogRow
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
@@ -117,7 +117,10 @@ async def models(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int
 
 
 async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
-    result = await gw.balance()
+    try:
+        result = await gw.balance()
+    except NoBalanceEndpoint as exc:
+        return await _no_balance(gw, args, profile, exc)
     unkept = _record_reading(profile, result)
     threshold = _threshold(args.threshold, profile)
     low = (
@@ -176,6 +179,34 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         err(unkept.message)
         return ExitCode.STORE
     return ExitCode.OK
+
+
+async def _no_balance(
+    gw: Gateway, args: argparse.Namespace, profile: Profile, missing: NoBalanceEndpoint
+) -> int:
+    """A gateway with no balance endpoint: said on stderr (exit 13); the budgets are still
+    checked from the usage log (over one: exit 11 with --check)."""
+    spending: list[BudgetStatus] = []
+    if profile.daily_budget is not None or profile.monthly_budget is not None:
+        from .usage_cmds import budgets
+
+        spending = await budgets(gw, profile, strict=args.check)
+    if args.json:
+        dump_json(
+            {"profile": profile.name, "balance_endpoint": False, "remaining": None,
+             "budgets": [{"period": b.period, "limit": b.limit, "spent": b.spent,
+                          "since": b.since, "over": b.over} for b in spending]}
+        )  # fmt: skip
+    else:
+        for status in spending:
+            out(_describe_budget(status, profile))
+    err(missing.message)
+    if args.check and any(status.over for status in spending):
+        for status in spending:
+            if status.over:
+                err(_describe_budget(status, profile))
+        return ExitCode.LOW_BALANCE
+    return ExitCode.NO_BALANCE
 
 
 def _record_reading(profile: Profile, result: Balance) -> StoreError | None:

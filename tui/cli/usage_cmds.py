@@ -14,6 +14,7 @@ from ..base.i18n import _
 from ..base.textfmt import number, table
 from ..base.times import parse_when
 from ..gateway import ExitCode, Gateway, GatewayError
+from ..gateway.errors import NoUsageLog
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
@@ -69,6 +70,17 @@ async def budgets(gw: Gateway, profile: Profile, *, strict: bool) -> list[Budget
     fails. A history store that cannot be used is an error when `strict` (--check), else a
     warning and no budgets."""
     if profile.daily_budget is None and profile.monthly_budget is None:
+        return []
+    if not gw.has_logs:  # nothing to count the spend from: never "0 spent"
+        missing = NoUsageLog(
+            _(
+                "budgets need a usage log, and profile {name} has none — run `tokendeck probe` "
+                "to find one (or set logs in the profile)."
+            ).format(name=profile.name)
+        )
+        if strict:
+            raise missing
+        err(_("budgets not checked: {problem}").format(problem=missing.message))
         return []
     try:
         db = open_db()

@@ -42,6 +42,23 @@ class Offers:
         return self.create_url is not None
 
 
+USD_FAMILIES = ("openrouter", "litellm", "newapi-token", "oneapi")  # their amounts are USD
+
+
+def cost_unit(spec: GatewaySpec) -> str:
+    """The unit answers are costed in: what the usage log counts (new-api, one-api and LiteLLM
+    logs, OpenRouter's and LiteLLM's stated costs are USD), a declarative adapter's unit, else
+    the gateway's credits."""
+    if spec.logs in LOG_FAMILIES and spec.logs != "openai-hk":
+        return "USD"
+    if spec.adapter is not None and isinstance(spec.adapter.get("unit"), str):
+        return str(spec.adapter["unit"])
+    host = (urlsplit(spec.base_url).hostname or "").lower()
+    if spec.balance_dialect in USD_FAMILIES or host.endswith("openrouter.ai"):
+        return "USD"
+    return "credits"
+
+
 def offers(spec: GatewaySpec) -> Offers:
     """What `spec`'s gateway offers: the endpoints configured, else those its host is known for
     (openai-hk); a key-creation URL derived from the log's when not configured."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -29,6 +29,7 @@ class Figures:
     days_left: Decimal | None = None
     error: str | None = None
     family: str | None = None  # the balance dialect that answered
+    no_balance: str | None = None  # the gateway offers no balance endpoint: said so, no error
     # where today/burn/days_left come from: "log" (exact usage-log rows), "balance" (estimated
     # from balance readings: the gateway keeps no log; in the balance's unit), None (nowhere)
     basis: str | None = None
@@ -100,14 +101,16 @@ async def fetch_figures(
     (figures, exit code: 0, or the failure's). Never raises for a gateway or store problem:
     the row carries it."""
     from ..gateway.client import Gateway
-    from ..gateway.errors import GatewayError
+    from ..gateway.errors import GatewayError, NoBalanceEndpoint
     from ..store import StoreError
     from .balance_history import record
 
-    code, error, balance = 0, None, None
+    code, error, balance, missing = 0, None, None, None
     async with Gateway(spec) as gw:
         try:
             balance = await gw.balance()
+        except NoBalanceEndpoint as exc:
+            missing = exc.message  # not a failure: the row says it, in no error colour
         except GatewayError as exc:
             code, error = int(exc.exit_code), exc.detail
         record(db, profile.name, balance, now)
@@ -118,6 +121,7 @@ async def fetch_figures(
         except (GatewayError, StoreError):
             pass  # the figures use what the cache holds
     try:
-        return figures(profile, balance, db, now, error, has_logs=has_logs), code
+        found = figures(profile, balance, db, now, error, has_logs=has_logs)
     except StoreError as exc:
-        return figures(profile, balance, None, now, error or exc.message), code
+        found = figures(profile, balance, None, now, error or exc.message)
+    return (replace(found, no_balance=missing) if missing else found), code

@@ -205,7 +205,7 @@ class TokenDeck(Deck):
             self._gateway = None
         self.profile, self.spec, self.demo = profile, spec, profile.demo
         self.history.profile = profile.name
-        self.balance, self.balance_error = None, None
+        self.balance, self.balance_error, self.balance_missing = None, None, None
         self.model = profile.default_model or self.model
         await self.screen.recompose()
         self.refresh_balance()

@@ -16,6 +16,7 @@ from textual.reactive import var
 from ..base.clock import Clock
 from ..base.i18n import _
 from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
+from ..gateway.errors import NoBalanceEndpoint
 from ..profiles.config import Config, Profile
 from ..profiles.runtime import spec_for
 
@@ -32,6 +33,8 @@ class Deck(App[int]):
 
     balance: var[Balance | None] = var(None)
     balance_error: var[str | None] = var(None)
+    # the gateway offers no balance endpoint (said once; refreshes then ask nothing for a day)
+    balance_missing: var[str | None] = var(None)
     balance_loading: var[bool] = var(False)
     model: var[str] = var("")
 
@@ -137,8 +140,13 @@ class Deck(App[int]):
             balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
             record(self.history.db, self.profile.name, balance, self.clock.now())
             self.balance, self.balance_error = balance, None
+            self.balance_missing = None
             if announce:
                 self.notify(_("Balance refreshed."), timeout=2)
+        except NoBalanceEndpoint as exc:  # a fact about the gateway, not a failure
+            self.balance_missing, self.balance_error = exc.message, None
+            if announce:
+                self.notify(exc.message, title=_("Balance"), timeout=5)
         except GatewayError as exc:
             first = self.balance_error != exc.detail
             self.balance_error = exc.detail

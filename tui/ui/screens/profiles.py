@@ -126,6 +126,8 @@ class ProfilesScreen(Screen[str | None]):
             return
         if found is not None and found.error:
             text = found.error
+        elif found is not None and found.no_balance:
+            text = found.no_balance
         else:
             offered = offers(spec_for(profile, self.deck.demo_url, key=False))
             text = _("{profile}: usage log {logs} · key creation {keys}").format(
@@ -222,6 +224,8 @@ def _balance(found: Figures) -> str:
     if found.unlimited:
         return _("unlimited")
     if found.balance is None:
+        if found.no_balance:
+            return _("no balance endpoint")
         return _("error") if found.error else "—"
     return _("{amount} {unit}").format(
         amount=number(found.balance, unit_places(found.unit)), unit=unit_label(found.unit)

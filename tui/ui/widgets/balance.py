@@ -40,6 +40,7 @@ class BalancePanel(VerticalScroll, can_focus=True):
         deck = self.deck
         self.watch(deck, "balance", self._render_balance)
         self.watch(deck, "balance_error", self._render_error)
+        self.watch(deck, "balance_missing", self._render_missing)
         self.watch(deck, "balance_loading", self._render_loading)
 
     def activate(self) -> Widget:
@@ -47,6 +48,19 @@ class BalancePanel(VerticalScroll, can_focus=True):
 
     def action_refresh(self) -> None:
         self.deck.refresh_balance(announce=True)
+
+    def _render_missing(self, missing: str | None) -> None:
+        """A gateway without a balance endpoint: said so, instead of "…" or an error."""
+        if missing is None or self.deck.balance is not None:
+            return
+        self.query_one("#balance-amount", Static).update(_("No balance endpoint"))
+        self.query_one("#balance-state", Static).update(missing)
+        lines = [
+            _("Spend and budgets come from the usage log (F4) where the profile has one."),
+            _('`tokendeck probe` looks again; balance = "none" in the profile says so for good.'),
+        ]
+        lines.extend(self._budget_lines())
+        self.query_one("#balance-details", Static).update("\n".join(lines))
 
     def _render_loading(self, loading: bool) -> None:
         self.query_one("#balance-card").loading = loading and self.deck.balance is None

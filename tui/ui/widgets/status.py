@@ -69,6 +69,7 @@ class StatusBar(Widget):
         self.watch(deck, "model", self._show_model)
         self.watch(deck, "balance", self._show_balance)
         self.watch(deck, "balance_error", self._show_balance_error, init=False)
+        self.watch(deck, "balance_missing", self._show_balance_missing, init=False)
         self.watch(deck, "balance_loading", self._show_loading, init=False)
 
     def _show_model(self, model: str) -> None:
@@ -110,6 +111,11 @@ class StatusBar(Widget):
         if error and self.deck.balance is None:
             self._put("balance", _("balance unavailable"))
             self._mark_balance("error", True)
+
+    def _show_balance_missing(self, missing: str | None) -> None:
+        if missing and self.deck.balance is None:
+            self._put("balance", _("no balance endpoint"))
+            self._mark_balance("error", False)
 
     def _show_loading(self, loading: bool) -> None:
         self._mark_balance("loading", loading)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from textual.message import Message
 from textual.strip import Strip
@@ -13,6 +14,7 @@ from textual.strip import Strip
 from ....base.i18n import _
 from ....base.textfmt import approx_cells, number
 from ....chat.conversation import Status, Turn
+from ....spend.money import unit_label
 from .blocks import Block, BlockSplitter
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -98,6 +100,7 @@ class MessageItem:
     """A user or assistant message in the transcript. A live answer is fed its text piece by
     piece: completed markdown blocks are laid out once, only the growing tail again."""
 
+    cost_unit: ClassVar[str] = "credits"  # the profile's (its `unit`, else its family's)
     turn: Turn
     live: bool = False
     note: str | None = None  # an extra remark on the meta line (retry countdown ...)
@@ -291,11 +294,11 @@ class MessageItem:
                 )
             )
         if turn.credits is not None:
-            amount = number(turn.credits)
+            amount, unit = number(turn.credits), unit_label(self.cost_unit)
             parts.append(
-                _("≈{credits} credits (estimate)").format(credits=amount)
+                _("≈{amount} {unit} (estimate)").format(amount=amount, unit=unit)
                 if turn.credits_estimated
-                else _("{credits} credits").format(credits=amount)
+                else _("{amount} {unit}").format(amount=amount, unit=unit)
             )
         if turn.elapsed is not None:
             parts.append(_("{seconds:.1f} s").format(seconds=turn.elapsed))

@@ -89,6 +89,10 @@ class ChatPanel(Vertical):
                 yield CostPreview(self.deck, self, id="cost-preview")
 
     def on_mount(self) -> None:
+        from ....gateway.families import cost_unit
+
+        deck = self.deck
+        MessageItem.cost_unit = deck.profile.unit or cost_unit(deck.gateway.spec)
         self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
         # The first frame shows a new conversation; what is stored is read just after it.
         self.query_one(Transcript).show([], 0, None, self._hint())

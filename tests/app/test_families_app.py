@@ -1,0 +1,65 @@
+"""The app against gateway families (the demo in their dialects, by keys): the billed cost
+OpenRouter states is the answer's cost, in USD; a gateway without a balance endpoint is said so
+in F5 and the status line, and the minute's refresh asks it nothing more."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from tests.helpers import FIXED_NOW, FrozenClock, screen_text, wait_for
+from tui.demo import DEMO_KEY, DemoGateway
+from tui.gateway import Secret
+from tui.profiles.config import Config, Profile
+from tui.profiles.runtime import spec_for
+from tui.ui.app import TokenDeck
+from tui.ui.widgets.chat import ChatPanel
+from tui.ui.widgets.chat.transcript import Transcript
+from tui.ui.widgets.status import StatusBar
+
+
+def family_app(base: str, tmp: Path, **settings: object) -> TokenDeck:
+    profile = Profile(name="fam", base_url=base, api_key=Secret(DEMO_KEY),
+                      default_model="gpt-4o-mini", **settings)  # type: ignore[arg-type]
+    config = Config(path=tmp / "config.toml", data={"cursor_blink": False})
+    return TokenDeck(config=config, profile=profile, spec=spec_for(profile), demo=False,
+                     clock=FrozenClock(FIXED_NOW))  # fmt: skip
+
+
+async def test_openrouter_billed_cost_is_the_answers_cost(tmp_path: Path) -> None:
+    with DemoGateway(history_rows=5, balance_dialect="openrouter") as demo:
+        app = family_app(demo.v1_base, tmp_path, balance="openrouter")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"Explain generators", "enter")
+            panel = app.screen.query_one(ChatPanel)
+            await wait_for(pilot, lambda: len(panel.conversation.turns) == 2
+                           and not panel.streaming)  # fmt: skip
+            await app.workers.wait_for_complete()
+            answer = panel.conversation.turns[-1]
+            meta = app.screen.query_one(Transcript).items[-1].meta
+            stored = panel.history.load(panel.conversation.id)
+        charged = Decimal(demo.logs[0]["fen"]) / 100
+    assert answer.credits == charged and not answer.credits_estimated
+    assert f"{charged} USD" in meta and "credits" not in meta and "≈" not in meta
+    assert stored is not None
+    assert stored.turns[-1].credits == charged and not stored.turns[-1].credits_estimated
+
+
+async def test_no_balance_endpoint_is_shown_and_not_asked_again(tmp_path: Path) -> None:
+    with DemoGateway(history_rows=5, balance_dialect="openai-hk") as demo:
+        app = family_app(demo.v1_base, tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.balance_missing is not None)
+            await pilot.press("f5")
+            await pilot.pause()
+            shown = screen_text(app)
+            status = app.screen.query_one(StatusBar).text("balance")
+            asked = len(demo.requests)
+            for _minute in range(3):  # what the 60 s timer does
+                app.refresh_balance()
+                await app.workers.wait_for_complete()
+            again = len(demo.requests)
+    assert "No balance endpoint" in shown and "offers no balance endpoint" in shown
+    assert "Could not refresh" not in shown and "check the base URL" not in shown
+    assert status == "no balance endpoint"
+    assert again == asked

@@ -1,0 +1,116 @@
+"""The CLI against each gateway family (the demo in its dialect, over loopback, the CLI as a
+child process): balance, logs, report and budgets from the gateway's own figures; a gateway
+without a balance endpoint or a profile without a usage log said plainly, with their exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tui.demo import DEMO_KEY, DemoGateway
+
+CENT = Decimal(100)
+
+
+def tokendeck(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", "--config", str(config), *args],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ), check=False,
+    )  # fmt: skip
+
+
+def profile(tmp_path: Path, base: str, extra: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'default_profile = "p"\n[profiles.p]\nbase_url = "{base}"\napi_key = "{DEMO_KEY}"\n'
+        f'default_model = "gpt-4o-mini"\n{extra}'
+    )
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def newapi() -> Iterator[DemoGateway]:
+    with DemoGateway(history_rows=60, balance_dialect="newapi-token") as demo:
+        yield demo
+
+
+def test_newapi_balance_logs_report_and_budget_are_the_gateways_figures(
+    tmp_path: Path, newapi: DemoGateway
+) -> None:
+    config = profile(tmp_path, newapi.v1_base, 'logs = "newapi"\ndaily_budget = "0.01"\n')
+    chat = tokendeck(config, "chat", "Explain decorators")  # spent today
+    assert chat.returncode == 0, chat.stderr
+    balance = tokendeck(config, "balance", "--json")
+    logs = tokendeck(config, "logs", "--limit", "5", "--format", "json")
+    report = tokendeck(config, "report", "--by", "model", "--json")
+    check = tokendeck(config, "balance", "--check")
+    assert balance.returncode == 0, balance.stderr
+    data = json.loads(balance.stdout)
+    assert (data["dialect"], data["unit"]) == ("newapi-token", "USD")
+    assert Decimal(str(data["remaining"])) == Decimal(newapi.balance) / CENT
+    assert logs.returncode == 0, logs.stderr
+    rows = json.loads(logs.stdout)
+    assert [Decimal(str(r["credits"])) for r in rows] == [
+        Decimal(w["fen"]) / CENT for w in newapi.logs[:5]
+    ]
+    assert report.returncode == 0, report.stderr
+    total = json.loads(report.stdout)["total"]
+    assert total["requests"] == 61
+    assert Decimal(str(total["credits"])) == sum(Decimal(w["fen"]) for w in newapi.logs) / CENT
+    # today's spend (the answer above) is over 0.01 USD: --check fails
+    assert check.returncode == 11, check.stderr
+    assert "budget" in check.stderr
+
+
+def test_no_usage_log_is_a_config_problem_never_zero_spent(
+    tmp_path: Path, newapi: DemoGateway
+) -> None:
+    config = profile(tmp_path, newapi.v1_base, 'daily_budget = "5"\n')
+    check = tokendeck(config, "balance", "--check")
+    report = tokendeck(config, "report")
+    assert check.returncode == 3, check.stderr
+    assert "budgets need a usage log" in check.stderr
+    assert "spend" not in check.stdout  # no "today's spend 0"
+    assert report.returncode == 3, report.stderr
+    assert "no usage log" in report.stderr and "Traceback" not in report.stderr
+
+
+def test_a_gateway_without_a_balance_endpoint_exits_13_and_is_not_asked_again(
+    tmp_path: Path,
+) -> None:
+    with DemoGateway(history_rows=5, balance_dialect="openai-hk") as demo:
+        config = profile(tmp_path, demo.v1_base)
+        first = tokendeck(config, "balance")
+        asked = len(demo.requests)
+        second = tokendeck(config, "balance", "--check")
+        again = len(demo.requests)
+        config.write_text(config.read_text().replace('default_model', 'balance = "none"\n'
+                                                     'default_model'))  # fmt: skip
+        said = tokendeck(config, "balance")
+        after = len(demo.requests)
+    assert (first.returncode, second.returncode, said.returncode) == (13, 13, 13)
+    assert "offers no balance endpoint" in first.stderr
+    assert "check the base URL" not in first.stderr + second.stderr
+    assert asked > 0 and again == asked and after == asked  # remembered; "none" asks nothing
+    assert first.stderr.count("\n") == 1  # one line
+
+
+def test_chat_says_the_billed_cost_openrouter_states(tmp_path: Path) -> None:
+    with DemoGateway(history_rows=5, balance_dialect="openrouter") as demo:
+        config = profile(tmp_path, demo.v1_base, 'balance = "openrouter"\n')
+        streamed = tokendeck(config, "chat", "--usage", "Explain decorators")
+        whole = tokendeck(config, "chat", "--no-stream", "--json", "Explain decorators")
+        charged = demo.logs[:2]
+    assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
+    assert f"{Decimal(charged[1]['fen']) / CENT} USD (billed)" in streamed.stderr
+    data = json.loads(whole.stdout)
+    assert (data["cost"], data["cost_basis"], data["cost_unit"]) == (
+        str(Decimal(charged[0]["fen"]) / CENT), "billed", "USD")
