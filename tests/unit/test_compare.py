@@ -153,7 +153,7 @@ async def test_billed_credits_equal_the_demo_log_rows(demo: DemoGateway, tmp_pat
     def watch(lane: object, event: object) -> None:
         estimates.setdefault(lane.slot, []).append(lane.cost_estimated)  # type: ignore[attr-defined]
 
-    session._changed = watch
+    session.changed = watch
     await session.run()
     await session.gateway.aclose()  # type: ignore[attr-defined]
     rows = _rows_by_reqid(demo)

@@ -256,9 +256,8 @@ class Comparison:
             self._estimate(lane)
         elif isinstance(event, UsageInfo):
             lane.result.usage = event
-            stated = getattr(event, "cost", None)  # a gateway that states its price
-            if isinstance(stated, Decimal):
-                lane.billed = stated
+            if event.cost is not None:  # the gateway stated its price (OpenRouter, LiteLLM)
+                lane.billed = event.cost
             self._estimate(lane)
         elif isinstance(event, Opened):
             lane.result.request_id = event.request_id

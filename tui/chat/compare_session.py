@@ -48,7 +48,7 @@ class CompareSession:
     ) -> None:
         self.db = db if db is not None and not db.read_only else None
         self._report = report
-        self._changed = changed
+        self.changed = changed  # told of each step, after it is saved
         self._cost_answers = cost_answers
         self.conversation_id: int | None = None
         self.message_ids: dict[int, int] = {}
@@ -115,8 +115,8 @@ class CompareSession:
                 self._guard(lambda: writer.append_reasoning(event.text))
             elif event is None and lane.state.ended:
                 self._finish(lane, writer)
-        if self._changed is not None:
-            self._changed(lane, event)
+        if self.changed is not None:
+            self.changed(lane, event)
 
     def _finish(self, lane: Lane, writer: StreamWriter) -> None:
         assert self.db is not None
@@ -155,3 +155,4 @@ def billed(db: Database, messages: Mapping[int, int | None]) -> dict[int, Decima
         if stored is not None and stored.credits is not None and not stored.credits_estimated:
             found[slot] = stored.credits
     return found
+

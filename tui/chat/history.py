@@ -46,7 +46,7 @@ from ..store import (
     update_message,
     update_settings,
 )
-from ..store.comparisons import load_comparison
+from ..store.comparisons import continue_with, load_comparison
 from .context import Rows
 from .conversation import Conversation, Settings, Status, Turn
 from .prompt_input import Attachment
@@ -368,6 +368,17 @@ class History:
         cid, mid = conversation.id, turn.id
         result: int | None = self._guard(lambda db: fork_with_edit(db, cid, mid, text))
         return result
+
+    def continue_with(
+        self, conversation: Conversation, comparison_id: int | None, message_id: int | None
+    ) -> Conversation | None:
+        """A comparison's winner: its prompt and answer appended to `conversation` (stored
+        now if it was not yet), read back; None without a history."""
+        cid = self._stored(conversation)
+        if cid is None or comparison_id is None or message_id is None:
+            return None
+        done = self._guard(lambda db: continue_with(db, comparison_id, message_id, cid))
+        return None if done is None else self.load(cid)
 
     # ---- drafts, search, export ------------------------------------------------------
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
-from contextlib import suppress
 from dataclasses import replace
 
 from ..base.i18n import _
@@ -23,7 +21,7 @@ from ..gateway import ChatEvent, ChatParams, ExitCode, Gateway, GatewayError, Me
 from ..gateway.errors import retry_sentence
 from ..gateway.types import RetryPolicy
 from ..profiles.config import Profile, load
-from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..profiles.runtime import demo_for, spec_for
 from ..store import Database, StoreError, open_db
 from .chat_cmds import read_prompt  # the same prompt and stdin rules as `chat`
 from .errors import UsageError
@@ -83,9 +81,7 @@ async def _session(
     models: list[str],
     prompt: str,
 ) -> CompareSession:
-    from ..spend.costs import Estimator, apply_costs, prices_from_config, prices_from_models
-    from ..spend.usage_sync import sync_usage
-    from ..store import forget_usage
+    from ..spend.costs import Estimator, prices_from_config, prices_from_models
 
     system = args.system if args.system is not None else profile.system_prompt
     messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
@@ -106,25 +102,20 @@ async def _session(
             db, profile.name, prices_from_models(listed), prices_from_config(profile.prices)
         )
         estimate = estimator.estimate
-    fresh_demo = profile.demo and not os.environ.get(DEMO_URL_ENV)
+    cost_answers = None
+    if db is not None and gw.has_logs:  # the usage log's rows give the billed figures
+        from functools import partial
 
-    async def cost_answers() -> None:
-        nonlocal fresh_demo
-        assert db is not None
-        if fresh_demo:  # an in-process demo makes up a new usage history each run
-            forget_usage(db, profile.name)
-            fresh_demo = False
-        with suppress(GatewayError):  # no usage log here: the estimates stand
-            await sync_usage(gw, db, profile.name)
-        apply_costs(db, profile.name, prices=profile.prices)
+        from ..spend.service import UsageService
 
+        cost_answers = partial(UsageService().cost_answers, gw, db, profile)
     settings = Settings(models[0], system or "", params.temperature, params.top_p,
                         params.max_tokens, params.stop)  # fmt: skip
     estimate_tokens = sum(text_tokens(m.content) + 4 for m in messages)
     return CompareSession(
         gw, lanes_for(models, messages, estimate_tokens), params,
         db=db, profile=profile.name, settings=settings, prompt=prompt,
-        estimate=estimate, cost_answers=cost_answers if gw.has_logs else None,
+        estimate=estimate, cost_answers=cost_answers,
         changed=_progress, report=lambda exc: err(exc.message), concurrency=args.concurrency,
     )  # fmt: skip
 

@@ -36,6 +36,11 @@ def system_commands(app: Deck) -> list[SystemCommand]:
             lambda: _on_chat(app, "new_chat"),
         ),
         SystemCommand(
+            _("chat: compare models"),
+            _("Send the prompt to the models marked in the Models panel, side by side (F7)"),
+            lambda: _on_chat(app, "compare"),
+        ),
+        SystemCommand(
             _("chat: parameters"),
             _("System prompt, model, temperature, top_p, max_tokens, stop"),
             lambda: _on_chat(app, "params"),

@@ -60,6 +60,7 @@ class Deck(App[int]):
         self._gateway = gateway
         self._history: History | None = None
         self._usage: UsageService | None = None
+        self.marked_models: list[str] = []  # marked in the Models panel, to compare (F7)
         super().__init__()
 
     @property

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
@@ -34,10 +35,13 @@ class ModelsPanel(Vertical):
     BINDINGS = [
         Binding("ctrl+r", "refresh", _("Refresh"), id="models.refresh"),
         Binding("slash", "search", _("Search"), id="models.search", show=False),
+        Binding("space", "mark", _("Mark to compare"), id="models.mark"),
+        Binding("c", "compare", _("Compare"), id="models.compare"),
     ]
 
     models: var[list[Model] | None] = var(None)
     filter_text: var[str] = var("")
+    _shown: list[str] = []  # the ids in the table, in its order
 
     def __init__(self, deck: Deck, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -103,9 +107,10 @@ class ModelsPanel(Vertical):
         shown = [m for m in self.models if all(w in f"{m.id} {m.owned_by}".lower() for w in words)]
         if words:
             shown.sort(key=lambda m: (_rank(m.id.lower(), words[0]), m.id.lower()))
+        marked = self.deck.marked_models
         table.add_rows(
             [
-                cell(m.id),
+                cell(("✓ " if m.id in marked else "") + m.id),
                 cell(m.owned_by),
                 num(number(m.context_length) if m.context_length else ""),
                 num(plain(m.prompt_price) if m.prompt_price is not None else ""),
@@ -113,13 +118,20 @@ class ModelsPanel(Vertical):
             ]
             for m in shown
         )
+        self._shown = [m.id for m in shown]
+        self._status()
+
+    def _status(self) -> None:
         status = self.query_one("#model-status", Static)
         status.remove_class("error")
-        status.update(
-            _("{shown} of {total} models · current: {model}").format(
-                shown=len(shown), total=len(self.models), model=self.deck.model or "—"
-            )
+        text = _("{shown} of {total} models · current: {model}").format(
+            shown=len(self._shown), total=len(self.models or []), model=self.deck.model or "—"
         )
+        marked = self.deck.marked_models
+        if marked:
+            said = _("{count} marked to compare (c: compare)")
+            text += " · " + said.format(count=len(marked))
+        status.update(text)
 
     @on(Input.Submitted, "#model-filter")
     def _choose_highlighted(self) -> None:
@@ -132,9 +144,47 @@ class ModelsPanel(Vertical):
         self._choose(event.cursor_row)
 
     def _choose(self, index: int) -> None:
+        self.post_message(ModelChosen(self._shown[index]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("mark", "compare"):  # in the filter, they are typed
+            return self.query_one("#model-table", DataTable).has_focus
+        return True
+
+    def action_mark(self) -> None:
+        """Mark the highlighted model to compare (2 to 4), or unmark it."""
+        from ...chat.compare import MAX_MODELS
+
         table = self.query_one("#model-table", DataTable)
-        model_id = table.get_row_at(index)[0].plain
-        self.post_message(ModelChosen(model_id))
+        if not table.row_count or not self._shown:
+            return
+        row = table.cursor_row
+        model_id = self._shown[row]
+        marked = self.deck.marked_models
+        if model_id in marked:
+            marked.remove(model_id)
+        elif len(marked) >= MAX_MODELS:
+            said = _("At most {most} models can be compared: unmark one first.")
+            self.notify(said.format(most=MAX_MODELS), severity="warning")
+            return
+        else:
+            marked.append(model_id)
+        table.update_cell_at(
+            Coordinate(row, 0), cell(("✓ " if model_id in marked else "") + model_id),
+            update_width=True,
+        )
+        self._status()
+
+    def action_compare(self) -> None:
+        """To the chat: the prompt typed there goes to the marked models (F7)."""
+        count = len(self.deck.marked_models)
+        if count < 2:
+            said = _("Mark 2 to 4 models first: Space on each.")
+            self.notify(said, severity="warning")
+            return
+        self.app.action_panel("chat")  # type: ignore[attr-defined]
+        said = _("{count} models marked: type the prompt and press F7 to compare them.")
+        self.notify(said.format(count=count), timeout=5)
 
 
 def _rank(model_id: str, word: str) -> int:

@@ -38,8 +38,11 @@ from .sidebar import ConversationAction, ConversationList
 from .transcript import Transcript
 
 if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
+    from ....chat.compare_session import CompareSession
     from ....chat.context import Plan
     from ....chat.history import Answer, History
+    from ....gateway import Gateway
+    from ...screens.compare import CompareOutcome
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
 DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
@@ -56,6 +59,7 @@ class ChatPanel(Vertical):
         Binding("ctrl+n", "new_chat", _("New"), id="chat.new"),
         Binding("ctrl+l", "toggle_list", _("Chats"), id="chat.list"),
         Binding("ctrl+f", "search", _("Search"), id="chat.search"),
+        Binding("f7", "compare", _("Compare"), id="chat.compare", show=False, priority=True),
         Binding("ctrl+t", "copy_answer", _("Copy answer"), id="chat.copy_answer", show=False),
         Binding("ctrl+g", "copy_code", _("Copy code"), id="chat.copy_code", show=False),
     ]
@@ -71,6 +75,7 @@ class ChatPanel(Vertical):
         self._draft_text: str | None = None  # typed since the last save
         self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
         self._background = False  # the terminal went away: quit once the answer is stored
+        self._compare_gateway: Gateway | None = None  # a comparison's own client
 
 
     @property
@@ -420,6 +425,108 @@ class ChatPanel(Vertical):
         for view in views:
             view.show_meta(view.note)
         self.refresh_list()
+
+    # ---- comparing models --------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        """Send the typed prompt to the models marked in the Models panel, side by side."""
+        from ....chat.compare import MAX_MODELS
+        from ...screens.compare import CompareScreen
+
+        self._open_stored()
+        text = self.query_one(PromptInput).text
+        models = list(dict.fromkeys(self.deck.marked_models))
+        if self.streaming:
+            self.notify(_("Wait for the answer to finish, or press Esc to stop it."),
+                        severity="warning")  # fmt: skip
+        elif not 2 <= len(models) <= MAX_MODELS:
+            said = _("Mark 2 to {most} models to compare in the Models panel (F3, then Space "
+                     "on each), then press F7 here.")  # fmt: skip
+            self.notify(said.format(most=MAX_MODELS), title=_("Compare"), severity="warning")
+        elif not text.strip():
+            self.notify(_("Type the prompt to compare first."), severity="warning")
+        else:
+            start = lambda: self._compare_session(models, text)  # noqa: E731
+            screen = CompareScreen(models, text, start, self.deck.clock.monotonic)
+            self.app.push_screen(screen, self._compared)
+
+    async def _compare_session(self, models: list[str], text: str) -> CompareSession:
+        """The comparison of `text` asked in this conversation: each model sent what fits it."""
+        from dataclasses import replace
+        from functools import partial
+
+        from ....chat.compare import Lane
+        from ....chat.compare_session import CompareSession
+        from ....gateway import Gateway
+        from ....gateway.types import RetryPolicy
+        from ....spend.costs import Estimator, prices_from_config, prices_from_models
+
+        deck, conversation = self.deck, self.conversation
+        assert conversation is not None
+        turns = [*conversation.turns, Turn("user", text)]
+        lanes = []
+        for slot, model in enumerate(models):
+            asked = Conversation(
+                replace(conversation.settings, model=model), conversation.turns,
+                conversation.title, conversation.id, conversation.earlier,
+                conversation.stored_texts,
+            )  # fmt: skip
+            plan = await self.plan(asked, turns)
+            conversation.stored_texts = asked.stored_texts  # read once for every model
+            lanes.append(Lane(slot, model, plan.messages, plan.tokens))
+        # Its own client: a 429 is waited out per model, on screen, not retried unseen.
+        gateway = Gateway(replace(deck.gateway.spec, retry=RetryPolicy(attempts=1)))
+        self._compare_gateway = gateway
+        db, profile = self.history.db, deck.profile
+        try:
+            listed = await deck.gateway.models()
+        except GatewayError:
+            listed = []
+        estimate = None
+        if db is not None:
+            estimator = Estimator(db, profile.name, prices_from_models(listed),
+                                  prices_from_config(profile.prices))  # fmt: skip
+            estimate = estimator.estimate
+        cost_answers = None
+        if db is not None and deck.gateway.has_logs:  # the log's rows give the billed figures
+            cost_answers = partial(deck.usage.cost_answers, deck.gateway, db, profile)
+        return CompareSession(
+            gateway, lanes, self.settings.params(), db=db, profile=profile.name,
+            settings=self.settings, prompt=text, parent_id=conversation.id, estimate=estimate,
+            cost_answers=cost_answers, report=self.history.report, clock=deck.clock.monotonic,
+        )  # fmt: skip
+
+    async def _compared(self, outcome: CompareOutcome | None) -> None:
+        """Back from a comparison: go on with the winner (the prompt and its answer appended
+        here; the comparison keeps every answer), else keep the prompt in the input."""
+        gateway = self._compare_gateway
+        if gateway is not None:
+            self._compare_gateway = None
+            await gateway.aclose()
+        self.refresh_list()
+        self.post_message(AnswerFinished(charged=True))  # the balance moved
+        if outcome is None or outcome.winner_model is None or self.conversation is None:
+            self.query_one(PromptInput).focus()
+            return
+        conversation = self.conversation
+        continued = self.history.continue_with(
+            conversation, outcome.comparison_id, outcome.winner_message_id
+        )
+        prompt = self.query_one(PromptInput)
+        prompt.clear()
+        self.history.save_draft(conversation.id, "")
+        if continued is None:  # no history: go on in memory
+            text = outcome.winner_text
+            conversation.turns += [Turn("user", outcome.prompt),
+                                   Turn("assistant", text, model=outcome.winner_model)]  # fmt: skip
+            continued = conversation
+        continued.with_model(outcome.winner_model)
+        self.history.save_settings(continued)
+        self.deck.model = outcome.winner_model
+        await self.open_conversation(continued)
+        said = _("Going on with {model}; the other answers stay in the comparison.")
+        self.notify(said.format(model=outcome.winner_model), timeout=4)
+        prompt.focus()
 
     # ---- editing and forking -----------------------------------------------------------
 

@@ -1,0 +1,153 @@
+"""Comparing models in the app, by keys: mark models in the Models panel, F7 in the chat,
+the answers side by side (or tabbed at 80 columns) with their figures, stop, pick a winner."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from tests.helpers import make_app, screen_text, wait_for
+from tui.chat.compare import LaneState
+from tui.demo import DemoGateway, Fault
+from tui.store import list_conversations
+from tui.store.comparisons import load_comparison
+from tui.ui.screens.compare import CompareColumn, CompareScreen
+from tui.ui.widgets.chat import ChatPanel
+
+MODELS = ["deepseek-chat", "gpt-4o-mini", "qwen-plus"]
+
+
+async def mark(pilot: object, app: object, models: list[str]) -> None:
+    """F3, then Space on each model's row (found by moving the cursor)."""
+    await pilot.press("f3")  # type: ignore[attr-defined]
+    table = app.screen.query_one("#model-table", DataTable)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: table.row_count > 0)  # type: ignore[arg-type]
+    await pilot.press("down")  # type: ignore[attr-defined]
+    ids = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+    for model in models:
+        target = ids.index(model)
+        while table.cursor_row != target:
+            await pilot.press("down" if table.cursor_row < target else "up")  # type: ignore[attr-defined]
+        await pilot.press("space")  # type: ignore[attr-defined]
+
+
+async def compare(pilot: object, app: object, models: list[str], prompt: str) -> CompareScreen:
+    await mark(pilot, app, models)
+    await pilot.press("f2", *prompt, "f7")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))  # type: ignore[attr-defined,arg-type]
+    return app.screen  # type: ignore[attr-defined,no-any-return]
+
+
+def ended(screen: CompareScreen) -> bool:
+    return bool(screen.columns) and not screen.running and all(
+        c.lane.state.ended for c in screen.columns
+    )
+
+
+async def test_marked_models_answer_side_by_side_with_billed_costs(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await compare(pilot, app, MODELS, "Explain generators")
+        await wait_for(pilot, lambda: ended(screen))
+        rows = {row["reqid"]: row for row in demo.logs}
+        await wait_for(pilot, lambda: all(c.lane.billed is not None for c in screen.columns))
+        await pilot.pause()
+        columns = list(screen.query(CompareColumn))
+        assert [c.lane.model for c in columns] == MODELS
+        assert all(c.display for c in columns)  # side by side at 120 columns
+        text = screen_text(app)
+        for column in columns:
+            lane = column.lane
+            assert lane.state == LaneState.DONE
+            assert lane.billed == Decimal(rows[lane.request_id or ""]["fen"])
+            assert f"{lane.billed} credits billed" in text
+            assert column.view is not None and column.view.source == lane.text
+        assert "first token" in text and "tokens" in text
+
+
+async def test_tabs_at_80_columns_and_a_failed_model_keeps_its_error(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await mark(pilot, app, ["deepseek-chat", "gpt-4o"])
+        app.marked_models.append("no-such-model")  # a model the gateway refuses
+        await pilot.press("f2", *"hello", "f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await wait_for(pilot, lambda: ended(screen))
+        shown = [c for c in screen.columns if c.display]
+        assert len(shown) == 1 and shown[0] is screen.columns[0]  # one answer at a time
+        assert "1 deepseek-chat ✓" in screen_text(app)
+        await pilot.press("3")
+        await pilot.pause()
+        failed = screen.columns[2]
+        assert failed.display and failed.lane.state == LaneState.FAILED
+        assert "no-such-model" in screen_text(app)  # its error, in its own column
+        assert screen.columns[0].lane.state == screen.columns[1].lane.state == LaneState.DONE
+        assert not screen.check_action("winner", ())  # nothing to go on with
+
+
+async def test_stop_one_then_pick_a_winner_to_go_on(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.screen.query_one(ChatPanel)
+        await pilot.press(*"first question", "enter")
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2 and not panel.streaming)
+        demo.token_rate = 20  # slow: both answers are still streaming when x is pressed
+        screen = await compare(pilot, app, MODELS[:2], "which is better")
+        await wait_for(
+            pilot, lambda: len(screen.columns) == 2 and screen.columns[0].lane.deltas > 3
+        )
+        await pilot.press("x")  # stops the shown (first) answer
+        await wait_for(pilot, lambda: screen.columns[0].lane.state.ended)
+        demo.token_rate = None  # the other one now finishes at once
+        assert screen.columns[0].lane.state == LaneState.STOPPED
+        assert not screen.columns[1].lane.state.ended
+        await wait_for(pilot, lambda: ended(screen))
+        assert screen.columns[1].lane.state == LaneState.DONE
+        await pilot.press("right", "w")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 4)
+        turns = panel.conversation.turns
+        assert turns[2].content == "which is better" and turns[3].model == MODELS[1]
+        assert turns[3].content == screen.columns[1].lane.text
+        assert app.model == MODELS[1]
+        db = panel.history.db
+        listed = list_conversations(db)
+        comparison = next(c for c in listed if c.title.startswith("⚖"))
+        stored = load_comparison(db, comparison.id)
+        assert stored is not None and stored.parent_id == panel.conversation.id
+        assert stored.winner is not None and stored.winner.message.model == MODELS[1]
+        assert stored.answers[0].message.status == "stopped"
+
+
+async def test_escape_stops_all_then_closes_keeping_the_prompt(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("drip", seconds=0.05, times=2))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await compare(pilot, app, MODELS[:2], "slow one")
+        await wait_for(pilot, lambda: len(screen.columns) == 2)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: ended(screen))
+        assert {c.lane.state for c in screen.columns} == {LaneState.STOPPED}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
+        panel = app.screen.query_one(ChatPanel)
+        assert panel.query_one("#prompt").text == "slow one"  # no winner: the prompt stays
+
+
+async def test_compare_without_marked_models_says_how(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hi", "f7")
+        await pilot.pause()
+        assert not isinstance(app.screen, CompareScreen)
+        assert any("Models panel" in str(n.message) for n in app._notifications)
