@@ -12,6 +12,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tui.demo import DEMO_KEY, DemoGateway
@@ -112,10 +113,12 @@ class PtyApp:
             self.fd = -1
 
 
-def wait_until(condition: object, limit: float = 60.0, what: str = "") -> None:
-    """Poll `condition` (a callable) until true; fail after `limit` s (a bound on a hang)."""
+def wait_until(
+    condition: Callable[[], object], limit: float = 60.0, what: str | Callable[[], str] = ""
+) -> None:
+    """Poll `condition` until true; fail after `limit` s (a bound on a hang), saying `what`."""
     deadline = time.monotonic() + limit
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not reached: {what}")
+            raise AssertionError(f"not reached: {what() if callable(what) else what}")
         time.sleep(0.05)

@@ -136,3 +136,39 @@ def test_a_second_usage_sync_of_a_profile_waits_for_the_running_one(
     finally:
         conn.close()
     assert count == len(demo.logs)
+
+
+OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from tui.store import open_db
+    start = float(sys.argv[2])
+    while time.time() < start:
+        time.sleep(0.001)
+    open_db(Path(sys.argv[1])).close()
+    """
+)
+
+
+def test_processes_creating_the_database_at_the_same_moment_all_open_it(tmp_path: Path) -> None:
+    """The first start of the app beside `tokendeck status` in tmux: several processes find
+    no database and create and migrate it at once; each must open it, none 'table exists'."""
+    for attempt in range(4):
+        path = tmp_path / f"h{attempt}.db"
+        start = time.time() + 1.0  # all of them start together, imports done
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(path), str(start)], cwd=ROOT,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            for _ in range(4)
+        ]
+        for child in children:
+            _out, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()

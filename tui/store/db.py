@@ -264,14 +264,20 @@ def _configure(db: Database) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        for step in range(version, target):  # each migration in its own transaction
+        # Each migration in its own transaction. Another process may be creating or
+        # migrating the same file right now: the version is read again under the write lock,
+        # and a step it already took is skipped.
+        for step in range(version, target):
             with db.write():
+                if conn.execute("PRAGMA user_version").fetchone()[0] > step:
+                    continue
                 schema.MIGRATIONS[step](conn)
                 conn.execute(f"PRAGMA user_version = {step + 1}")
         present = schema.has_fts(conn)
         if schema.fts5_available() and not present and not db.read_only:
             with db.write():
-                schema.create_fts(conn)
+                if not schema.has_fts(conn):
+                    schema.create_fts(conn)
             present = True
         if present and not schema.fts5_available():
             message = _("The history database {path} needs an SQLite build with FTS5.")
