@@ -65,7 +65,7 @@ def show(config: Config, as_json: bool) -> int:
             }
         )
         return ExitCode.OK
-    import tomli_w
+    import tomlkit
 
     out(
         _("# {path}{missing}").format(
@@ -73,7 +73,7 @@ def show(config: Config, as_json: bool) -> int:
         )
     )
     out(_("# active profile: {name}").format(name=active))
-    text = tomli_w.dumps(data).strip()
+    text = tomlkit.dumps(data).strip()
     if text:
         out(text)
     return ExitCode.OK

@@ -222,6 +222,8 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     exists: bool = False
+    stamp: tuple[int, int, int, int] | None = None  # the file as last read (file_stamp)
+    _changes: list[Any] = field(default_factory=list, repr=False)  # not saved yet
     templates: dict[str, Template] = field(default_factory=dict)  # [templates.NAME]
     aliases: dict[str, str] = field(default_factory=dict)  # [aliases] name = model id
 
@@ -290,16 +292,62 @@ class Config:
         return demo_profile()
 
     def set(self, key: str, value: Any) -> None:
+        """Set a top-level key here; `save` writes only this change to the file."""
+        from .config_write import set_top
+
         self.data[key] = value
+        self._changes.append(set_top(key, value))
 
     def put_profile(self, name: str, table: dict[str, Any]) -> None:
+        """Add or replace profile `name` here; `save` writes only this change to the file."""
+        from .config_write import put_profile
+
         profiles = self.data.setdefault("profiles", {})
         profiles[name] = {k: v for k, v in table.items() if v not in (None, "", ())}
         self.profiles[name] = _profile(name, profiles[name], self.path)
+        self._changes.append(put_profile(name, profiles[name]))
 
     def save(self) -> None:
-        write_toml(self.path, self.data)
+        """Write the changes made since the last save to the file as it is now (another
+        tokendeck may have changed it), under a lock, keeping comments; then read it back, so
+        this copy also holds what others added."""
+        from .config_write import BrokenFile, apply
+
+        changes, self._changes = self._changes, []
+        try:
+            apply(self.path, changes)
+        except BrokenFile as exc:
+            self._changes = changes + self._changes
+            raise ConfigError(
+                self.path,
+                _("not valid TOML, so it was not changed: {problem}").format(problem=exc.problem),
+                line=exc.line,
+            ) from None
         self.exists = True
+        self.reload()
+
+    def reload(self) -> bool:
+        """Read the file again when it changed since it was last read here (another tokendeck
+        added a profile …); True when it did. A file that no longer loads is left unread."""
+        stamp = file_stamp(self.path)
+        if stamp == self.stamp:
+            return False
+        try:
+            fresh = load(self.path)
+        except ConfigError:
+            return False
+        self.data, self.profiles, self.warnings = fresh.data, fresh.profiles, fresh.warnings
+        self.exists, self.stamp = fresh.exists, fresh.stamp
+        return True
+
+
+def file_stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What changes when the file (or a symlink's target) is replaced or edited: a cheap stat."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def demo_profile() -> Profile:
@@ -365,6 +413,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate the config; a missing file is an empty config, a broken one an error."""
     file = config_path(path)
     config = Config(path=file)
+    config.stamp = file_stamp(file)  # before reading: a change after it is seen next time
     text = read_config_text(file)
     if text is None:
         return config
@@ -635,24 +684,3 @@ def _find_line(file: Path, section: str | None, key: str, text: str | None = Non
         if current == section and key_re.match(line):
             return number
     return None
-
-
-def write_toml(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` atomically (temp file + rename) with mode 0600, in a 0700 directory."""
-    import tempfile
-
-    import tomli_w
-
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = tomli_w.dumps(data)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQ
     from ..profiles.runtime import DemoHandle
 
 DEFAULT_THEME = "tokendeck-dark"
+CONFIG_CHECK_EVERY = 2.0  # seconds between stats of config.toml (profiles added elsewhere)
 _HERE = Path(__file__).parent
 # Each screen's and widget's .tcss sits beside its module. The first frame's are parsed at start;
 # the others (panels not shown yet, dialogs: rules shared across their files) in one go once the
@@ -182,6 +183,7 @@ class TokenDeck(Deck):
             self.notify(warning, title=_("Config"), severity="warning", timeout=10)
         self.call_after_refresh(self.refresh_balance)  # not before the first frame
         self.set_interval(60, self.refresh_balance)
+        self.set_interval(CONFIG_CHECK_EVERY, self.check_config)
         if self.welcome:
             self.call_after_refresh(self._welcome)
 

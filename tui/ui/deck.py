@@ -17,7 +17,7 @@ from ..base.clock import Clock
 from ..base.i18n import _
 from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
 from ..gateway.errors import NoBalanceEndpoint
-from ..profiles.config import Config, Profile
+from ..profiles.config import Config, ConfigError, Profile
 from ..profiles.runtime import spec_for
 
 if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
@@ -128,9 +128,27 @@ class Deck(App[int]):
         """Set a top-level config `key` and save the file; `failed` (with {error}) if it cannot."""
         self.config.set(key, value)
         try:
-            self.config.save()
+            self.config.save()  # only this change, onto the file as it is now
         except OSError as exc:
             self.notify(failed.format(error=exc.strerror), severity="warning")
+        except ConfigError as exc:
+            self.notify(failed.format(error=exc), severity="warning")
+        self._config_reloaded()
+
+    def on_app_focus(self) -> None:
+        self.check_config()
+
+    def check_config(self) -> None:
+        """Read config.toml again when another tokendeck changed it (`config init` in another
+        shell): a stat every few seconds and on focus; new profiles then appear at once."""
+        if self.config.reload():
+            self._config_reloaded()
+
+    def _config_reloaded(self) -> None:
+        for screen in self.screen_stack:
+            changed = getattr(screen, "config_changed", None)
+            if changed is not None:
+                changed()
 
     @work(exclusive=True, group="balance", exit_on_error=False)
     async def refresh_balance(self, announce: bool = False) -> None:

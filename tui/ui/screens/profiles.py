@@ -175,6 +175,12 @@ class ProfilesScreen(Screen[str | None]):
         edited = ProfileFormScreen(self.deck.config, self.deck.config.profiles[name])
         self.app.push_screen(edited, self._saved)
 
+    def config_changed(self) -> None:
+        """config.toml was read again: rows for profiles added or removed elsewhere."""
+        table = self.query_one(DataTable)
+        if [p.name for p in self.profiles()] != [str(k.value) for k in table.rows]:
+            self._saved(self.highlighted)
+
     def _saved(self, name: str | None) -> None:
         if name:
             self.reload()
