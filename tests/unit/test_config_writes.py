@@ -54,7 +54,8 @@ def add_profile(link: Path, name: str, base: str) -> subprocess.CompletedProcess
     """`tokendeck config init` in a process of its own, as in another shell."""
     return subprocess.run(
         [sys.executable, "-m", "tui", "--config", str(link), "config", "init", "--preset",
-         "custom", "--name", name, "--base-url", base, "--api-key-env", "SOME_KEY"],
+         "custom", "--name", name, "--base-url", base, "--api-key-env", "SOME_KEY",
+         "--no-check"],
         capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
     )  # fmt: skip
 
@@ -99,7 +100,8 @@ def test_concurrent_writers_lose_nothing(isolated_env: Path, demo: DemoGateway) 
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "tui", "--config", str(link), "config", "init", "--preset",
-             "custom", "--name", name, "--base-url", demo.opencodex_base, "--api-key-env", "K"],
+             "custom", "--name", name, "--base-url", demo.opencodex_base, "--api-key-env", "K",
+             "--no-check"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, text=True,
         )  # fmt: skip
         for name in names
