@@ -95,7 +95,7 @@ def test_a_key_no_header_can_carry_is_a_config_error_naming_the_profile(
     with DemoGateway(now=1_763_900_000.0, keys=[KEY]) as demo:
         path = write_config(isolated_env, demo, lines)
         runs = [cli(path, "models", env=env), cli(path, "balance", "--json", env=env),
-                cli(path, "chat", "hi", env=env)]  # fmt: skip
+                cli(path, "chat", "-m", "gpt-4o-mini", "hi", env=env)]  # fmt: skip
     for done in runs:
         assert done.returncode == ExitCode.CONFIG, done.stderr
         assert "Traceback" not in done.stderr
