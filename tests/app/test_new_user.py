@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tui.gateway import Timeouts
 from tui.profiles.config import load
 from tui.profiles.presets import PRESETS
 from tui.profiles.runtime import spec_for
-from tui.store import add_message, create_conversation, get_conversation, open_db
+from tui.store import add_message, burn_rate, create_conversation, get_conversation, open_db
 from tui.store.records import StoredSettings
 from tui.ui.app import TokenDeck
 from tui.ui.screens.profiles import ProfilesScreen
@@ -294,3 +295,64 @@ async def test_probe_with_a_wrong_key_says_401_first(demo: DemoGateway, tmp_path
         assert text.splitlines()[0].count("401") == 1  # the cause is the first line
         assert "unknown (chat and models only)" not in text
         await wait_for(pilot, lambda: "401" in screen_text(app))
+
+
+EMPTY_LIST = '{"object": "list", "data": []}'
+
+
+async def test_an_empty_model_list_says_so_and_enter_uses_the_typed_id(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 13: no "0 of 0 models" alone but a sentence, and Enter in F3 uses the id typed."""
+    demo.add_fault(Fault("status", endpoint="models", status=200, body=EMPTY_LIST, times=-1))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f3")
+        panel = app.screen.query_one("#models-panel")
+        await wait_for(pilot, lambda: panel.models is not None)  # type: ignore[attr-defined]
+        status = app.screen.query_one("#model-status", Static)
+        await wait_for(pilot, lambda: "lists no models" in str(status.render()))
+        assert "0 of 0" not in screen_text(app)
+        await pilot.press(*"gpt-4o-mini", "enter")
+        await wait_for(pilot, lambda: app.model == "gpt-4o-mini")
+        panel_chat = chat(app)
+        await wait_for(pilot, lambda: panel_chat.conversation is not None)
+        assert panel_chat.settings.model == "gpt-4o-mini"
+
+
+async def test_enter_uses_a_typed_id_the_list_lacks(demo: DemoGateway, tmp_path: Path) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f3")
+        table = app.screen.query_one("#model-table")
+        await wait_for(pilot, lambda: table.row_count > 0)  # type: ignore[attr-defined]
+        await pilot.press(*"my-private-model", )
+        await wait_for(pilot, lambda: table.row_count == 0)  # type: ignore[attr-defined]
+        assert "Enter chats with “my-private-model”" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.model == "my-private-model")
+
+
+async def test_the_balance_panel_shows_spend_burn_and_days_left_from_the_usage_log(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 10: for a gateway with a usage log, the Balance panel shows today's spend, the
+    burn rate and days left (as F6 and `status` do), exact, from the synced log."""
+    app = make_app(demo, tmp_path)
+    midnight = datetime(2025, 11, 23, tzinfo=UTC).timestamp()  # FIXED_NOW's day (TZ=UTC)
+    today = sum(Decimal(r["fen"]) for r in demo.logs if int(r["ctime"]) >= midnight)
+    assert today > 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f5")
+        details = app.screen.query_one("#balance-details", Static)
+        await wait_for(pilot, lambda: "Spent today" in str(details.render()))
+        text = str(details.render())
+        assert f"Spent today: {number(today)} credits" in text
+        assert "Burn rate: " in text and "credits a day" in text and "≈" not in text
+        burn = burn_rate(app.history.db, "demo", FIXED_NOW)  # what F6 and `status` use
+        assert f"Burn rate: {number(burn, 0)} credits a day" in text
+        days = Decimal(app.balance.remaining) / burn  # type: ignore[union-attr,arg-type]
+        assert f"Days left: {number(days, 1)}" in text

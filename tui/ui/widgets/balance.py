@@ -3,8 +3,10 @@ and the spend against the profile's budgets."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -23,6 +25,7 @@ class BalancePanel(VerticalScroll, can_focus=True):
     BINDINGS = [
         Binding("r,ctrl+r", "refresh", _("Refresh"), id="balance.refresh"),
     ]
+    _synced = False  # the usage log was synced since the panel was first shown
 
     def __init__(self, deck: Deck, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -44,10 +47,32 @@ class BalancePanel(VerticalScroll, can_focus=True):
         self.watch(deck, "balance_loading", self._render_loading)
 
     def activate(self) -> Widget:
+        if not self._synced:
+            self._synced = True
+            self._sync_log()
         return self
 
     def action_refresh(self) -> None:
         self.deck.refresh_balance(announce=True)
+        self._sync_log()
+
+    @work(exclusive=True, group="balance-log", exit_on_error=False)
+    async def _sync_log(self) -> None:
+        """Bring the usage cache up to date (a gateway with a usage log), then show today's
+        spend, burn rate and days left from it."""
+        from ...gateway import GatewayError
+        from ...store import StoreError
+
+        deck = self.deck
+        db = deck.history.db
+        if db is None or db.read_only or not deck.gateway.has_logs:
+            return
+        try:
+            synced = await deck.usage.sync(deck.gateway, db, deck.profile)
+        except (GatewayError, StoreError):
+            return  # the figures use what the cache holds
+        if synced.changed and deck.balance is not None:
+            self._render_balance(deck.balance)
 
     def _render_missing(self, missing: str | None) -> None:
         """A gateway without a balance endpoint: said so, instead of "…" or an error."""
@@ -110,24 +135,30 @@ class BalancePanel(VerticalScroll, can_focus=True):
         if balance.fetched_at is not None:
             when = balance.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
             lines.append(_("Last refreshed: {when}").format(when=when))
-        lines.extend(self._estimate_lines(balance, unit))
+        lines.extend(self._spend_lines(balance, unit))
         lines.extend(self._budget_lines())
         lines.append(_("Press r to refresh."))
         self.query_one("#balance-details", Static).update("\n".join(lines))
 
-    def _estimate_lines(self, balance: Balance, unit: str) -> list[str]:
-        """Today's spend, burn rate and days left from the stored balance readings, for a
-        gateway that keeps no usage log (with one, the Usage panel has the exact figures)."""
-        deck = self.deck
-        db = deck.history.db
-        if db is None or deck.gateway.has_logs or balance.unlimited:
-            return []
-        from ...spend.balance_history import from_store
+    def _spend_lines(self, balance: Balance, unit: str) -> list[str]:
+        """Today's spend, burn rate and days left (spend.profile_figures, as F6 and `status`
+        show them): exact from the usage cache for a gateway with a usage log, else ≈ from
+        the stored balance readings."""
+        from ...spend.profile_figures import figures
         from ...store import StoreError
 
+        deck = self.deck
+        db = deck.history.db
+        if db is None or balance.unlimited:
+            return []
+        has_logs = deck.gateway.has_logs
         try:
-            found = from_store(db, deck.profile.name, deck.clock.now(), balance)
+            found = figures(deck.profile, balance, db, deck.clock.now(), has_logs=has_logs)
         except StoreError:
+            return []
+        if found.basis == "log":
+            return self._log_lines(found.today, found.burn, found.days_left)
+        if found.basis != "balance":
             return []
         places = unit_places(balance.unit)
         lines = []
@@ -150,6 +181,24 @@ class BalancePanel(VerticalScroll, can_focus=True):
         if found.days_left is not None:
             lines.append(_("Days left: ≈{days}").format(days=number(found.days_left, 1)))
         lines.append(_("≈ from balance readings (no usage log); top-ups are not spend."))
+        return lines
+
+    def _log_lines(
+        self, today: Decimal | None, burn: Decimal | None, days: Decimal | None
+    ) -> list[str]:
+        """The figures from the usage log, in its credits."""
+        lines = []
+        if today is not None:
+            lines.append(_("Spent today: {amount} credits").format(amount=number(today)))
+        if burn is not None:
+            lines.append(
+                _("Burn rate: {amount} credits a day (last 7 days)").format(amount=number(burn, 0))
+            )
+        if days is not None:
+            lines.append(_("Days left: {days}").format(days=number(days, 1)))
+        elif burn:
+            lines.append(_("Days left: unknown (the balance is not in the log's credits)"))
+        lines.append(_("From the usage log (F4 shows its rows)."))
         return lines
 
     def _budget_lines(self) -> list[str]:

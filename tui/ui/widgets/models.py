@@ -124,9 +124,20 @@ class ModelsPanel(Vertical):
     def _status(self) -> None:
         status = self.query_one("#model-status", Static)
         status.remove_class("error")
-        text = _("{shown} of {total} models · current: {model}").format(
-            shown=len(self._shown), total=len(self.models or []), model=self.deck.model or "—"
-        )
+        current = self.deck.model or "—"
+        typed = self.query_one(ModelFilter).value.strip()
+        if self.models is not None and not self.models:
+            text = _(
+                "The gateway lists no models. Type a model id and press Enter to chat with it "
+                "anyway · current: {model}"
+            ).format(model=current)
+        elif not self._shown and typed:
+            text = _("No listed model matches; Enter chats with “{typed}” · current: {model}")
+            text = text.format(typed=typed, model=current)
+        else:
+            text = _("{shown} of {total} models · current: {model}").format(
+                shown=len(self._shown), total=len(self.models or []), model=current
+            )
         marked = self.deck.marked_models
         if marked:
             said = _("{count} marked to compare (c: compare)")
@@ -134,10 +145,12 @@ class ModelsPanel(Vertical):
         status.update(text)
 
     @on(Input.Submitted, "#model-filter")
-    def _choose_highlighted(self) -> None:
+    def _choose_highlighted(self, event: Input.Submitted) -> None:
         table = self.query_one("#model-table", DataTable)
         if table.row_count:
             self._choose(table.cursor_row)
+        elif typed := event.value.strip():  # an id the list lacks: the one typed
+            self.post_message(ModelChosen(typed))
 
     @on(DataTable.RowSelected, "#model-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
