@@ -243,7 +243,8 @@ async def _ask(
         if billed is not None:
             answer_turn.credits, answer_turn.credits_estimated = billed, False
         answer.finish(answer_turn)
-        unit = profile.unit or cost_unit(gw.spec)
+        # a stated price is in USD (OpenRouter's credits, LiteLLM's header); else the profile's
+        unit = profile.unit or ("USD" if billed is not None else cost_unit(gw.spec))
         outcome = Outcome(result, answer_turn, conversation.id, billed is not None, unit)
         await _cost(args, outcome, history if saving else None, profile, gw)
         return _report(args, outcome)

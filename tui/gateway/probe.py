@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import httpx2
 
 from ..base.i18n import _
-from . import adapters
+from . import adapters, families
 from .adapters import Adapter
 from .client import Gateway
 from .errors import AuthError, ExitCode, GatewayError, NetworkError
+from .families import NONE
 from .types import Balance
 
 HK_LOG_PATH = "/openai/sk/log"
@@ -33,9 +34,28 @@ class ProbeReport:
     balance: Balance | None = None
     unit: str | None = None
     logs_url: str | None = None  # where usage logs answered (None: no logs)
+    logs_family: str | None = None  # the usage-log family that answered (newapi, litellm ...)
+    software: str | None = None  # what answered, when no balance told (a LiteLLM proxy)
     create_url: str | None = None  # key creation offered there (never tried: it makes a key)
     tried: list[Attempt] = field(default_factory=list)
     error: GatewayError | None = None  # what stopped the probe (bad key, unreachable)
+
+    def settings(self) -> dict[str, str]:
+        """What a profile should say to get what the probe found: its balance family ("none"
+        when the gateway has no balance endpoint), its usage log and the unit of its money.
+        Empty when the probe was stopped (a rejected key, an unreachable host)."""
+        if self.error is not None or (self.models is None and self.family is None):
+            return {}
+        found = {"balance": self.family or NONE}
+        if self.logs_family == "openai-hk" and self.logs_url:
+            found["logs_url"] = self.logs_url
+        elif self.logs_family:
+            found["logs"] = self.logs_family
+        if self.unit and self.unit != "credits":
+            found["unit"] = self.unit
+        elif self.software == "litellm":
+            found["unit"] = "USD"  # what LiteLLM states costs in
+        return found
 
     @property
     def exit_code(self) -> int:
@@ -59,11 +79,18 @@ async def probe(gw: Gateway) -> ProbeReport:
         return report
     except GatewayError as exc:
         report.tried.append(Attempt("GET /models", False, exc.message))
+    gw._tries = 1  # an endpoint a gateway does not have is not retried
     try:
         await _balance(gw, report)
+        if report.family is None:
+            report.software = await _software(gw, report)
         await _logs(gw, report)
     except (AuthError, NetworkError) as exc:
         report.error = exc
+    finally:
+        gw._tries = None
+    if report.error is None and gw.custom is None:
+        families.remember_no_balance(gw.spec.name, gw.spec.base_url, report.family is None)
     return report
 
 
@@ -93,11 +120,48 @@ async def _balance(gw: Gateway, report: ProbeReport) -> None:
         return
 
 
+async def _software(gw: Gateway, report: ProbeReport) -> str | None:
+    """A LiteLLM proxy without its database answers no balance, but says it is alive."""
+    what = _("LiteLLM health")
+    try:
+        said = await gw.fetch_json("GET", "/health/liveliness", at_root=True)
+    except GatewayError as exc:
+        report.tried.append(Attempt(what, False, exc.message))
+        return None
+    found = isinstance(said, str) and "alive" in said.lower()
+    report.tried.append(Attempt(what, found))
+    return "litellm" if found else None
+
+
+def _log_families(family: str | None, software: str | None = None) -> list[str]:
+    """The usage-log families worth trying after `family`'s balance answered: LiteLLM's spend
+    logs for LiteLLM, new-api's key log for the new-api and one-api family (and a gateway of
+    no known family); none for the hosted providers."""
+    if family == "litellm" or software == "litellm":
+        return ["litellm"]
+    if family in ("openrouter", "deepseek", "moonshot", "siliconflow"):
+        return []
+    return ["newapi"]
+
+
 async def _logs(gw: Gateway, report: ProbeReport) -> None:
     if gw.custom is not None:
         logs = gw.custom.spec.logs
         if logs is not None:
             await _try_logs(gw, report, logs.path, custom=True)
+        return
+    for name in _log_families(report.family, report.software):
+        reader = adapters.LOG_READERS[name]()
+        what = _("usage log ({family}, 1 row)").format(family=name)
+        try:
+            await reader.rows(gw, 0, 1)
+        except NetworkError:
+            raise
+        except GatewayError as exc:  # a key refused here is a log not offered to keys
+            report.tried.append(Attempt(what, False, exc.message))
+            continue
+        report.tried.append(Attempt(what, True))
+        report.logs_family, gw.log_reader = name, reader
         return
     configured = gw.logs_url
     gw.logs_url = configured or gw.origin + HK_LOG_PATH
@@ -127,4 +191,6 @@ async def _try_logs(gw: Gateway, report: ProbeReport, where: str, custom: bool =
         return False
     report.tried.append(Attempt(what, True))
     report.logs_url = where
+    if not custom:
+        report.logs_family = "openai-hk"
     return True

@@ -32,7 +32,9 @@ def describe(report: ProbeReport) -> str:
         (_("unit"), unit_label(report.unit) if report.unit else "—"),
         (
             _("usage logs"),
-            _("{yes} ({url})").format(yes=yes, url=report.logs_url) if report.logs_url else no,
+            _("{yes} ({url})").format(yes=yes, url=report.logs_url) if report.logs_url
+            else _("{yes} ({family})").format(yes=yes, family=report.logs_family)
+            if report.logs_family else no,
         ),
         (
             _("key creation"),
