@@ -32,6 +32,7 @@ from ..gateway import Message
 TEXT_LIMIT = 512 * 1024  # bytes of one text file (~130,000 tokens: more than most windows)
 IMAGE_LIMIT = 20 * 1024 * 1024  # bytes of one image (OpenAI's limit per image)
 TOTAL_LIMIT = 32 * 1024 * 1024  # bytes of all the files of one message
+PASTED_PATHS_MAX = 4096  # characters: a longer paste is never taken for paths
 IMAGE_TOKENS = 765  # the estimate for one image (a 1024x1024 picture at OpenAI's high detail)
 
 # Image types the OpenAI content-parts format takes, by their first bytes.
@@ -212,7 +213,9 @@ def pasted_paths(text: str) -> list[Path] | None:
     """The files a paste names, when it is nothing but paths of existing files (as terminals
     paste a dragged file: quoted, with escaped spaces, or a file:// URL); else None."""
     text = text.strip()
-    if not text or "\n" in text.strip("\n") and not all(line.strip() for line in text.splitlines()):
+    if not text or len(text) > PASTED_PATHS_MAX or text.count("\n") >= 20:
+        return None  # a long paste is a text, not a few dragged files
+    if not all(line.strip() for line in text.splitlines()):
         return None
     words: list[str] = []
     for line in text.splitlines():

@@ -46,6 +46,22 @@ def system_commands(app: Deck) -> list[SystemCommand]:
             lambda: _on_chat(app, "params"),
         ),
         SystemCommand(
+            _("chat: attach a file"),
+            _("Send a text file or an image with the next message (Ctrl+B; or paste its path)"),
+            lambda: _on_chat(app, "attach"),
+        ),
+        SystemCommand(
+            _("chat: drop attached files"),
+            _("The next message goes without the files attached so far"),
+            lambda: _on_chat(app, "drop_files"),
+        ),
+        SystemCommand(
+            _("chat: edit the draft in $EDITOR"),
+            _("Write the message in your editor; the app waits and takes the text back (Ctrl+S)"),
+            lambda: _on_chat(app, "editor"),
+        ),
+        *_templates(app),
+        SystemCommand(
             _("chat: copy last answer"),
             _("Copy the last answer (OSC 52)"),
             lambda: _on_chat(app, "copy_answer"),
@@ -82,6 +98,20 @@ def system_commands(app: Deck) -> list[SystemCommand]:
         ),
         *_languages(app),
     ]
+
+
+def _templates(app: Deck) -> list[SystemCommand]:
+    """One entry per [templates.NAME] of the config: apply it to the conversation."""
+
+    def entry(name: str) -> SystemCommand:
+        template = app.config.templates[name]
+        return SystemCommand(
+            _("template: {name}").format(name=name),
+            template.summary() or _("Apply this template to the conversation"),
+            lambda: _on_chat(app, f"template({name!r})"),
+        )
+
+    return [entry(name) for name in sorted(app.config.templates)]
 
 
 def _languages(app: Deck) -> list[SystemCommand]:

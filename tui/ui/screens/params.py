@@ -1,7 +1,9 @@
-"""The chat-parameters dialog: system prompt, model, temperature, top_p, max_tokens, stop."""
+"""The chat-parameters dialog: a template to start from, system prompt, model (an alias works),
+temperature, top_p, max_tokens, stop."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from textual import on
@@ -9,10 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ...base.i18n import _
 from ...chat.conversation import Settings
+from ...chat.presets import with_template
+from ...profiles.templates import Template, resolve_model
 
 
 class ParamsScreen(ModalScreen[Settings | None]):
@@ -21,16 +25,35 @@ class ParamsScreen(ModalScreen[Settings | None]):
         Binding("ctrl+s", "save", _("Save"), id="params.save"),
     ]
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        templates: Mapping[str, Template] | None = None,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
+        self.templates = dict(templates or {})
+        self.aliases = dict(aliases or {})
+        self.prefix = ""  # the prompt prefix of the template chosen here, if any
 
     def compose(self) -> ComposeResult:
         s = self.settings
         with Vertical(id="params-dialog"):
             yield Static(_("Chat parameters (this conversation)"), id="params-title", markup=False)
             with VerticalScroll():
-                yield Label(_("Model"))
+                if self.templates:
+                    yield Label(_("Template (fills the fields below)"))
+                    yield Select(
+                        [(f"{name} — {t.summary()}" if t.summary() else name, name)
+                         for name, t in sorted(self.templates.items())],
+                        prompt=_("none"), id="template",
+                    )  # fmt: skip
+                yield Label(
+                    _("Model (an alias works: {aliases})").format(aliases=", ".join(self.aliases))
+                    if self.aliases
+                    else _("Model")
+                )
                 yield Input(s.model, id="model")
                 yield Label(_("System prompt"))
                 yield TextArea(s.system, id="system", soft_wrap=True, tab_behavior="focus")
@@ -53,6 +76,20 @@ class ParamsScreen(ModalScreen[Settings | None]):
 
     def on_mount(self) -> None:
         self.query_one("#model", Input).focus()
+
+    @on(Select.Changed, "#template")
+    def _template_chosen(self, event: Select.Changed) -> None:
+        template = self.templates.get(str(event.value))
+        if template is None:
+            return
+        s = with_template(self.settings, template, self.aliases)
+        self.prefix = template.prefix
+        self.query_one("#model", Input).value = s.model
+        self.query_one("#system", TextArea).load_text(s.system)
+        self.query_one("#temperature", Input).value = _fmt(s.temperature)
+        self.query_one("#top_p", Input).value = _fmt(s.top_p)
+        self.query_one("#max_tokens", Input).value = _fmt(s.max_tokens)
+        self.query_one("#stop", TextArea).load_text("\n".join(s.stop))
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -84,7 +121,7 @@ class ParamsScreen(ModalScreen[Settings | None]):
                 )
             return value
 
-        model = self.query_one("#model", Input).value.strip()
+        model = resolve_model(self.query_one("#model", Input).value, self.aliases)
         if not model:
             raise ValueError(_("model must not be empty"))
         max_text = self.query_one("#max_tokens", Input).value.strip()

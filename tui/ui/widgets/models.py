@@ -104,7 +104,13 @@ class ModelsPanel(Vertical):
         table = self.query_one("#model-table", DataTable)
         table.clear()
         words = self.filter_text.split()
-        shown = [m for m in self.models if all(w in f"{m.id} {m.owned_by}".lower() for w in words)]
+        names: dict[str, list[str]] = {}  # [aliases] find their model: `mini` -> gpt-4o-mini
+        for alias, target in self.deck.config.aliases.items():
+            names.setdefault(target, []).append(alias)
+        shown = [
+            m for m in self.models
+            if all(w in " ".join([m.id, m.owned_by, *names.get(m.id, ())]).lower() for w in words)
+        ]  # fmt: skip
         if words:
             shown.sort(key=lambda m: (_rank(m.id.lower(), words[0]), m.id.lower()))
         marked = self.deck.marked_models

@@ -282,7 +282,8 @@ class MessageItem:
     def meta_text(self) -> str:
         turn = self.turn
         if turn.role == "user":
-            return self.note or ""
+            files = ", ".join(f.describe() for f in turn.attachments)
+            return " · ".join(p for p in ("📎 " + files if files else "", self.note or "") if p)
         parts: list[str] = []
         if turn.status == Status.STREAMING:
             parts.append(_("answering… (Esc stops)"))

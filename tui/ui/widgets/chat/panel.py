@@ -30,6 +30,7 @@ from ....gateway import (
 )
 from ...deck import Deck
 from ...messages import AnswerFinished
+from .attach import AttachedFiles, edit_draft
 from .message import MessageAction, MessageItem, literal
 from .preview import CostPreview
 from .prompt import PromptInput
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
     from ....chat.compare_session import CompareSession
     from ....chat.context import Plan
     from ....chat.history import Answer, History
+    from ....chat.prompt_input import Attachment
     from ....gateway import Gateway
     from ...screens.compare import CompareOutcome
 
@@ -62,6 +64,8 @@ class ChatPanel(Vertical):
         Binding("f7", "compare", _("Compare"), id="chat.compare", show=False, priority=True),
         Binding("ctrl+t", "copy_answer", _("Copy answer"), id="chat.copy_answer", show=False),
         Binding("ctrl+g", "copy_code", _("Copy code"), id="chat.copy_code", show=False),
+        Binding("ctrl+b", "attach", _("Attach a file"), id="chat.attach", show=False),
+        Binding("ctrl+s", "editor", _("Edit in $EDITOR"), id="chat.editor", show=False),
     ]
 
     streaming: var[bool] = var(False)
@@ -90,6 +94,7 @@ class ChatPanel(Vertical):
                 yield Transcript(id="transcript")
                 yield RetryOffer(id="retry-offer")
                 yield Static("", id="edit-banner", markup=False)
+                yield AttachedFiles(id="attached")
                 yield PromptInput(id="prompt")
                 yield CostPreview(self.deck, self, id="cost-preview")
 
@@ -251,7 +256,8 @@ class ChatPanel(Vertical):
         if self.conversation is None:  # Enter came before the stored conversation was read
             self._open_stored()
             text = self.query_one(PromptInput).text  # its draft, then what was typed
-        if not text.strip():
+        files = self.query_one(AttachedFiles)
+        if not text.strip() and not files.files:
             return
         if self.streaming:
             self.notify(
@@ -271,7 +277,7 @@ class ChatPanel(Vertical):
         conversation = self.conversation
         assert conversation is not None
         draft_owner = conversation.id
-        turn = Turn("user", text)
+        turn = Turn("user", text.strip() and text, attachments=files.take())
         conversation.turns.append(turn)
         self.history.add_user(conversation, turn)
         self.query_one(Transcript).add(turn)
@@ -727,17 +733,40 @@ class ChatPanel(Vertical):
     def action_params(self) -> None:
         from ...screens.params import ParamsScreen
 
-        def apply(settings: Settings | None) -> None:
-            if settings is None or self.conversation is None:
-                return
-            self.conversation.settings = settings
-            self.history.save_settings(self.conversation)
-            if settings.model and settings.model != self.deck.model:
-                self.deck.model = settings.model
-            self._show_settings()
-            self.notify(_("Chat parameters updated."), timeout=2)
+        config = self.deck.config
+        screen = ParamsScreen(self.settings, config.templates, config.aliases)
 
-        self.app.push_screen(ParamsScreen(self.settings), apply)
+        def apply(settings: Settings | None) -> None:
+            if settings is not None:
+                self._apply_settings(settings, _("Chat parameters updated."), screen.prefix)
+
+        self.app.push_screen(screen, apply)
+
+    def action_template(self, name: str) -> None:
+        """Apply [templates.NAME]: its settings to the conversation, its prefix to the draft."""
+        from ....chat.presets import with_template
+
+        config = self.deck.config
+        template = config.templates.get(name)
+        if template is None or self.conversation is None:
+            return
+        said = _("Template {name} applied.").format(name=name)
+        settings = with_template(self.settings, template, config.aliases)
+        self._apply_settings(settings, said, template.prefix)
+
+    def _apply_settings(self, settings: Settings, said: str, prefix: str = "") -> None:
+        if self.conversation is None:
+            return
+        self.conversation.settings = settings
+        self.history.save_settings(self.conversation)
+        if settings.model and settings.model != self.deck.model:
+            self.deck.model = settings.model
+        self._show_settings()
+        prompt = self.query_one(PromptInput)
+        if prefix and not prompt.text.startswith(prefix):
+            prompt.load_text(prefix + "\n\n" + prompt.text.lstrip("\n"))
+            prompt.move_cursor(prompt.document.end)
+        self.notify(said, timeout=2)
 
     def action_export(self, fmt: str) -> None:
         from ....base.paths import data_dir
@@ -786,6 +815,27 @@ class ChatPanel(Vertical):
     def _copy(self, text: str, said: str, title: str = "", timeout: float = 3) -> None:
         self.app.copy_to_clipboard(text)
         self.notify(said, title=title, timeout=timeout)
+
+    def action_attach(self) -> None:
+        from ...screens.attach import AttachScreen
+
+        def attach(file: Attachment | None) -> None:
+            if file is not None:
+                self.query_one(AttachedFiles).add_paths_read([file])
+
+        self.app.push_screen(AttachScreen(), attach)
+
+    @on(PromptInput.FilesPasted)
+    def _files_pasted(self, event: PromptInput.FilesPasted) -> None:
+        event.stop()
+        self.query_one(AttachedFiles).add_paths(event.paths)
+
+    def action_drop_files(self) -> None:
+        dropped = self.query_one(AttachedFiles).take()
+        self.notify(_("{count} attached files dropped.").format(count=len(dropped)), timeout=3)
+
+    def action_editor(self) -> None:
+        edit_draft(self, self.query_one(PromptInput))
 
     def action_copy_answer(self) -> None:
         answer = self._last_answer()

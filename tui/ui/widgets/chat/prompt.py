@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import events
 from textual.binding import Binding
@@ -29,6 +30,12 @@ class PromptInput(TextArea):
         prompt: PromptInput
         text: str
 
+    @dataclass
+    class FilesPasted(Message):
+        """A paste that is nothing but paths of existing files: to attach, not to type."""
+
+        paths: list[Path]
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)  # type: ignore[arg-type]
 
@@ -45,6 +52,15 @@ class PromptInput(TextArea):
             self.action_newline()
             return
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        from ....chat.prompt_input import pasted_paths
+
+        paths = pasted_paths(event.text)
+        if paths:  # else TextArea's own handler (called next, by the MRO) types the text
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.FilesPasted(paths))
 
     def action_submit(self) -> None:
         self.post_message(self.Submitted(self, self.text))
