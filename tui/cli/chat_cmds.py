@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from ..base.i18n import _
@@ -239,13 +238,11 @@ async def _ask(
             answer.finish(answer_turn)
             raise
         answer_turn.apply(result, stopped=False)
-        billed = _billed(result)
-        if billed is not None:
-            answer_turn.credits, answer_turn.credits_estimated = billed, False
         answer.finish(answer_turn)
+        billed = result.billed_cost is not None  # Turn.apply took it as the exact cost
         # a stated price is in USD (OpenRouter's credits, LiteLLM's header); else the profile's
-        unit = profile.unit or ("USD" if billed is not None else cost_unit(gw.spec))
-        outcome = Outcome(result, answer_turn, conversation.id, billed is not None, unit)
+        unit = profile.unit or ("USD" if billed else cost_unit(gw.spec))
+        outcome = Outcome(result, answer_turn, conversation.id, billed, unit)
         await _cost(args, outcome, history if saving else None, profile, gw)
         return _report(args, outcome)
 
@@ -346,12 +343,6 @@ class _Printer:
         except BrokenPipeError:
             self.quiet = True
             silence_stdout()
-
-
-def _billed(result: ChatResult) -> Decimal | None:
-    """The price the gateway stated for the answer (issue 18's ChatResult.billed_cost)."""
-    billed = getattr(result, "billed_cost", None)
-    return billed if isinstance(billed, Decimal) else None
 
 
 async def _cost(
