@@ -17,7 +17,7 @@ from tui.base.clock import FrozenClock
 from tui.base.textfmt import number
 from tui.demo import DEMO_KEY, DemoGateway, Fault
 from tui.gateway import Timeouts
-from tui.profiles.config import load
+from tui.profiles.config import demo_profile, load
 from tui.profiles.presets import PRESETS
 from tui.profiles.runtime import spec_for
 from tui.store import add_message, burn_rate, create_conversation, get_conversation, open_db
@@ -356,3 +356,34 @@ async def test_the_balance_panel_shows_spend_burn_and_days_left_from_the_usage_l
         assert f"Burn rate: {number(burn, 0)} credits a day" in text
         days = Decimal(app.balance.remaining) / burn  # type: ignore[union-attr,arg-type]
         assert f"Days left: {number(days, 1)}" in text
+
+
+async def test_a_remapped_list_key_is_in_the_list_title_and_unknown_ids_are_warned(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 9: after remapping chat.list the conversation list's title names the new key;
+    an unknown binding id is warned about in the app."""
+    path = tmp_path / "config.toml"
+    path.write_text('cursor_blink = false\n[keymap]\n"chat.list" = "f9"\n"chat.lsit" = "f10"\n')
+    config = load(path)
+    profile = demo_profile()
+    app = TokenDeck(
+        config=config, profile=profile, spec=spec_for(profile, demo.url), demo=True,
+        clock=FrozenClock(FIXED_NOW),
+    )  # fmt: skip
+    said = []
+    original = app.notify
+
+    def notify(message: str, *args: object, **kwargs: object) -> None:
+        said.append(message)
+        original(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = notify  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        assert any("chat.lsit" in s for s in said)
+        await pilot.press("f9")
+        sidebar = app.screen.query_one(ConversationList)
+        await wait_for(pilot, lambda: sidebar.has_class("-shown"))
+        title = str(sidebar.query_one(".sidebar-title", Static).render())
+        assert title == "Conversations (F9)"

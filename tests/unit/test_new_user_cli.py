@@ -94,3 +94,14 @@ def test_config_init_checks_the_key_before_saving_it(demo: DemoGateway, tmp_path
     assert "sk-live-typed-offline-0000" in path.read_text()
     unset = tokendeck(*init, "--name", "env", "--api-key-env", "NO_SUCH_VARIABLE_SET")
     assert unset.returncode == 3 and "NO_SUCH_VARIABLE_SET" in unset.stderr
+
+
+def test_config_show_warns_about_an_unknown_binding_id(tmp_path: Path) -> None:
+    """Item 9: an unknown binding id in [keymap] is named by `config show` (it was accepted
+    silently); known ones are not."""
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"chat.list" = "f9"\n"chat.lsit" = "f10"\n')
+    shown = tokendeck("--config", str(path), "config", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert "chat.lsit" in shown.stderr and "binding ids" in shown.stderr
+    assert "chat.list," not in shown.stderr and "chat.list " not in shown.stderr

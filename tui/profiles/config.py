@@ -449,6 +449,16 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
     config.aliases = parse_aliases(config.data.get("aliases", {}), fail)
     config.templates = parse_templates(config.data.get("templates", {}), fail)
+    from .keymap_ids import BINDING_IDS
+
+    unknown = sorted(set(config.keymap) - BINDING_IDS)
+    if unknown:
+        config.warnings.append(
+            _(
+                "{path}: [keymap] names binding ids tokendeck does not have, so they change "
+                "nothing: {ids} (F1 lists the ids)"
+            ).format(path=file, ids=", ".join(unknown))
+        )
     if any("api_key" in t or "access_token" in t for t in config.data.get("profiles", {}).values()):
         mode = stat.S_IMODE(file.stat().st_mode)
         if mode & 0o077:

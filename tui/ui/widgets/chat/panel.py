@@ -88,7 +88,7 @@ class ChatPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chat-body"):
-            yield ConversationList(id="sidebar")
+            yield ConversationList(self.deck.config.keymap.get("chat.list"), id="sidebar")
             with Vertical(id="chat-main"):
                 yield Static("", id="chat-settings", markup=False)
                 yield Transcript(id="transcript")

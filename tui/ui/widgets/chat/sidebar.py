@@ -47,15 +47,22 @@ class ConversationList(Vertical):
     def action_leave(self) -> None:
         self.post_message(self.Leave())
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, list_key: str | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._list_key = list_key or "ctrl+l"  # chat.list's keys ([keymap] may change them)
         self.summaries: list[ConversationSummary] = []
         self._current: int | None = None  # the open conversation when last shown
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Conversations (Ctrl+L)"), classes="sidebar-title", markup=False)
+        yield Static(self._title(), classes="sidebar-title", markup=False)
         # The list itself comes with the first conversations shown (the first frame has none
         # to show: no need to style and draw an empty list at start).
+
+    def _title(self) -> str:
+        """The title with the key that shows the list: Ctrl+L, or what [keymap] made it."""
+        key = self._list_key.split(",")[0].strip() or "ctrl+l"
+        shown = "+".join(part.capitalize() for part in key.split("+"))
+        return _("Conversations ({key})").format(key=shown)
 
     @property
     def options(self) -> OptionList:
