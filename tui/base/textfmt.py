@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
 
+from .safe import terminal_safe
+
 # Widths come from rich.cells, the table Textual draws with, so the CLI and the app agree on
 # every character (CJK two cells, combining marks and joiners none, emoji sequences two).
 # It is imported only for non-ASCII text: ASCII-only CLI runs never pay for it.
@@ -168,7 +170,9 @@ def table(
     right: Sequence[bool] | None = None,
     max_width: int | None = None,
 ) -> str:
-    """A table aligned by display cells; the widest column gives way when over `max_width`."""
+    """A table aligned by display cells; the widest column gives way when over `max_width`.
+    Cells are made terminal-safe first (they often hold gateway text: model ids, log fields)."""
+    rows = [[terminal_safe(cell) for cell in row] for row in rows]
     right = right or [False] * len(headers)
     widths = [cell_len(h) for h in headers]
     for row in rows:
@@ -184,15 +188,7 @@ def table(
     return "\n".join(lines)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def literal(text: str) -> str:
-    """Model output made safe for a terminal: control characters and escapes shown as their
-    Unicode pictures (ESC as ␛), never run; newlines and tabs stay."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(
-        lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421",
-        text.replace("\r\n", "\n"),
-    )
+    """Model output made safe for a terminal: control characters, escapes and bidi controls
+    shown as visible stand-ins (ESC as ␛), never run; newlines and tabs stay."""
+    return terminal_safe(text, multiline=True)

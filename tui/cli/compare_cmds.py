@@ -149,7 +149,7 @@ def _print(session: CompareSession, args: argparse.Namespace) -> int:
             out(f"━━ {lane.model} ━━")
             text = lane.result.content
             if text:
-                out(shown(text), end="" if text.endswith("\n") else "\n")
+                out(shown(text), end="" if text.endswith("\n") else "\n", data=True)
             if lane.result.error is not None:
                 out(_("(failed: {problem})").format(problem=lane.result.error.detail))
             out()

@@ -26,7 +26,7 @@ from ..profiles.runtime import demo_for, spec_for
 from ..spend.money import unit_label
 from ..spend.usage_export import write_rows
 from .errors import UsageError
-from .output import dump_json, err, out
+from .output import dump_json, err, for_terminal, out
 
 if TYPE_CHECKING:
     from ..spend.budgets import BudgetStatus
@@ -306,7 +306,7 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
 
 def _print_rows(rows: list[LogRow], fmt: str) -> None:
     if fmt in ("csv", "json"):
-        write_rows([rows], sys.stdout, fmt)
+        write_rows([rows], for_terminal(sys.stdout) if fmt == "csv" else sys.stdout, fmt)
         return
     cells = [
         [

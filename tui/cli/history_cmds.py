@@ -103,5 +103,5 @@ def export(db: Database, args: argparse.Namespace) -> int:
     else:
         stored = messages(db, args.id)
         text = to_markdown(record, stored) if args.format == "md" else to_json(record, stored)
-    out(text, end="" if text.endswith("\n") else "\n")
+    out(text, end="" if text.endswith("\n") else "\n", data=True)
     return ExitCode.OK

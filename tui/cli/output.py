@@ -6,16 +6,43 @@ import json
 import sys
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO, cast
+
+from ..base.safe import json_safe, terminal_safe
 
 
-def out(text: str = "", end: str = "\n") -> None:
+def out(text: str = "", end: str = "\n", *, data: bool = False) -> None:
+    """Print a result. Text for people is always made terminal-safe (gateway strings inside
+    it); `data` (an exported conversation, an answer, JSON) is so only on a terminal, a pipe
+    gets it exactly."""
+    if not data or sys.stdout.isatty():
+        text = terminal_safe(text, multiline=True)
     sys.stdout.write(text + end)
 
 
 def err(text: str) -> None:
-    sys.stderr.write(f"tokendeck: {text}\n")
+    """One message line on stderr; gateway text inside it is made terminal-safe."""
+    sys.stderr.write(f"tokendeck: {terminal_safe(text, multiline=True)}\n")
     sys.stderr.flush()
+
+
+def for_terminal(stream: TextIO) -> TextIO:
+    """`stream`, or on a terminal a wrapper that makes what is written terminal-safe (CSV
+    to a terminal); a pipe gets the exact data."""
+    isatty = getattr(stream, "isatty", None)
+    safe = isatty is not None and isatty()
+    return cast(TextIO, _SafeStream(stream)) if safe else stream
+
+
+class _SafeStream:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(terminal_safe(text, multiline=True))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def _default(value: Any) -> Any:
@@ -27,4 +54,6 @@ def _default(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> None:
-    out(json.dumps(value, ensure_ascii=False, indent=2, default=_default))
+    """JSON on stdout: the exact data; DEL, C1 and bidi controls as \\u escapes (json.dumps
+    escapes the C0 ones), so that it is inert on a terminal too."""
+    out(json_safe(json.dumps(value, ensure_ascii=False, indent=2, default=_default)), data=True)

@@ -31,7 +31,7 @@ from ..store import (
     sum_buckets,
     usage_by,
 )
-from .output import dump_json, err, out
+from .output import dump_json, err, for_terminal, out
 
 USAGE = UsageService()  # one per process: a command syncs a profile's log once
 
@@ -183,7 +183,7 @@ def _print_report(
     if fmt == "csv":
         from ..spend.usage_export import csv_cell, csv_writer
 
-        writer = csv_writer(sys.stdout)
+        writer = csv_writer(for_terminal(sys.stdout))
         writer.writerow([args.by, *fields[1:]])
         for record in [*records, total]:
             writer.writerow([csv_cell(record[f]) for f in fields])

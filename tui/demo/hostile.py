@@ -18,8 +18,9 @@ FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A9
 ESCAPES = (f"gpt{OSC_TITLE}-4o", f"clip{OSC_CLIPBOARD}", f"cls{CLEAR}", f"c1{C1_CSI}",
            f"bell{BELL}", f"bidi{BIDI}")  # fmt: skip
 CORPUS: tuple[str, ...] = (*ESCAPES, *MARKUP, *FORMULAS)
-# what must never reach a terminal raw (markup is checked by its own tests: it is printable)
-RAW = ("\x1b", "\x9b", "\x07", "\u202e", "\r", "\t")
+# what must never reach a terminal raw (markup is checked by its own tests: it is printable;
+# a tab is harmless, and shown as ␉ where it would break a table's columns)
+RAW = ("\x1b", "\x9b", "\x07", "\u202e", "\r")
 MESSAGE = "bad request " + " ".join(CORPUS[:6]) + " [bold]loud[/] [link=https://evil.example]x[/]"
 NEW_KEY = "hk-demo" + OSC_CLIPBOARD + CLEAR + "0000"
 

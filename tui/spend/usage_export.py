@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..base.safe import json_safe
 from ..base.textfmt import plain
 
 if TYPE_CHECKING:
@@ -101,7 +102,9 @@ def write_rows(batches: Iterable[Iterable[LogRowLike]], out: IO[str], fmt: str) 
         raise ValueError(f"unknown row format {fmt!r}")
     for batch in batches:
         for row in batch:
-            text = json.dumps(log_record(row), ensure_ascii=False, indent=2, default=json_value)
+            text = json_safe(
+                json.dumps(log_record(row), ensure_ascii=False, indent=2, default=json_value)
+            )
             out.write(("[\n" if count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
             count += 1
     out.write("\n]\n" if count else "[]\n")
