@@ -253,11 +253,14 @@ async def test_no_balance_endpoint_is_found_once_then_remembered() -> None:
 
 
 @contextmanager
-def fake(routes: dict[str, tuple[int, Any]]) -> Iterator[str]:
-    """A loopback server answering `routes` (path -> (status, JSON or text)), 404 elsewhere."""
+def fake(routes: dict[str, tuple[int, Any]], seen: list[str] | None = None) -> Iterator[str]:
+    """A loopback server answering `routes` (path -> (status, JSON or text)), 404 elsewhere;
+    the paths asked are appended to `seen`."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if seen is not None:
+                seen.append(self.path)
             status, body = routes.get(self.path.split("?")[0], (404, {"error": "not found"}))
             data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             self.send_response(status)

@@ -134,7 +134,7 @@ def init(config: Config, args: argparse.Namespace) -> int:
         key_source["api_key"] = key
     table = profile_table(preset, base_url, key_source, model=args.model, logs_url=args.logs_url)
     if not args.no_check:
-        problem = _check(name, table)
+        problem, table = _check(name, table, preset.default_model)
         if problem is not None:
             return problem
     config.put_profile(name, table)
@@ -145,13 +145,16 @@ def init(config: Config, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _check(name: str, table: dict[str, Any]) -> int | None:
-    """Check the key live (models, then the balance), as the app does before it saves: None
-    when it works (said on stderr), else the exit code, having said what is wrong."""
+def _check(
+    name: str, table: dict[str, Any], preset_model: str | None
+) -> tuple[int | None, dict[str, Any]]:
+    """Check the key live and probe the gateway (models, balance family, usage log), as the
+    app does before it saves: (None, the table with what the probe found) when the key works
+    (said on stderr), else (the exit code, the table), having said what is wrong."""
     import asyncio
 
     from ..profiles.config import ConfigError, Profile
-    from ..profiles.onboarding import check_key, spec_for_key
+    from ..profiles.onboarding import check_key, spec_for_key, with_findings
 
     unsaved = _("Nothing was saved (--no-check saves without checking the key).")
     source = Profile(
@@ -162,12 +165,12 @@ def _check(name: str, table: dict[str, Any]) -> int | None:
         secret = Secret(str(table["api_key"])) if table.get("api_key") else source.key()
     except ConfigError as exc:
         err(f"{exc.problem}. {unsaved}")
-        return ExitCode.CONFIG
+        return ExitCode.CONFIG, table
     key = secret.reveal() if secret is not None else ""
     err(_("Checking the key with {url}…").format(url=table["base_url"]))
     result = asyncio.run(check_key(spec_for_key(name, str(table["base_url"]), key, table)))
     if not result.ok:
         err(f"{result.message} {unsaved}")
-        return result.exit_code or ExitCode.ERROR
+        return result.exit_code or ExitCode.ERROR, table
     err(result.message)
-    return None
+    return None, with_findings(table, result, preset_model)

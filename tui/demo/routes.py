@@ -23,12 +23,14 @@ CUSTOM_PATHS = {
 
 
 # each family's own endpoints (usage logs, key info), besides its balance dialect's
+NEWAPI_PATHS = {
+    "/api/log/token": Route("newapi_logs", "GET"),
+    "/api/log/self": Route("newapi_self_logs", "GET"),
+    "/api/user/self": Route("newapi_user", "GET"),
+}
 FAMILY_PATHS: dict[str, dict[str, Route]] = {
-    "newapi-token": {
-        "/api/log/token": Route("newapi_logs", "GET"),
-        "/api/log/self": Route("newapi_self_logs", "GET"),
-        "/api/user/self": Route("newapi_user", "GET"),
-    },
+    "newapi-token": NEWAPI_PATHS,
+    "opencodex": NEWAPI_PATHS,  # a new-api fork: its key log too
     "oneapi": {
         "/api/log/self": Route("oneapi_self_logs", "GET"),
         "/api/user/self": Route("newapi_user", "GET"),

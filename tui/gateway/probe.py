@@ -10,7 +10,7 @@ from ..base.i18n import _
 from . import adapters, families
 from .adapters import Adapter
 from .client import Gateway
-from .errors import AuthError, ExitCode, GatewayError, NetworkError
+from .errors import AuthError, ExitCode, GatewayError, GatewayTimeout, NetworkError
 from .families import NONE
 from .types import Balance
 
@@ -36,6 +36,7 @@ class ProbeReport:
     logs_url: str | None = None  # where usage logs answered (None: no logs)
     logs_family: str | None = None  # the usage-log family that answered (newapi, litellm ...)
     software: str | None = None  # what answered, when no balance told (a LiteLLM proxy)
+    unsure: bool = False  # a balance endpoint failed for now (timeout, 502-504): not "none"
     create_url: str | None = None  # key creation offered there (never tried: it makes a key)
     tried: list[Attempt] = field(default_factory=list)
     error: GatewayError | None = None  # what stopped the probe (bad key, unreachable)
@@ -46,7 +47,9 @@ class ProbeReport:
         Empty when the probe was stopped (a rejected key, an unreachable host)."""
         if self.error is not None or (self.models is None and self.family is None):
             return {}
-        found = {"balance": self.family or NONE}
+        found = {"balance": self.family} if self.family else {}
+        if self.family is None and not self.unsure:
+            found["balance"] = NONE
         if self.logs_family == "openai-hk" and self.logs_url:
             found["logs_url"] = self.logs_url
         elif self.logs_family:
@@ -79,6 +82,13 @@ async def probe(gw: Gateway) -> ProbeReport:
         return report
     except GatewayError as exc:
         report.tried.append(Attempt("GET /models", False, exc.message))
+    return await explore(gw, report)
+
+
+async def explore(gw: Gateway, report: ProbeReport) -> ProbeReport:
+    """What `gw` offers besides chat and models: its balance family, what software answers
+    (when no balance does) and its usage log; a rejected key or unreachable host stops it.
+    What it finds is remembered: a gateway with no balance endpoint is not asked for a day."""
     gw._tries = 1  # an endpoint a gateway does not have is not retried
     try:
         await _balance(gw, report)
@@ -89,7 +99,7 @@ async def probe(gw: Gateway) -> ProbeReport:
         report.error = exc
     finally:
         gw._tries = None
-    if report.error is None and gw.custom is None:
+    if report.error is None and gw.custom is None and not report.unsure:
         families.remember_no_balance(gw.spec.name, gw.spec.base_url, report.family is None)
     return report
 
@@ -110,6 +120,7 @@ async def _balance(gw: Gateway, report: ProbeReport) -> None:
             raise
         except GatewayError as exc:
             report.tried.append(Attempt(what, False, exc.message))
+            report.unsure |= isinstance(exc, GatewayTimeout) or exc.status in (502, 503, 504)
             continue
         if found is None:
             report.tried.append(Attempt(what, False, _("another shape")))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _
@@ -20,6 +21,7 @@ from ..gateway import (
 from .presets import Preset, key_mismatch
 
 if TYPE_CHECKING:
+    from ..gateway.probe import ProbeReport
     from .config import Config
 
 
@@ -30,6 +32,8 @@ class KeyCheck:
     models: int = 0
     balance: Balance | None = None
     exit_code: int = 0  # the CLI's exit code for what went wrong
+    settings: Mapping[str, str] = field(default_factory=dict)  # what the probe found to save
+    model_ids: tuple[str, ...] = ()  # the gateway's models, as /models lists them
 
 
 def shape_warning(preset: Preset, key: str) -> str | None:
@@ -80,18 +84,42 @@ async def check_key(spec: GatewaySpec) -> KeyCheck:
             return KeyCheck(False, said, exit_code=exc.exit_code)
         except GatewayError as exc:
             return KeyCheck(False, exc.detail, exit_code=exc.exit_code)
-        try:
-            balance: Balance | None = await gateway.balance()
-        except AuthError as exc:
-            return KeyCheck(False, exc.detail, exit_code=exc.exit_code)
-        except GatewayError:
-            balance = None  # a gateway without a known balance endpoint is still usable
+        from ..gateway.probe import ProbeReport, explore
+
+        report = await explore(gateway, ProbeReport(spec.base_url, models=len(models)))
+        if isinstance(report.error, AuthError):
+            return KeyCheck(False, report.error.detail, exit_code=report.error.exit_code)
+        found = report.settings()  # a gateway without a balance endpoint is still usable
+        said = _("The key works: {count} models available.").format(count=len(models))
+        if found:
+            said += " " + findings_sentence(report)
         return KeyCheck(
-            True,
-            _("The key works: {count} models available.").format(count=len(models)),
-            len(models),
-            balance,
-        )
+            True, said, len(models), report.balance, settings=found,
+            model_ids=tuple(m.id for m in models),
+        )  # fmt: skip
+
+
+def findings_sentence(report: ProbeReport) -> str:
+    """What the probe found, as saved: "Found: balance newapi-token, usage log newapi."."""
+    balance = report.family or _("none (the gateway offers no balance endpoint)")
+    logs = report.logs_family or _("none")
+    return _("Found: balance {balance}, usage log {logs}.").format(balance=balance, logs=logs)
+
+
+def with_findings(
+    table: Mapping[str, Any], check: KeyCheck, preset_model: str | None = None
+) -> dict[str, Any]:
+    """The profile table with what the probe found (a setting the table leaves at its default
+    only) and a default model the gateway has: the table's, else the preset's, else the first
+    of its /models (a gateway without the demo's deepseek-chat answered 'Invalid model name')."""
+    out = dict(table)
+    for key, value in check.settings.items():
+        if out.get(key) in (None, "", "auto"):
+            out[key] = value
+    if check.model_ids and out.get("default_model") not in check.model_ids:
+        wanted = preset_model if preset_model in check.model_ids else check.model_ids[0]
+        out["default_model"] = wanted
+    return out
 
 
 def spec_for_key(name: str, base_url: str, key: str, table: dict[str, object]) -> GatewaySpec:
@@ -114,6 +142,7 @@ async def check_and_save(
     result = await check_key(spec)
     if not result.ok:
         return False, result.message
+    table = with_findings(table, result)
     try:
         config.put_profile(name, table)
         if make_default:
