@@ -91,7 +91,8 @@ def test_json_is_one_object_with_the_answer_and_its_cost(
     row = demo.logs[0]
     assert data["request_id"] == row["reqid"]
     assert (data["prompt_tokens"], data["completion_tokens"]) == (
-        int(row["prompt_tokens"]), int(row["completion_tokens"])
+        int(row["prompt_tokens"]),
+        int(row["completion_tokens"]),
     )
     assert data["model"] == "gpt-4o-mini" and data["finish_reason"] == "stop"
     assert data["cost_basis"] == "estimated" and Decimal(data["cost"]) > 0
@@ -200,9 +201,7 @@ def test_a_template_sets_system_model_parameters_and_prefix(
     assert "templates: review" in done.stderr
 
 
-def test_an_alias_names_a_model_on_the_command_line(
-    demo: DemoGateway, isolated_env: Path
-) -> None:
+def test_an_alias_names_a_model_on_the_command_line(demo: DemoGateway, isolated_env: Path) -> None:
     config = str(write_config(isolated_env, demo, extra=TEMPLATES))
     done = tokendeck("--config", config, "chat", "-m", "mini", "hi", stdin="")
     assert done.returncode == 0, done.stderr
