@@ -884,7 +884,7 @@ def test_module_entry_point_serves_until_ctrl_c() -> None:
         assert conn.getresponse().status == 200
         conn.close()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=30)
         assert proc.returncode == 0 and "Traceback" not in err
     finally:
         if proc.poll() is None:
