@@ -42,6 +42,11 @@ BACKOFF = 1.0  # seconds before retrying a 5xx that gave no Retry-After (doubles
 BILL_TRIES = 4  # looks for the usage-log rows after the last answer ended
 BILL_PAUSE = 0.5  # seconds between them
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Seconds of buffered events all lanes together handle before the event loop gets a turn (each
+# lane its part): after a pause (the process waited for a core) every stream has a burst to read
+# at once, and four of them handled in one go held the screen and keys for 100 ms and more
+# (bench/compare.py).
+SHARE = 0.008
 
 
 class LaneState(StrEnum):
@@ -238,8 +243,13 @@ class Comparison:
         lane.state, lane.sent_at = LaneState.ASKING, self.clock()
         self._tell(lane)
         events = self.gateway.stream_chat(lane.messages, _with_model(self.params, lane.model))
+        part = SHARE / len(self.lanes)
         async with aclosing(events):
+            share = time.perf_counter() + part
             async for event in events:
+                if time.perf_counter() > share:  # a burst read at once: others get a turn
+                    await asyncio.sleep(0)
+                    share = time.perf_counter() + part
                 self._take(lane, event)
 
     def _take(self, lane: Lane, event: ChatEvent) -> None:

@@ -21,12 +21,20 @@ from ...chat.compare import Lane, LaneState
 from ...chat.compare_session import CompareSession
 from ...chat.conversation import Status, Turn
 from ...gateway import ChatEvent, ContentDelta, ReasoningDelta
+from ..gcfreeze import freeze_long_lived, thaw
 from ..widgets.chat.message import MessageAction, MessageItem, literal
 from ..widgets.chat.transcript import Transcript
 from ..widgets.footer import SteadyFooter
 
 WIDE = 120  # columns from which the answers stand side by side
+# Each column's answer is laid out at most this often while it streams (a chat answer: 20 times
+# a second): four answers at once then cost the frames of about one (bench/compare.py).
+COLUMN_FRAME = 1 / 8
 TICK = 0.25  # seconds between two refreshes of the figures while answers stream
+# Every this many ticks, what the answers laid out so far (cached lines, blocks) is taken out of
+# the cyclic collector's sight: four answers' worth of it made a full collection strike
+# mid-stream for ~25 ms (bench/compare.py, with and without the collector). Thawed on leaving.
+FREEZE_TICKS = 4
 Start = Callable[[], Awaitable[CompareSession]]
 
 _STATUS = {
@@ -105,6 +113,7 @@ class CompareColumn(Vertical):
 
     def on_mount(self) -> None:
         transcript = self.query_one(Transcript)
+        transcript.frame = COLUMN_FRAME
         transcript.show([], 0, None, "")
         self.view = transcript.add(self.turn, live=True)
         self.show_figures(0.0)
@@ -141,7 +150,7 @@ class CompareColumn(Vertical):
         head.append("\n" + speed + "\n" + amounts)
         if head.plain != self._shown:
             self._shown = head.plain
-            self.query_one(".compare-head", Static).update(head)
+            self.query_one(".compare-head", Static).update(head, layout=False)  # fixed size
 
 
 class CompareScreen(Screen[CompareOutcome]):
@@ -171,6 +180,7 @@ class CompareScreen(Screen[CompareOutcome]):
         self.session: CompareSession | None = None
         self.current = 0
         self.columns: list[CompareColumn] = []
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         title = truncate(" ".join(self.prompt.split()), 200)
@@ -226,6 +236,12 @@ class CompareScreen(Screen[CompareOutcome]):
         for column in self.columns:
             column.show_figures(now)
         self._tabs()
+        self._ticks += 1
+        if self._ticks % FREEZE_TICKS == 0:
+            freeze_long_lived()
+
+    def on_unmount(self) -> None:
+        thaw()  # the answers shown here may be garbage now
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -248,7 +264,7 @@ class CompareScreen(Screen[CompareOutcome]):
                     LaneState.STOPPED: "■"}.get(lane.state, "…")  # fmt: skip
             label = f" {i + 1} {('★' if column.winner else '')}{lane.model} {mark} "
             line.append(label, style="reverse bold" if i == self.current else "")
-        self.query_one("#compare-tabs", Static).update(line)
+        self.query_one("#compare-tabs", Static).update(line, layout=False)  # one line
 
     # ---- keys --------------------------------------------------------------------------
 
