@@ -62,7 +62,7 @@ def custom_gateway(demo: DemoGateway, table: dict[str, Any]) -> Gateway:
 def test_every_family_is_one_adapter_behind_one_interface() -> None:
     assert adapters.KNOWN == (
         "opencodex", "oneapi", "newapi-token", "openrouter", "deepseek", "moonshot",
-        "siliconflow", "litellm", "openai-hk",
+        "siliconflow", "litellm", "newapi-user", "openai-hk",
     )  # fmt: skip
     for adapter in adapters.ADAPTERS.values():
         assert isinstance(adapter, adapters.Adapter) and adapter.unit

@@ -148,6 +148,18 @@ async def test_newapi_and_oneapi_user_logs_with_an_access_token() -> None:
     assert [r.id for r in oneapi] == [int(w["id"]) for w in demo.logs]  # its ids are real
 
 
+@pytest.mark.parametrize(("dialect", "user"), [("newapi-token", "9"), ("oneapi", None)])
+async def test_user_balance_with_an_access_token(dialect: str, user: str | None) -> None:
+    with DemoGateway(now=NOW, history_rows=20, balance_dialect=dialect) as demo:
+        async with gateway(demo.v1_base, balance_dialect="newapi-user",
+                           access_token=Secret(ACCESS_TOKEN), user_id=user) as gw:  # fmt: skip
+            found = await gw.balance()
+        snap = demo.ledger.snapshot()
+    assert (found.dialect, found.unit) == ("newapi-user", "USD")
+    assert found.remaining == Decimal(snap.balance) / CENT
+    assert found.used == Decimal(snap.used) / CENT
+
+
 async def test_a_profile_without_a_usage_log_is_a_config_problem() -> None:
     with DemoGateway(now=NOW, history_rows=5, balance_dialect="newapi-token") as demo:
         async with gateway(demo.v1_base) as gw:

@@ -290,6 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help=_("seconds to wait before each usage-log page"),
     )
+    p.add_argument(
+        "--family",
+        default="opencodex",
+        choices=("opencodex", "openai-hk", "oneapi", "newapi-token", "openrouter", "deepseek",
+                 "moonshot", "siliconflow", "litellm"),  # fmt: skip
+        help=_("the gateway family to answer as: its balance endpoint and usage log"),
+    )
+    p.add_argument(
+        "--newapi-version",
+        default="paged",
+        choices=("query", "bearer", "paged"),
+        help=_("new-api's key log: ?key= (older), Bearer, or Bearer with pages"),
+    )
 
     p = _sub(
         subs,

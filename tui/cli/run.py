@@ -104,7 +104,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo-server":
         from ..demo import serve_forever  # the demo gateway, for this command only
 
-        serve_forever(args.port, token_rate=args.token_rate, page_latency=args.page_latency)
+        serve_forever(
+            args.port, token_rate=args.token_rate, page_latency=args.page_latency,
+            balance_dialect=args.family, newapi_version=args.newapi_version,
+        )  # fmt: skip
         return ExitCode.OK
     module, function = COMMANDS.get(args.command, OTHERS)
     command: Callable[[argparse.Namespace], int] = getattr(

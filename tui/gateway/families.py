@@ -13,7 +13,7 @@ from .types import GatewaySpec
 
 KNOWN = (
     "opencodex", "oneapi", "newapi-token", "openrouter", "deepseek", "moonshot", "siliconflow",
-    "litellm", "openai-hk",
+    "litellm", "newapi-user", "openai-hk",
 )  # fmt: skip
 CUSTOM = "custom"  # a family described in the profile's [adapter] table
 NONE = "none"  # the gateway offers no balance endpoint: never asked
@@ -42,7 +42,7 @@ class Offers:
         return self.create_url is not None
 
 
-USD_FAMILIES = ("openrouter", "litellm", "newapi-token", "oneapi")  # their amounts are USD
+USD_FAMILIES = ("openrouter", "litellm", "newapi-token", "newapi-user", "oneapi")  # in USD
 
 
 def cost_unit(spec: GatewaySpec) -> str:

@@ -11,7 +11,7 @@ from .base import Adapter, Call, Client, Generic, data_of, dec
 from .custom import AdapterSpecError, Custom, CustomSpec, lookup, parse_custom
 from .hosted import DeepSeek, Moonshot, OpenRouter, SiliconFlow
 from .litellm import LiteLLM
-from .newapi import NewApiToken, OpenCodex
+from .newapi import NewApiToken, NewApiUser, OpenCodex
 from .oneapi import OneApi
 from .openai_hk import OpenAiHk
 from .usagelogs import LOG_READERS, LogFamily
@@ -21,7 +21,7 @@ ADAPTERS: dict[str, Adapter] = {
     a.name: a
     for a in (
         OpenCodex(), OneApi(), NewApiToken(), OpenRouter(), DeepSeek(), Moonshot(),
-        SiliconFlow(), LiteLLM(), OpenAiHk(),
+        SiliconFlow(), LiteLLM(), NewApiUser(), OpenAiHk(),
     )
 }  # fmt: skip
 assert tuple(ADAPTERS) == KNOWN, "tui.gateway.families.KNOWN lists every adapter, in order"
@@ -47,7 +47,7 @@ def candidates(host: str, has_logs: bool) -> list[Adapter]:
     known = for_host(host)
     if known is not None and known.has_logs:
         return [known]
-    order = [a for a in ADAPTERS.values() if has_logs or not a.has_logs]
+    order = [a for a in ADAPTERS.values() if (has_logs or not a.has_logs) and not a.needs_user]
     if known is not None:
         order.remove(known)
         order.insert(0, known)

@@ -76,6 +76,7 @@ class Adapter:
     creates_keys: ClassVar[bool] = False  # a key-creation endpoint (openai-hk `sk/create`)
     request_id_headers: ClassVar[tuple[str, ...]] = REQUEST_ID_HEADERS
     body_id_first: ClassVar[bool] = False  # the body `id` is what the usage log shows
+    needs_user: ClassVar[bool] = False  # asks with a user's access token (never detected)
 
     def serves(self, host: str) -> bool:
         return any(host == h or host.endswith("." + h) for h in self.hosts)

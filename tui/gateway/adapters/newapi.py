@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..types import Balance
-from .base import Adapter, Call, data_of, dec
+from .base import Adapter, Call, Client, data_of, dec
 
 QUOTA_PER_USD = Decimal(500000)  # new-api's default: 500000 quota = 1 USD
 
@@ -29,6 +29,38 @@ class OpenCodex(Adapter):
             None if unlimited else remaining,
             used=dec(body.get("used_balance")),
             unlimited=unlimited,
+        )
+
+
+class NewApiUser(Adapter):
+    """`GET /api/user/self` with a user's access token (and new-api's `New-Api-User`):
+    `{success, data: {quota, used_quota}}` in quota; new-api and one-api alike."""
+
+    name = "newapi-user"
+    unit = "USD"
+    needs_user = True
+
+    async def balance(self, client: Client) -> Balance | None:
+        from .usagelogs import user_headers
+
+        payload = await client.fetch_json(
+            "GET", "/api/user/self", at_root=True, headers=user_headers(client)
+        )
+        return self.parse([payload])
+
+    def parse(self, payloads: list[Any]) -> Balance | None:
+        body = payloads[0]
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or "quota" not in data:
+            return None
+        left, used = dec(data.get("quota")), dec(data.get("used_quota"))
+        return Balance(
+            self.name,
+            None if left is None else left / QUOTA_PER_USD,
+            used=None if used is None else used / QUOTA_PER_USD,
+            total=None if left is None or used is None else (left + used) / QUOTA_PER_USD,
+            unit="USD",
+            currency="USD",
         )
 
 
