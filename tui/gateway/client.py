@@ -555,7 +555,7 @@ class Gateway:
             return
         limit = max(1, concurrency)
         stride = page_size - 1 if page_size > 1 else 1
-        seen: set[int] = set()
+        seen = RecentIds(2 * limit + 2)
         pending: deque[tuple[int, asyncio.Task[list[LogRow]]]] = deque()
         next_start, window = 0, 1
         last_id: int | None = None  # the oldest row of the previous page
@@ -585,9 +585,8 @@ class Gateway:
                     if stop_at_id is not None and row.id <= stop_at_id:
                         done = True
                         break
-                    if row.id not in seen:
-                        seen.add(row.id)
-                        fresh.append(row)
+                    fresh.append(row)
+                fresh = seen.fresh(fresh)
                 done = done or len(page) < page_size  # a short page is the last one
                 if done:
                     await _settle(pending)  # already asked: let them end, count them
@@ -607,7 +606,7 @@ class Gateway:
     ) -> AsyncGenerator[list[LogRow], None]:
         """A log family's pages one after another (their paging is the gateway's own), rows
         deduplicated by id, until a row the last sync already saw."""
-        seen: set[int] = set()
+        seen = RecentIds(4)
         async with aclosing(reader.pages(self, page_size)) as pages:
             async for page in pages:
                 fresh: list[LogRow] = []
@@ -616,9 +615,8 @@ class Gateway:
                     if stop_at_id is not None and reader.seen_before(row.id, stop_at_id):
                         done = True
                         break
-                    if row.id not in seen:
-                        seen.add(row.id)
-                        fresh.append(row)
+                    fresh.append(row)
+                fresh = seen.fresh(fresh)
                 if fresh:
                     yield fresh
                 if done:
@@ -645,6 +643,33 @@ def gateway_root(base_url: str) -> str:
     for tail in ("/v1", "/api"):
         root = root.removesuffix(tail)
     return root
+
+
+class RecentIds:
+    """The ids of the rows of the last `pages` pages handed on, to drop a row a page repeats.
+
+    Pages of a log read newest first repeat rows only of the pages just before them (they
+    overlap by a row, or the log moved down between two requests), so a million rows need not
+    be remembered (a set of them all took ~60 MB); a row repeated from further back is stored
+    once by id anyway.
+    """
+
+    def __init__(self, pages: int) -> None:
+        self._pages: deque[list[int]] = deque()
+        self._keep = max(1, pages)
+        self._ids: set[int] = set()  # the ids of every page kept
+
+    def fresh(self, page: Sequence[LogRow]) -> list[LogRow]:
+        """The rows of `page` not seen before (nor earlier on the page), and remember them."""
+        seen, fresh = self._ids, []
+        for row in page:
+            if row.id not in seen:
+                seen.add(row.id)
+                fresh.append(row)
+        self._pages.append([row.id for row in fresh])
+        if len(self._pages) > self._keep:
+            seen.difference_update(self._pages.popleft())
+        return fresh
 
 
 async def _settle(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:

@@ -82,22 +82,25 @@ def parse_rows(data: Any, where: str) -> list[LogRow]:
 
 
 def parse_row(row: dict[str, Any]) -> LogRow:
+    get = row.get  # positional and without keywords: a first sync parses a million rows
     return LogRow(
-        id=int(row["id"]),
-        user_id=str(row.get("user_id", "")),
-        ctime=datetime.fromtimestamp(int(float(row["ctime"])), UTC),
-        prompt_tokens=int(row.get("prompt_tokens") or 0),
-        completion_tokens=int(row.get("completion_tokens") or 0),
-        fen=_money(row.get("fen")),
-        model=str(row.get("model", "")),
-        yufen=_money(row.get("yufen")),
-        reqid=str(row.get("reqid") or ""),
-        ip=str(row.get("ip") or ""),
-        note=str(row.get("note") or ""),
+        int(row["id"]),
+        str(get("user_id", "")),
+        datetime.fromtimestamp(int(float(row["ctime"])), UTC),
+        int(get("prompt_tokens") or 0),
+        int(get("completion_tokens") or 0),
+        _money(get("fen")),
+        str(get("model", "")),
+        _money(get("yufen")),
+        str(get("reqid") or ""),
+        str(get("ip") or ""),
+        str(get("note") or ""),
     )
 
 
 def _money(value: Any) -> Decimal:
+    if type(value) is str and value.isascii() and value.isdigit():
+        return Decimal(value)  # whole credits as digits, the usual case
     result = dec(value if value not in ("", None) else 0)
     if result is None:
         raise ValueError(_("not a number: {value!r}").format(value=value))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import GatewayError
 from .secret import Secret
@@ -216,9 +216,12 @@ class Balance:
     also: tuple[tuple[Decimal, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class LogRow:
-    """One openai-hk usage-log row, with its string fields made into numbers and times."""
+class LogRow(NamedTuple):
+    """One openai-hk usage-log row, with its string fields made into numbers and times.
+
+    A named tuple, not a frozen dataclass: a million of them are made by a first sync, and a
+    tuple is made ~4x faster (a frozen dataclass sets each field through object.__setattr__).
+    """
 
     id: int
     user_id: str

@@ -22,7 +22,11 @@ from ..store import (
 from ..store.usage import LogRowLike
 
 CONCURRENCY = 8  # page requests in flight at most (openai-hk pages hold <= 300 rows)
-BATCH_ROWS = 1200  # rows stored in one transaction at most (the write lock is held briefly)
+BATCH_ROWS = 3000  # rows stored in one transaction at most (the write lock is held ~30 ms)
+# pages received and waiting for the writer at most: the fetching waits beyond that, so a
+# gateway faster than the disk never piles a whole log up in memory (a million rows took
+# 550 MB that way)
+QUEUE_PAGES = 2 * BATCH_ROWS // 300
 _WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
 CLAIM_POLL = 0.1  # seconds between two looks at a sync of the same profile still running
 
@@ -125,18 +129,20 @@ async def _sync(
     on_page: Callable[[SyncResult], None] | None,
 ) -> SyncResult:
     stop = complete_id(db, profile)
-    arrived: asyncio.Queue[Sequence[LogRowLike] | BaseException | None] = asyncio.Queue()
+    arrived: asyncio.Queue[Sequence[LogRowLike] | BaseException | None] = asyncio.Queue(
+        QUEUE_PAGES
+    )
 
     async def fetch() -> None:
         try:
             pages = gateway.iter_usage_logs(concurrency=concurrency, stop_at_id=stop)
             async with aclosing(pages) as it:
                 async for page in it:
-                    arrived.put_nowait(page)
+                    await arrived.put(page)
         except Exception as exc:  # stored pages first, then the failure
-            arrived.put_nowait(exc)
+            await arrived.put(exc)
         else:
-            arrived.put_nowait(None)
+            await arrived.put(None)
 
     new_rows = pages = 0
     newest: int | None = None

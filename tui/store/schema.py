@@ -140,6 +140,72 @@ _V6 = (
     END""",
 )
 
+# Quarter-hour totals of the usage log (usage_buckets, schema 7): the slot of a row, and what
+# is added up per slot and model. Whole credits are added exactly as integers; a row with a
+# fraction (or too large for an integer) is counted in `odd`, and totals touching its bucket
+# are added up from the rows instead.
+BUCKET_SECONDS = 900
+BUCKET_OF = f"CAST(ctime / {BUCKET_SECONDS} AS INTEGER)"
+WHOLE = "typeof(fen + 0) = 'integer'"
+BUCKET_PARTS = (
+    "count(*)",
+    "sum(prompt_tokens)",
+    "sum(completion_tokens)",
+    f"sum(CASE WHEN {WHOLE} THEN fen + 0 ELSE 0 END)",
+    f"sum(NOT {WHOLE})",
+)
+BUCKET_COLUMNS = "profile, slot, model, requests, prompt_tokens, completion_tokens, credits, odd"
+
+# A million log rows (issue 22). Quarter-hour totals per profile and model (usage_buckets,
+# kept by store_pages with the rows), so reports, counts and totals add up buckets instead of
+# every row. The indexes only the Usage table's sort by tokens or credits used are made when
+# it is first sorted so (usage_view.ensure_sort_index): kept up to date by every sync they
+# cost more than the rows themselves (random inserts into four more b-trees).
+_V7 = (
+    "DROP INDEX IF EXISTS usage_rows_prompt",
+    "DROP INDEX IF EXISTS usage_rows_completion",
+    "DROP INDEX IF EXISTS usage_rows_fen",
+    "DROP INDEX IF EXISTS usage_rows_yufen",
+    "DROP INDEX IF EXISTS usage_rows_ip",
+    """CREATE TABLE usage_buckets (
+        profile TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        credits INTEGER NOT NULL DEFAULT 0,
+        odd INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (profile, slot, model)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX usage_buckets_model ON usage_buckets(profile, model, slot)",
+    f"INSERT INTO usage_buckets ({BUCKET_COLUMNS}) SELECT profile, {BUCKET_OF} AS s, model,"
+    f" {', '.join(BUCKET_PARTS)} FROM usage_rows GROUP BY profile, s, model",
+    # per profile, the characters (lower case) that occur in each searched text field: a word
+    # with another character cannot occur in that field, which need not be searched
+    """CREATE TABLE usage_alphabets (
+        profile TEXT NOT NULL,
+        field TEXT NOT NULL,
+        chars TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (profile, field)
+    ) WITHOUT ROWID""",
+)
+SEARCHED_FIELDS = ("model", "reqid", "ip", "note")
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    _run(_V7)(conn)
+    profiles = [row[0] for row in conn.execute("SELECT DISTINCT profile FROM usage_rows")]
+    for profile in profiles:
+        for name in SEARCHED_FIELDS:
+            (text,) = conn.execute(
+                f"SELECT group_concat({name}, '') FROM usage_rows WHERE profile = ?", (profile,)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO usage_alphabets (profile, field, chars) VALUES (?, ?, ?)",
+                (profile, name, "".join(sorted(set((text or "").lower())))),
+            )
+
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
     f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
@@ -167,7 +233,9 @@ def _run(statements: tuple[str, ...]) -> Migration:
 
 
 # Append only: entry i takes a database from user_version i to i + 1.
-MIGRATIONS: list[Migration] = [_run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5), _run(_V6)]
+MIGRATIONS: list[Migration] = [
+    _run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5), _run(_V6), _v7
+]  # fmt: skip
 
 
 def target_version() -> int:

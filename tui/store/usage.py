@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Protocol
 
 from .db import Database
-from .records import decimal_text, utc
+from .records import utc
+from .schema import BUCKET_COLUMNS, BUCKET_OF, BUCKET_PARTS
 
 _COLUMNS = (
     "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
@@ -113,6 +116,31 @@ _UPSERT = (
     " yufen_n = excluded.yufen_n"
 )
 
+# The quarter-hour totals (usage_buckets) of a batch's rows as stored now (their ids a JSON
+# array, ?2), added (+) or taken away (-): taken away before the rows are written (when some
+# were stored already), added after, so a row refreshed with other values moves between
+# buckets and a row seen twice counts once. One statement each: SQLite's work is done with
+# Python's GIL released.
+_BUCKET_ADD = (
+    " ON CONFLICT (profile, slot, model) DO UPDATE SET"
+    " requests = requests + excluded.requests,"
+    " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+    " completion_tokens = completion_tokens + excluded.completion_tokens,"
+    " credits = credits + excluded.credits, odd = odd + excluded.odd"
+)
+
+
+def _bucket_delta(sign: str) -> str:
+    sums = ", ".join(f"{sign}{part}" for part in BUCKET_PARTS)
+    return (
+        f"INSERT INTO usage_buckets ({BUCKET_COLUMNS})"
+        f" SELECT ?1, {BUCKET_OF} AS s, model, {sums} FROM usage_rows WHERE profile = ?1"
+        " AND id IN (SELECT value FROM json_each(?2)) GROUP BY s, model" + _BUCKET_ADD
+    )
+
+
+_BUCKETS_OUT, _BUCKETS_IN = _bucket_delta("-"), _bucket_delta("+")
+
 
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
     """Insert or refresh `rows` in one transaction; how many were not stored before."""
@@ -120,33 +148,66 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
 
 
 def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
-    """Insert or refresh the rows of several pages in one transaction (one statement, one
-    commit); per page, how many of its rows were not stored before (nor on an earlier page)."""
+    """Insert or refresh the rows of several pages in one transaction, with their quarter-hour
+    totals; per page, how many of its rows were not stored before (nor on an earlier page)."""
     rows = [r for page in pages for r in page]
     if not rows:
         return [0] * len(pages)
-    ids = [row.id for row in rows]
-    values = [
-        (profile, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
-         decimal_text(r.fen), r.model, decimal_text(r.yufen), r.reqid, r.ip, r.note,
-         float(r.fen), float(r.yufen))
-        for r in rows
-    ]  # fmt: skip
+    values = sorted(
+        (
+            (profile, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
+             format(r.fen, "f"), r.model, format(r.yufen, "f"), r.reqid, r.ip, r.note,
+             float(r.fen), float(r.yufen))
+            for r in rows
+        ),
+        key=itemgetter(1),
+    )  # fmt: skip  # in key order, as SQLite's b-tree takes them best; the later of two wins
+    ids = json.dumps(sorted({v[1] for v in values}))
     with db.write() as conn:
         known = {
             found[0]
             for found in conn.execute(
                 "SELECT id FROM usage_rows WHERE profile = ? AND id BETWEEN ? AND ?",
-                (profile, min(ids), max(ids)),
+                (profile, values[0][1], values[-1][1]),
             )
         }
+        if known:
+            conn.execute(_BUCKETS_OUT, (profile, ids))
         conn.executemany(_UPSERT, values)
+        conn.execute(_BUCKETS_IN, (profile, ids))
+        _widen_alphabets(conn, profile, values)
     new = []
     for page in pages:
         fresh = {row.id for row in page} - known
         known |= fresh
         new.append(len(fresh))
     return new
+
+
+_FIELD_AT = {"model": 7, "reqid": 9, "ip": 10, "note": 11}  # places in store_pages' values
+
+
+def _widen_alphabets(conn: sqlite3.Connection, profile: str, values: list[tuple[Any, ...]]) -> None:
+    """Add the characters of the rows' searched fields to the profile's alphabets."""
+    known = dict(
+        conn.execute("SELECT field, chars FROM usage_alphabets WHERE profile = ?", (profile,))
+    )
+    for name, at in _FIELD_AT.items():
+        have = known.get(name, "")
+        chars = set("".join(v[at] for v in values).lower())
+        if name not in known or not chars.issubset(have):
+            conn.execute(
+                "INSERT INTO usage_alphabets (profile, field, chars) VALUES (?, ?, ?)"
+                " ON CONFLICT (profile, field) DO UPDATE SET chars = excluded.chars",
+                (profile, name, "".join(sorted(chars.union(have)))),
+            )
+
+
+def alphabets(db: Database, profile: str) -> dict[str, str]:
+    """Per searched field, every character (lower case) that occurs in it in `profile`'s rows
+    (or more: one a refreshed row no longer has stays)."""
+    rows = db.query("SELECT field, chars FROM usage_alphabets WHERE profile = ?", (profile,))
+    return {row[0]: row[1] for row in rows}
 
 
 def newest_id(db: Database, profile: str) -> int | None:
@@ -182,6 +243,8 @@ def forget_usage(db: Database, profile: str) -> int:
     """Drop `profile`'s cached rows and sync state (its log was replaced); how many rows."""
     with db.write() as conn:
         conn.execute("DELETE FROM sync_state WHERE profile = ?", (profile,))
+        conn.execute("DELETE FROM usage_buckets WHERE profile = ?", (profile,))
+        conn.execute("DELETE FROM usage_alphabets WHERE profile = ?", (profile,))
         return conn.execute("DELETE FROM usage_rows WHERE profile = ?", (profile,)).rowcount
 
 
@@ -203,19 +266,6 @@ def usage_rows(
         (*params, -1 if limit is None else limit, offset),
     )
     return [row_from_sql(row) for row in rows]
-
-
-def count_usage(
-    db: Database,
-    profile: str,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    model: str | None = None,
-) -> int:
-    clause, params = where(profile, since, until, model)
-    row = db.query_one(f"SELECT count(*) FROM usage_rows WHERE {clause}", params)
-    return int(row[0]) if row else 0
 
 
 def usage_models(db: Database, profile: str) -> list[str]:

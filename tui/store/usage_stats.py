@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from .db import Database
 from .records import utc
+from .schema import BUCKET_SECONDS
 from .usage import where
 
 GroupBy = Literal["day", "week", "model"]
@@ -67,6 +68,86 @@ def sum_rows(db: Database, clause: str, params: Sequence[Any]) -> Totals:
     return Totals(row[0], row[1], row[2], credits)
 
 
+# What a total adds up per bucket key: the model, the local day, or one total of everything.
+_BUCKET_KEYS = {"model": "model", "day": "date(slot * {s}, 'unixepoch', 'localtime')", "": "''"}
+_ROW_KEYS = {"model": "model", "day": "date(ctime, 'unixepoch', 'localtime')", "": "''"}
+
+
+def bucketed(
+    db: Database,
+    profile: str,
+    key: str = "",
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+    pattern: str | None = None,
+) -> tuple[dict[str, Totals], bool]:
+    """Totals per `key` ("model", local "day", or "" for one total) of the rows in a time
+    range, from the quarter-hour buckets inside it and the rows at its ragged ends (read by
+    the time index): ~1,000 times fewer rows than a pass over every row. The flag says
+    whether the credits are exact: False when some row has a fraction (then only the counts
+    and tokens are, and credits must be added up from the rows)."""
+    lo = None if since is None else -int(-since.timestamp() // BUCKET_SECONDS)  # ceil
+    hi = None if until is None else int(until.timestamp() // BUCKET_SECONDS)
+    if lo is not None and hi is not None and hi < lo:
+        hi = lo  # a range within one quarter hour: all its rows are at the ends
+    clauses: list[str] = ["profile = ?"]
+    params: list[Any] = [profile]
+    for bound, sql in ((lo, "slot >= ?"), (hi, "slot < ?")):
+        if bound is not None:
+            clauses.append(sql)
+            params.append(bound)
+    if model is not None:
+        clauses.append("model = ?")
+        params.append(model)
+    if pattern is not None:
+        clauses.append("lower(model) GLOB ?")
+        params.append(pattern.lower().replace("[!", "[^"))
+    group = _BUCKET_KEYS[key].format(s=BUCKET_SECONDS)
+    totals: dict[str, Totals] = {}
+    exact = True
+    for k, requests, prompt, completion, credits, odd in db.query(
+        f"SELECT {group} AS k, sum(requests), sum(prompt_tokens), sum(completion_tokens),"
+        f" sum(credits), sum(odd) FROM usage_buckets WHERE {' AND '.join(clauses)} GROUP BY k",
+        params,
+    ):
+        if requests:
+            totals[k] = Totals(requests, prompt, completion, Decimal(credits))
+            exact = exact and not odd
+    ends = [f"ctime < {lo * BUCKET_SECONDS}"] if lo is not None else []
+    if hi is not None:
+        ends.append(f"ctime >= {hi * BUCKET_SECONDS}")
+    if ends:
+        clause, params = where(profile, since, until, model, pattern)
+        for k, requests, prompt, completion, fen, kind in db.query(
+            f"SELECT {_ROW_KEYS[key]} AS k, count(*), sum(prompt_tokens), sum(completion_tokens),"
+            f" sum(fen), typeof(sum(fen)) FROM usage_rows WHERE {clause}"
+            f" AND ({' OR '.join(ends)}) GROUP BY k",
+            params,
+        ):
+            found = totals.setdefault(k, Totals())
+            found.requests += requests
+            found.prompt_tokens += prompt
+            found.completion_tokens += completion
+            exact = exact and kind == "integer"
+            found.credits += Decimal(fen) if kind == "integer" else 0
+    return totals, exact
+
+
+def count_usage(
+    db: Database,
+    profile: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    model: str | None = None,
+) -> int:
+    """How many rows a profile has in a time range (of one model), from the buckets."""
+    found, _exact = bucketed(db, profile, since=since, until=until, model=model)
+    return found[""].requests if "" in found else 0
+
+
 def usage_totals(
     db: Database,
     profile: str,
@@ -75,6 +156,10 @@ def usage_totals(
     until: datetime | None = None,
     model: str | None = None,
 ) -> Totals:
+    """The totals of a profile's rows in a time range (of one model)."""
+    found, exact = bucketed(db, profile, since=since, until=until, model=model)
+    if exact:
+        return found.get("", Totals())
     clause, params = where(profile, since, until, model)
     return sum_rows(db, clause, params)
 
@@ -105,16 +190,17 @@ def usage_by(
     if by not in GROUPINGS:
         raise ValueError(f"cannot group usage by {by!r}")
     clause, params = where(profile, since, until, model, pattern)
-    group = "model" if by == "model" else "date(ctime, 'unixepoch', 'localtime')"
-    grouped = (
-        db.query(
-            f"SELECT {group} AS k, count(*), sum(prompt_tokens), sum(completion_tokens),"
-            f" sum(fen), typeof(sum(fen)) FROM usage_rows WHERE {clause} GROUP BY k",
-            params,
-        )
-        if tz is None
-        else []
-    )
+    grouped: list[tuple[str, int, int, int, Decimal, str]] = []
+    if tz is None:  # from the quarter-hour buckets
+        found, exact = bucketed(
+            db, profile, "model" if by == "model" else "day",
+            since=since, until=until, model=model, pattern=pattern,
+        )  # fmt: skip
+        kind = "integer" if exact else "real"
+        grouped = [
+            (k, t.requests, t.prompt_tokens, t.completion_tokens, t.credits, kind)
+            for k, t in found.items()
+        ]
     buckets: dict[str, Bucket] = {}
 
     def bucket(key: str, start: date | None) -> Totals:

@@ -30,7 +30,7 @@ from ....store import (
     usage_by,
     usage_models,
 )
-from ....store.usage_view import RowQuery, count_query
+from ....store.usage_view import RowQuery, count_query, sort_indexed
 from ...deck import Deck
 from ...gcfreeze import freeze_long_lived
 from .sources import (
@@ -328,7 +328,7 @@ class UsagePanel(Vertical, can_focus=True):
             self.query_one("#usage-totals").add_class("-stale")
         else:
             self.totals_shown = query  # the same rows add up to the same totals
-        if query.cheap_count:
+        if query.cheap_count and sort_indexed(db, query.sort):
             self._rows_ready(query, None, keep_cursor)
             if totals:
                 self._read(db.path, query, first=False, totals=True, keep_cursor=keep_cursor)
@@ -361,11 +361,13 @@ class UsagePanel(Vertical, can_focus=True):
 
         from ....spend.money import rate_for
         from ....store import open_db
-        from ....store.usage_view import query_totals, window_ids
+        from ....store.usage_view import make_sort_index, query_totals, window_ids
 
         worker, profile, problem = get_current_worker(), self.deck.profile, ""
         sums = None
         try:
+            if first:
+                make_sort_index(path, query.sort)
             with open_db(path, read_only=True, recover=False) as db:
                 if first:
                     ids = window_ids(db, profile.name, query, 0, FIRST)

@@ -1,0 +1,219 @@
+"""Usage cache at scale (issue 22): quarter-hour buckets that always add up to the rows, schema
+7's migration, sort indexes made on demand, and a sync that never runs ahead of its store."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from collections.abc import AsyncGenerator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.store_helpers import old_db
+from tui import store
+from tui.gateway import LogRow
+from tui.gateway.client import RecentIds
+from tui.spend import usage_sync
+from tui.store import schema as store_schema
+from tui.store.usage import alphabets
+from tui.store.usage_stats import bucketed
+from tui.store.usage_view import (
+    RowQuery,
+    count_query,
+    ensure_sort_index,
+    query_totals,
+    sort_indexed,
+    window,
+)
+
+P = "hk"
+T0 = datetime(2026, 3, 1, 7, 13, 20, tzinfo=UTC).timestamp()
+MODELS = ("gpt-4o", "gpt-4o-mini", "deepseek-chat", "Qwen-Max")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Any:
+    with store.open_db(tmp_path / "t.db") as opened:
+        yield opened
+
+
+def made_rows(n: int, seed: int, first_id: int = 1) -> list[LogRow]:
+    rng = random.Random(seed)
+    rows, t = [], T0
+    for i in range(n):
+        t += rng.choice((7, 61, 400, 3000))  # some quarter hours hold many rows, some none
+        fen = Decimal(rng.randint(0, 90))
+        if rng.random() < 0.05:
+            fen += Decimal("0.25")  # a fraction: its bucket is added up from the rows
+        rows.append(LogRow(first_id + i, "9", datetime.fromtimestamp(t, UTC),
+                           rng.randint(1, 900), rng.randint(1, 90), fen, rng.choice(MODELS),
+                           Decimal(10**6 - i), f"r{i:05x}", "10.0.0.1", ""))  # fmt: skip
+    return rows
+
+
+def by_hand(rows: Sequence[LogRow], key: str, since: float | None, until: float | None) -> dict:
+    found: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    for r in rows:
+        t = r.ctime.timestamp()
+        if (since is not None and t < since) or (until is not None and t >= until):
+            continue
+        k = {"model": r.model, "day": r.ctime.astimezone().date().isoformat(), "": ""}[key]
+        found[k][0] += 1
+        found[k][1] += r.prompt_tokens
+        found[k][2] += r.completion_tokens
+        found[k][3] += r.fen
+    return dict(found)
+
+
+def as_lists(totals: dict[str, store.Totals]) -> dict:
+    return {
+        k: [t.requests, t.prompt_tokens, t.completion_tokens, t.credits]
+        for k, t in totals.items()
+    }
+
+
+def test_buckets_add_up_to_the_rows_in_any_range_after_refreshes(db: store.Database) -> None:
+    rows = made_rows(600, seed=3)
+    store.store_pages(db, P, [rows[:250], rows[240:]])  # overlapping pages
+    # the gateway answers some rows again with other values (a later time, model, credits)
+    moved = [r._replace(ctime=r.ctime + timedelta(hours=5), model="moved", fen=r.fen + 1)
+             for r in rows[100:130]]  # fmt: skip
+    store.store_usage(db, P, moved)
+    final = {r.id: r for r in rows} | {r.id: r for r in moved}
+    truth = sorted(final.values(), key=lambda r: r.id)
+    store.store_usage(db, "other", made_rows(50, seed=9))  # another profile stays apart
+    rng = random.Random(5)
+    first, last = truth[0].ctime.timestamp(), max(r.ctime.timestamp() for r in truth)
+    ranges: list[tuple[float | None, float | None]] = [(None, None), (first + 1, None)]
+    for _ in range(25):
+        a, b = sorted(rng.uniform(first - 900, last + 900) for _ in range(2))
+        ranges += [(a, b), (a, None), (None, b), (a, a + rng.uniform(0, 1000))]
+    for since, until in ranges:
+        s = None if since is None else datetime.fromtimestamp(since, UTC)
+        u = None if until is None else datetime.fromtimestamp(until, UTC)
+        for key in ("model", "day", ""):
+            found, exact = bucketed(db, P, key, since=s, until=u)
+            expected = by_hand(truth, key, since, until)
+            if exact:
+                assert as_lists(found) == expected
+            else:  # counts and tokens still exact; credits are added up from the rows
+                assert {k: v[:3] for k, v in as_lists(found).items()} == {
+                    k: v[:3] for k, v in expected.items()
+                }
+        total = by_hand(truth, "", since, until).get("", [0, 0, 0, Decimal(0)])
+        assert store.count_usage(db, P, since=s, until=u) == total[0]
+        assert store.usage_totals(db, P, since=s, until=u).credits == total[3]
+        report = store.usage_by(db, P, "model", since=s, until=u)
+        expected_models = by_hand(truth, "model", since, until)
+        assert {b.key: b.totals.credits for b in report} == {
+            k: v[3] for k, v in expected_models.items()
+        }
+
+
+def test_forgetting_a_profile_forgets_its_buckets_and_alphabets(db: store.Database) -> None:
+    store.store_usage(db, P, made_rows(40, seed=1))
+    assert store.count_usage(db, P) == 40 and alphabets(db, P)["model"]
+    store.forget_usage(db, P)
+    assert store.count_usage(db, P) == 0 and store.usage_by(db, P, "model") == []
+    assert alphabets(db, P) == {}
+
+
+def test_alphabets_hold_every_character_of_the_searched_fields(db: store.Database) -> None:
+    rows = made_rows(30, seed=2)
+    store.store_usage(db, P, rows)
+    chars = alphabets(db, P)
+    assert set(chars["model"]) == set("".join(r.model for r in rows).lower())
+    assert set(chars["reqid"]) == set("".join(r.reqid for r in rows))
+    assert chars["note"] == ""
+
+
+def test_migration_to_v7_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "v6.db"
+    rows = made_rows(120, seed=4)
+    with old_db(path, 6) as old:  # the version before the buckets
+        old.conn.executemany(
+            "INSERT INTO usage_rows (profile, id, user_id, ctime, prompt_tokens,"
+            " completion_tokens, fen, model, yufen, reqid, ip, note, fen_n, yufen_n)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(P, r.id, r.user_id, r.ctime.timestamp(), r.prompt_tokens, r.completion_tokens,
+              format(r.fen, "f"), r.model, format(r.yufen, "f"), r.reqid, r.ip, r.note,
+              float(r.fen), float(r.yufen)) for r in rows],
+        )  # fmt: skip
+        old.conn.commit()
+        assert sort_indexed(old, "prompt")
+    with store.open_db(path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 7 <= (
+            store_schema.target_version()
+        )
+        assert not sort_indexed(db, "prompt") and not sort_indexed(db, "credits")
+        assert sort_indexed(db, "time") and sort_indexed(db, "model")
+        found, _exact = bucketed(db, P, "model")
+        assert {k: v[:3] for k, v in as_lists(found).items()} == {
+            k: v[:3] for k, v in by_hand(rows, "model", None, None).items()
+        }
+        assert store.usage_totals(db, P).credits == sum(r.fen for r in rows)
+        assert set(alphabets(db, P)["model"]) == set("".join(r.model for r in rows).lower())
+
+
+def test_a_sort_without_its_index_reads_right_and_makes_it_once(db: store.Database) -> None:
+    rows = made_rows(200, seed=6)
+    store.store_usage(db, P, rows)
+    q = RowQuery().sorted_by("prompt", True)
+    expected = [r.id for r in sorted(rows, key=lambda r: (-r.prompt_tokens, -r.id))][:20]
+    assert not sort_indexed(db, "prompt")
+    assert [s.row.id for s in window(db, P, q, 0, 20)] == expected  # a scan, still right
+    ensure_sort_index(db, "prompt")
+    assert sort_indexed(db, "prompt")
+    assert [s.row.id for s in window(db, P, q, 0, 20)] == expected
+    assert count_query(db, P, q) == 200 and query_totals(db, P, q).requests == 200
+
+
+def test_recent_ids_drop_the_rows_pages_repeat_and_forget_old_pages() -> None:
+    rows = made_rows(10, seed=7)
+    seen = RecentIds(2)
+    assert seen.fresh(rows[0:4]) == rows[0:4]
+    assert seen.fresh(rows[3:6] + rows[5:6]) == rows[4:6]  # the overlap and a repeat dropped
+    assert seen.fresh(rows[6:8]) == rows[6:8]
+    # three pages on, the first page's ids are forgotten (the store keeps one copy by id)
+    assert seen.fresh(rows[0:1] + rows[5:7]) == rows[0:1]
+
+
+class Endless:
+    """A usage log source that makes pages as fast as they are asked for."""
+
+    def __init__(self, pages: int) -> None:
+        self.pages = pages
+        self.made = 0
+
+    async def iter_usage_logs(self, **_kw: Any) -> AsyncGenerator[Sequence[LogRow], None]:
+        for p in range(self.pages):
+            self.made += 1
+            yield made_rows(300, seed=p, first_id=10**6 - 300 * (p + 1))
+            await asyncio.sleep(0)
+
+
+async def test_a_sync_never_runs_far_ahead_of_its_store(
+    db: store.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a gateway faster than the disk: what is fetched and not yet stored stays bounded
+    # (a million rows used to pile up in memory, 550 MB)
+    source = Endless(60)
+    ahead: list[int] = []  # at each store: pages made but not yet stored
+    stored = [0]
+    real = usage_sync.store_pages
+
+    def slow_store(db: store.Database, profile: str, pages: Any) -> list[int]:
+        ahead.append(source.made - stored[0])
+        stored[0] += len(pages)
+        return real(db, profile, pages)
+
+    monkeypatch.setattr(usage_sync, "store_pages", slow_store)
+    result = await usage_sync.sync_usage(source, db, P)  # type: ignore[arg-type]
+    assert result.pages == 60 and store.count_usage(db, P) == 60 * 300
+    # the queue, a batch being gathered, and a page in the source's hand
+    assert max(ahead) <= usage_sync.QUEUE_PAGES + usage_sync.BATCH_ROWS // 300 + 2
