@@ -11,6 +11,7 @@ tests/test_durability.py. Where the machine allows neither, the test skips, sayi
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -204,3 +205,98 @@ def test_a_crash_of_the_app_never_exits_0(demo: DemoGateway, tmp_path: Path) -> 
         app.kill()
     assert status == 1
     assert "a bug in the app" in screen_words(app.text())
+
+
+# ---- a full disk ---------------------------------------------------------------------------
+
+FULL_CHILD = """
+import asyncio, json, os, sys
+from pathlib import Path
+from tui.profiles.config import Config, demo_profile
+from tui.profiles.runtime import spec_for
+from tui.store import list_conversations, messages, open_db
+from tui.ui.app import TokenDeck
+
+def fill(folder):
+    with open(Path(folder) / "filler", "wb", buffering=0) as f:
+        for size in (1 << 16, 4096, 512, 1):  # until the file system has no byte left
+            try:
+                while True:
+                    f.write(b"\\0" * size)
+            except OSError:
+                pass
+
+async def main(url, data):
+    profile = demo_profile()
+    config = Config(path=Path(data).parent / "c.toml", data={"cursor_blink": False})
+    app = TokenDeck(config=config, profile=profile, spec=spec_for(profile, url), demo=True)
+    said = []
+    notify = app.notify
+    def record(message, *args, **kwargs):
+        said.append(str(message))
+        notify(message, *args, **kwargs)
+    app.notify = record
+    result = {}
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.screen.query_one("#chat-panel")
+        transcript = app.screen.query_one("#transcript")
+        while panel.conversation is None:
+            await pilot.pause(0.01)
+        async def ask(text):
+            count = len(panel.conversation.turns)
+            await pilot.press(*text, "enter")
+            while len(panel.conversation.turns) < count + 2 or panel.streaming:
+                await pilot.pause(0.01)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        fill(data)
+        await ask("typed while the disk is full")
+        result["metas"] = [item.meta for item in transcript.items]
+        result["backlog"] = app.history.backlog
+        os.unlink(Path(data) / "filler")  # the disk has room again
+        await ask("typed after the space came back")
+        result["backlog_after"] = app.history.backlog
+        result["metas_after"] = [item.meta for item in transcript.items]
+        result["turns"] = [[t.role, t.content] for t in panel.conversation.turns]
+    db = open_db(read_only=True)
+    result["stored"] = [[[m.role, m.content] for m in messages(db, c.id)]
+                        for c in list_conversations(db)]
+    result["check"] = db.conn.execute("PRAGMA quick_check").fetchone()[0]
+    result["said"] = said
+    print(json.dumps(result), flush=True)
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def test_turns_typed_while_the_disk_is_full_are_saved_once_it_has_room(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    if not namespaces():
+        pytest.skip("no mount namespace for a small full tmpfs")
+    data, seed_dir = tmp_path / "data", tmp_path / "seed"
+    data.mkdir()
+    seed_dir.mkdir()
+    seed(seed_dir)
+    mount = 'mount -t tmpfs -o size=2m tokendeck-full "$1" && cp "$2"/* "$1"/'
+    argv = ["unshare", "-rm", "sh", "-c", f'{mount} && shift 2 && exec "$@"', "sh", str(data),
+            str(seed_dir), sys.executable, "-c", FULL_CHILD, demo.url, str(data)]  # fmt: skip
+    env = {**os.environ, "TOKENDECK_DATA_DIR": str(data)}
+    done = subprocess.run(
+        argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False
+    )
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    result = json.loads(lines[-1])
+    full_user, full_answer = result["metas"][-2:]
+    assert "not saved yet" in full_user and "not saved yet" in full_answer, result["metas"]
+    assert result["backlog"] == 2
+    assert result["backlog_after"] == 0
+    assert not any("not saved yet" in meta for meta in result["metas_after"])
+    assert any("now saved in the history" in s for s in result["said"]), result["said"]
+    # the conversation (the one stored before, continued) stored whole, in the order typed
+    assert result["turns"] in result["stored"], (result["turns"], result["stored"])
+    assert [t[1] for t in result["turns"]][-4::2] == [
+        "typed while the disk is full", "typed after the space came back"
+    ]
+    assert result["check"] == "ok"

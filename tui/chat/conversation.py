@@ -51,6 +51,7 @@ class Turn:
     credits: Decimal | None = None  # what the gateway charged (or an estimate)
     credits_estimated: bool = False
     background: bool = False  # finished streaming after the terminal went away (SIGHUP)
+    unsaved: bool = False  # not in the history database yet (kept in memory, written later)
     token_memo: tuple[str, int] | None = field(default=None, repr=False, compare=False)
     attachments: tuple[Attachment, ...] = ()  # files sent with a user turn
 

@@ -91,10 +91,17 @@ def attachment_of(stored: StoredAttachment) -> Attachment:
 class Answer:
     """Persists one streaming answer in batches; a no-op when there is no store."""
 
-    def __init__(self, writer: StreamWriter | None, report: Callable[[StoreError], None]) -> None:
+    def __init__(
+        self,
+        writer: StreamWriter | None,
+        report: Callable[[StoreError], None],
+        unfinished: Callable[[Answer], None] | None = None,
+    ) -> None:
         self.writer = writer
         self._report = report
         self._failed = False
+        self._unfinished = unfinished  # told when the end could not be written
+        self.turn: Turn | None = None
 
     def content(self, text: str) -> None:
         self._do(lambda w: self._timed(w.append_content, text))
@@ -113,12 +120,32 @@ class Answer:
         self._do(lambda w: w.append_reasoning(text))
 
     def finish(self, turn: Turn) -> None:
-        usage = turn.usage
-        self._do(lambda w: w.finish(
-            str(turn.status), usage=usage, request_id=turn.request_id,
+        self.turn = turn
+        self._do(self._finish)
+        if self.writer is not None and not self.writer.finished:
+            turn.unsaved = True  # the rest stays in memory: written by History.catch_up
+            if self._unfinished is not None:
+                self._unfinished(self)
+
+    def _finish(self, writer: StreamWriter) -> None:
+        turn = self.turn
+        assert turn is not None
+        writer.finish(
+            str(turn.status), usage=turn.usage, request_id=turn.request_id,
             finish_reason=turn.finish_reason, error=turn.error, credits=turn.credits,
             credits_estimated=turn.credits_estimated,
-        ))  # fmt: skip
+        )  # fmt: skip
+
+    def retry(self) -> bool:
+        """Write the end again (History.catch_up); True once it is written."""
+        if self.writer is None or self.turn is None:
+            return True
+        try:
+            self._finish(self.writer)
+        except StoreError:
+            return False
+        self.turn.unsaved = False
+        return True
 
     def _do(self, action: Callable[[StreamWriter], object]) -> None:
         if self.writer is None:
@@ -144,6 +171,10 @@ class History:
         self._said: set[str] = set()
         self._reader: ThreadPoolExecutor | None = None  # reads off the event loop
         self._reader_db: Database | None = None  # that thread's own connection
+        # What could not be written yet (a full disk, a database busy too long), kept in
+        # memory and written by catch_up once writing works again, in the order it happened.
+        self._unsaved: list[Conversation] = []  # conversations with turns that have no row
+        self._unfinished: list[Answer] = []  # answers whose end is not written
 
     def report(self, error: StoreError) -> None:
         """Tell the user about a store problem, each distinct one once (not per operation)."""
@@ -293,14 +324,95 @@ class History:
             )
         return conversation.id
 
+    # ---- what could not be written yet -----------------------------------------------
+
+    @property
+    def backlog(self) -> int:
+        """Turns kept in memory that the store has not taken yet."""
+        turns = sum(1 for c in self._unsaved for t in c.turns if t.unsaved)
+        return turns + len(self._unfinished)
+
+    def _keep(self, conversation: Conversation, turn: Turn) -> None:
+        """`turn` has no row: keep it (and every later turn of its conversation) for catch_up.
+        Only while writing may work again: with no store, or a read-only or damaged one, the
+        notification already said that nothing is saved."""
+        if self.writable and self.db is not None and self.db.damaged is None:
+            turn.unsaved = True
+            if conversation not in self._unsaved:
+                self._unsaved.append(conversation)
+
+    def _unfinished_answer(self, answer: Answer) -> None:
+        if answer not in self._unfinished:
+            self._unfinished.append(answer)
+
+    def catch_up(self) -> list[Turn]:
+        """Write what was kept in memory, oldest first; the turns now saved. Stops at the first
+        failure (said once, like every store problem), keeping the rest for the next try."""
+        saved: list[Turn] = []
+        if self.db is None:
+            return saved
+        for answer in list(self._unfinished):
+            if not answer.retry():
+                return saved
+            self._unfinished.remove(answer)
+            if answer.turn is not None:
+                saved.append(answer.turn)
+        for conversation in list(self._unsaved):
+            if not self._write_missing(conversation, saved):
+                return saved
+            self._unsaved.remove(conversation)
+        return saved
+
+    def _write_missing(self, conversation: Conversation, saved: list[Turn]) -> bool:
+        """Give each turn of `conversation` without a row one, in order (an answer still
+        streaming waits for its end); False when the store refused one."""
+        db = self.db
+        assert db is not None
+        try:
+            if conversation.id is None:
+                conversation.id = create_conversation(db, conversation.settings, self.profile)
+            for turn in conversation.turns:
+                if turn.id is not None:
+                    continue
+                if turn.status is Status.STREAMING:
+                    return False  # kept until its end: the next catch_up writes it
+                usage = turn.usage
+                turn.id = add_message(
+                    db, conversation.id, turn.role, turn.content, reasoning=turn.reasoning,
+                    model=turn.model, status=str(turn.status),
+                    prompt_tokens=usage.prompt_tokens if usage else None,
+                    completion_tokens=usage.completion_tokens if usage else None,
+                    credits=turn.credits, credits_estimated=turn.credits_estimated,
+                    request_id=turn.request_id, finish_reason=turn.finish_reason,
+                    error=turn.error, attachments=turn.attachments,
+                )  # fmt: skip
+                turn.position = self._position(turn.id)
+                turn.unsaved = False
+                saved.append(turn)
+        except StoreError as exc:
+            self.report(exc)
+            return False
+        return True
+
+    def _behind(self, conversation: Conversation) -> bool:
+        """Whether earlier turns of `conversation` still wait for the store (a new turn then
+        waits too: rows are written in the conversation's order)."""
+        if conversation in self._unsaved:
+            self.catch_up()
+        return conversation in self._unsaved
+
     def add_user(self, conversation: Conversation, turn: Turn) -> None:
-        cid = self._stored(conversation)
-        if cid is None:
+        if self._behind(conversation):
+            self._keep(conversation, turn)
             return
-        turn.id = self._guard(
-            lambda db: add_message(db, cid, "user", turn.content, attachments=turn.attachments)
-        )
-        turn.position = self._position(turn.id)
+        cid = self._stored(conversation)
+        if cid is not None:
+            turn.id = self._guard(
+                lambda db: add_message(db, cid, "user", turn.content, attachments=turn.attachments)
+            )
+            turn.position = self._position(turn.id)
+        if turn.id is None:
+            self._keep(conversation, turn)
 
     def _position(self, message_id: int | None) -> int | None:
         if message_id is None or self.db is None:
@@ -314,8 +426,12 @@ class History:
         self, conversation: Conversation, turn: Turn, params: dict[str, Any], **options: Any
     ) -> Answer:
         """The writer for a new answer (or for re-answering `turn` in place when it has an id)."""
+        if self._behind(conversation):
+            self._keep(conversation, turn)
+            return Answer(None, self.report)
         cid = self._stored(conversation)
         if cid is None:
+            self._keep(conversation, turn)
             return Answer(None, self.report)
         if turn.id is not None:
             message_id = turn.id
@@ -332,7 +448,9 @@ class History:
             if writer is not None:
                 turn.id = writer.message_id
                 turn.position = self._position(turn.id)
-        return Answer(writer, self.report)
+            else:
+                self._keep(conversation, turn)
+        return Answer(writer, self.report, self._unfinished_answer)
 
     def mark_background(self, turn: Turn) -> None:
         """Note on a stored answer that it finished after the terminal went away."""

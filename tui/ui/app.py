@@ -287,6 +287,10 @@ def run(config_path: str | None = None, profile: str | None = None) -> int:
                 demo_handle=demo,
             )
             result = app.run()
+            if app.unsaved_at_exit:
+                said = _("tokendeck: {count} messages of this session could not be saved in "
+                         "the history database (see the message shown in the app).")
+                sys.stderr.write(said.format(count=app.unsaved_at_exit) + "\n")
             if app.return_code:  # a crash is never a success
                 return app.return_code
             return result or 0

@@ -59,6 +59,7 @@ class Deck(App[int]):
         self.clock = clock or Clock()
         self._gateway = gateway
         self._history: History | None = None
+        self.unsaved_at_exit = 0  # messages the history database never took (a full disk)
         self._usage: UsageService | None = None
         self.marked_models: list[str] = []  # marked in the Models panel, to compare (F7)
         super().__init__()
@@ -122,6 +123,9 @@ class Deck(App[int]):
         if self._gateway is not None:
             await self._gateway.aclose()
         if self._history is not None:
+            if self._history.backlog:  # a last try; what still fails is said at exit
+                self._history.catch_up()
+                self.unsaved_at_exit = self._history.backlog
             self._history.close()
 
     def save_setting(self, key: str, value: object, failed: str) -> None:

@@ -281,9 +281,11 @@ class MessageItem:
 
     def meta_text(self) -> str:
         turn = self.turn
+        unsaved = _("not saved yet: kept here until the history database can be written")
         if turn.role == "user":
             files = ", ".join(f.describe() for f in turn.attachments)
-            return " · ".join(p for p in ("📎 " + files if files else "", self.note or "") if p)
+            user_parts = ("📎 " + files if files else "", unsaved if turn.unsaved else "", self.note)
+            return " · ".join(p for p in user_parts if p)
         parts: list[str] = []
         if turn.status == Status.STREAMING:
             parts.append(_("answering… (Esc stops)"))
@@ -327,6 +329,8 @@ class MessageItem:
             parts.append(_("ended early: {reason}").format(reason=turn.finish_reason))
         if turn.error:
             parts.append(turn.error)
+        if turn.unsaved:
+            parts.append(unsaved)
         if self.note:
             parts.append(self.note)
         return " · ".join(parts)

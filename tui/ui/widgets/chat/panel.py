@@ -51,6 +51,7 @@ DRAFT_DELAY = 0.3  # seconds of quiet typing before the draft is saved
 WIDE = 100  # columns from which the conversation list shows by default
 SHARE = 0.008  # seconds of streamed events handled before the event loop gets a turn
 COSTED = 40  # latest messages whose credits are read again after an answer
+CATCH_UP = 10.0  # seconds between two tries to save what the store refused (a full disk)
 
 
 class ChatPanel(Vertical):
@@ -108,6 +109,7 @@ class ChatPanel(Vertical):
         self.query_one(Transcript).show([], 0, None, self._hint())
         self._show_settings(self._new_conversation().settings)
         self.call_after_refresh(self._open_stored)
+        self.set_interval(CATCH_UP, self.catch_up)
 
     def _open_stored(self) -> None:
         """The latest stored conversation (or a new one) and its draft, read once: just after
@@ -274,6 +276,7 @@ class ChatPanel(Vertical):
         if self.editing is not None:
             await self._send_edit(text)
             return
+        self.catch_up()  # what the store refused before goes first, in order
         conversation = self.conversation
         assert conversation is not None
         draft_owner = conversation.id
@@ -390,10 +393,12 @@ class ChatPanel(Vertical):
 
     def _finished(self, turn: Turn, view: MessageItem, error: object) -> None:
         if self._background:
+            self.history.catch_up()
             self.history.mark_background(turn)
             self.app.exit()
             return
         view.show_meta(view.note)
+        self.catch_up()
         if turn.status in (Status.FAILED, Status.CUT) and error is not None:
             title = _("Answer cut off") if turn.status == Status.CUT else _("Answer failed")
             self.notify(
@@ -405,6 +410,22 @@ class ChatPanel(Vertical):
         if self.is_mounted:  # after the frame that shows the last token
             self.call_after_refresh(self._after_answer, charged)
         self.post_message(AnswerFinished(charged=charged))
+
+    def catch_up(self) -> None:
+        """Write the turns kept in memory while the store refused them (a full disk) and show
+        them saved; runs after each answer and every CATCH_UP seconds while any wait."""
+        history = self.history
+        if not history.backlog:
+            return
+        saved = history.catch_up()
+        if not saved:
+            return
+        done = {id(turn) for turn in saved}
+        for item in self.query_one(Transcript).items:
+            if id(item.turn) in done:
+                item.show_meta(item.note)
+        said = _("{count} messages kept in memory are now saved in the history.")
+        self.notify(said.format(count=len(saved)), title=_("History"), timeout=5)
 
     def _after_answer(self, charged: bool) -> None:
         self.refresh_list()
