@@ -284,8 +284,8 @@ class MessageItem:
         unsaved = _("not saved yet: kept here until the history database can be written")
         if turn.role == "user":
             files = ", ".join(f.describe() for f in turn.attachments)
-            user_parts = ("📎 " + files if files else "", unsaved if turn.unsaved else "", self.note)
-            return " · ".join(p for p in user_parts if p)
+            said = ("📎 " + files if files else "", unsaved if turn.unsaved else "", self.note)
+            return " · ".join(p for p in said if p)
         parts: list[str] = []
         if turn.status == Status.STREAMING:
             parts.append(_("answering… (Esc stops)"))
