@@ -188,3 +188,18 @@ def test_migration_from_v5_adds_the_files_tables_and_keeps_the_history(tmp_path:
         note = Attachment("a.txt", "text/plain", b"alpha\n")
         store.add_message(db, cid, "user", "more", attachments=[note])
         assert [len(m.attachments) for m in store.messages(db, cid)] == [0, 1]
+
+
+def test_history_reads_a_database_an_older_version_made(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.test_cli import tokendeck
+
+    monkeypatch.setenv("TOKENDECK_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    with old_db(tmp_path / "data" / "tokendeck.db", 5) as old:
+        cid = store.create_conversation(old, _settings())
+        store.add_message(old, cid, "user", "made before attachments")
+    done = tokendeck("history", "--json")
+    assert done.returncode == 0, done.stderr  # it said "read-only and needs an upgrade"
+    assert json.loads(done.stdout)[0]["title"] == "made before attachments"

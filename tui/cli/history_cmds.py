@@ -27,9 +27,24 @@ def _nothing_yet() -> str:
     return _("No saved conversations yet: chats in the app and `tokendeck chat` are kept.")
 
 
+def _open() -> Database:
+    """The history for reading; a database an older tokendeck made is brought up to this
+    version first when it can be written (else reading it would fail until the app ran)."""
+    try:
+        return open_db(read_only=True)
+    except StoreError as exc:
+        if exc.problem != Problem.READ_ONLY:
+            raise
+        db = open_db()  # migrates; raises the same StoreError when it truly cannot write
+        if db.read_only:
+            db.close()
+            raise exc from None
+        return db
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        db = open_db(read_only=True)
+        db = _open()
     except StoreError as exc:
         if exc.problem == Problem.MISSING and args.command == "history":
             if args.json:
