@@ -244,3 +244,26 @@ def test_a_reader_that_goes_away_does_not_lose_the_answer(
     exported = json.loads(tokendeck("export", cid, "--format", "json", env=env).stdout)
     answer = exported["messages"][1]
     assert answer["status"] == "done" and answer["content"].count("\n") > 3
+
+
+def test_ctrl_c_mid_answer_keeps_what_came_marked_stopped() -> None:
+    import os
+    import signal
+
+    with DemoGateway(now=1_763_900_000.0, token_rate=20) as slow:
+        env = {**os.environ, "TOKENDECK_DEMO_URL": slow.url}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tui", "chat", "tell me about tea"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )  # fmt: skip
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.read(20)  # some of the answer has come
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=60) == 130
+        child.stdout.close()
+        child.stderr.close()
+        (conversation,) = history({"TOKENDECK_DEMO_URL": slow.url})
+        cid = str(conversation["id"])
+        exported = json.loads(tokendeck("export", cid, "--format", "json", env=env).stdout)
+    answer = exported["messages"][1]
+    assert answer["status"] == "stopped" and len(answer["content"]) >= 20
