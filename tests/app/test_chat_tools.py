@@ -179,3 +179,32 @@ async def test_the_draft_goes_to_the_editor_and_comes_back(
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
         assert prompt.text == "a draft and more from the editor"  # a failed editor changes nothing
+
+
+async def test_the_cost_preview_counts_the_attached_image_and_drop_forgets_it(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    import re
+
+    from tui.ui.widgets.chat.preview import CostPreview
+
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(PNG)
+    app = tooled_app(demo, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        preview = chat(app).query_one(CostPreview)
+
+        def tokens() -> int:
+            found = re.search(r"≈ ([\d,]+) tokens", str(preview.render()))
+            return int(found.group(1).replace(",", "")) if found else -1
+
+        await pilot.press(*"hi")
+        await wait_for(pilot, lambda: 0 < tokens() < 100)
+        chat(app).query_one(AttachedFiles).add_paths([shot])
+        await wait_for(pilot, lambda: tokens() > 765)  # the image's estimate is in
+        await pilot.press("ctrl+p", *"drop attached")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: 0 < tokens() < 100)
+        assert chat(app).query_one(AttachedFiles).files == []

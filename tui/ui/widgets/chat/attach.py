@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from os import PathLike
 
 from textual.app import SuspendNotSupported
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
@@ -23,6 +24,9 @@ from ....chat.prompt_input import (
 
 class AttachedFiles(Static):
     """The files the next message carries; shown only while there are some."""
+
+    class Changed(Message):
+        """Files were added or taken: what the next message sends changed."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
@@ -62,6 +66,7 @@ class AttachedFiles(Static):
         return files
 
     def _show(self) -> None:
+        self.post_message(self.Changed())
         self.set_class(bool(self.files), "-shown")
         listed = ", ".join(f.describe() for f in self.files)
         self.update(

@@ -846,6 +846,15 @@ class ChatPanel(Vertical):
 
         self.app.push_screen(AttachScreen(), attach)
 
+    @property
+    def attached(self) -> tuple[Attachment, ...]:
+        return tuple(self.query_one(AttachedFiles).files)
+
+    @on(AttachedFiles.Changed)
+    def _files_changed(self, event: AttachedFiles.Changed) -> None:
+        event.stop()
+        self.query_one(CostPreview).typed(self.query_one(PromptInput).text)
+
     @on(PromptInput.FilesPasted)
     def _files_pasted(self, event: PromptInput.FilesPasted) -> None:
         event.stop()

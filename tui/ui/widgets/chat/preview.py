@@ -18,6 +18,7 @@ from ...deck import Deck
 
 if TYPE_CHECKING:
     from ....chat.context import Plan
+    from ....chat.prompt_input import Attachment
     from ....spend.costs import Estimator
 
 DEBOUNCE = 0.25  # seconds of quiet typing before the estimate is worked out again
@@ -29,6 +30,9 @@ class Chat(Protocol):
 
     conversation: Conversation | None
     editing: Turn | None
+
+    @property
+    def attached(self) -> tuple[Attachment, ...]: ...  # files the next message carries
 
     async def plan(self, conversation: Conversation, turns: list[Turn]) -> Plan: ...
 
@@ -84,7 +88,9 @@ class CostPreview(Static):
         turns = conversation.turns
         if panel.editing is not None and panel.editing in turns:  # sent as a new branch
             turns = turns[: turns.index(panel.editing)]
-        plan = await panel.plan(conversation, [*turns, Turn("user", typed)])
+        plan = await panel.plan(
+            conversation, [*turns, Turn("user", typed, attachments=panel.attached)]
+        )
         tokens = plan.tokens
         estimator = self._estimator(deck.profile.name, model, len(conversation.turns))
         credits: Decimal | None = None
