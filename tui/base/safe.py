@@ -55,3 +55,9 @@ def json_safe(text: str) -> str:
     act on that json.dumps leaves raw (DEL, C1, bidi controls) written as \\u escapes: the same
     data for any JSON reader, inert on a terminal."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def without_controls(text: str) -> str:
+    """`text` with every control, escape and bidi character dropped (they take no cell, so the
+    width stays): the last net before a terminal, where a visible stand-in would not fit."""
+    return _pattern(False).sub("", text)

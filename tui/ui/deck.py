@@ -5,20 +5,25 @@ their constructors and type against this class, never against the app module: no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 
 from ..base.clock import Clock
 from ..base.i18n import _
+from ..base.safe import terminal_safe
 from ..gateway import Balance, GatewayError, GatewaySpec, RateLimited
 from ..gateway.errors import NoBalanceEndpoint
 from ..profiles.config import Config, ConfigError, Profile
 from ..profiles.runtime import spec_for
+from .inert import DropControls
 
 if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
     from ..chat.history import History
@@ -62,6 +67,7 @@ class Deck(App[int]):
         self.unsaved_at_exit = 0  # messages the history database never took (a full disk)
         self._usage: UsageService | None = None
         self.marked_models: list[str] = []  # marked in the Models panel, to compare (F7)
+        self._drop_controls = DropControls()  # one object: Textual caches strips per filter
         super().__init__()
 
     @property
@@ -128,6 +134,26 @@ class Deck(App[int]):
                 self.unsaved_at_exit = self._history.backlog
             self._history.close()
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the net that keeps escapes off the terminal (tui.ui.inert)."""
+        return [*super().get_line_filters(), self._drop_controls]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification whose text is shown as it is: gateway messages often fill it, so
+        escapes become visible stand-ins and markup is never interpreted."""
+        super().notify(
+            terminal_safe(message, multiline=True), title=terminal_safe(title),
+            severity=severity, timeout=timeout, markup=False,
+        )  # fmt: skip
+
     def save_setting(self, key: str, value: object, failed: str) -> None:
         """Set a top-level config `key` and save the file; `failed` (with {error}) if it cannot."""
         self.config.set(key, value)
@@ -167,14 +193,15 @@ class Deck(App[int]):
             if announce:
                 self.notify(_("Balance refreshed."), timeout=2)
         except NoBalanceEndpoint as exc:  # a fact about the gateway, not a failure
-            self.balance_missing, self.balance_error = exc.message, None
+            self.balance_missing, self.balance_error = terminal_safe(exc.message), None
             if announce:
                 self.notify(exc.message, title=_("Balance"), timeout=5)
         except GatewayError as exc:
-            first = self.balance_error != exc.detail
-            self.balance_error = exc.detail
+            detail = terminal_safe(exc.detail, multiline=True)  # the gateway's own words
+            first = self.balance_error != detail
+            self.balance_error = detail
             if first or announce:
-                self.notify(exc.detail, title=_("Balance"), severity="error", timeout=8)
+                self.notify(detail, title=_("Balance"), severity="error", timeout=8)
         finally:
             self.balance_loading = False
 

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ...base.textfmt import number, truncate
 from ...chat.compare import Lane, LaneState
 from ...chat.compare_session import CompareSession
@@ -262,7 +263,7 @@ class CompareScreen(Screen[CompareOutcome]):
             lane = column.lane
             mark = {LaneState.DONE: "✓", LaneState.FAILED: "✗", LaneState.CUT: "✗",
                     LaneState.STOPPED: "■"}.get(lane.state, "…")  # fmt: skip
-            label = f" {i + 1} {('★' if column.winner else '')}{lane.model} {mark} "
+            label = f" {i + 1} {('★' if column.winner else '')}{terminal_safe(lane.model)} {mark} "
             line.append(label, style="reverse bold" if i == self.current else "")
         self.query_one("#compare-tabs", Static).update(line, layout=False)  # one line
 

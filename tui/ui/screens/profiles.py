@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ...base.textfmt import number
 from ...gateway.families import offers
 from ...profiles.config import ConfigError, Profile
@@ -19,6 +20,7 @@ from ...profiles.runtime import spec_for
 from ...spend.money import unit_label, unit_places
 from ...spend.profile_figures import Figures, fetch_figures
 from ..deck import Deck
+from ..widgets.cells import cell
 
 COLUMNS = ("current", "profile", "family", "balance", "today", "burn", "days")
 
@@ -110,7 +112,7 @@ class ProfilesScreen(Screen[str | None]):
             return
         cells = {"family": found.family or "", "balance": _balance(found), **_spending(found)}
         for column, value in cells.items():
-            table.update_cell(found.profile, column, value, update_width=True)
+            table.update_cell(found.profile, column, cell(value), update_width=True)
         self._show_detail()
 
     @on(DataTable.RowHighlighted)
@@ -137,7 +139,7 @@ class ProfilesScreen(Screen[str | None]):
             )
             if found is not None and found.basis == "balance":
                 text += "\n" + _basis_sentence(found)
-        detail.update(text)
+        detail.update(terminal_safe(text, multiline=True))  # gateway errors
         detail.set_class(bool(found and found.error), "error")
 
     @property

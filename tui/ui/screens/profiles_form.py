@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ...profiles.config import Config, ConfigError, Profile
 from ...profiles.onboarding import check_and_save, spec_for_key
 from ...profiles.presets import PRESETS, key_mismatch, profile_table
@@ -100,7 +101,7 @@ class ProfileFormScreen(ModalScreen[str | None]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#form-status", Static)
-        status.update(text)
+        status.update(terminal_safe(text, multiline=True))  # a probe's findings, gateway errors
         status.set_class(error, "error")
         self.call_after_refresh(status.scroll_visible, animate=False)  # below the form at 80x24
 
@@ -202,7 +203,7 @@ class NewKeyScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="new-key", classes="dialog"):
             yield Static(_("New API key"), id="new-key-title", markup=False)
-            yield Static(self.key, id="new-key-value", markup=False)
+            yield Static(terminal_safe(self.key), id="new-key-value", markup=False)
             yield Static(
                 _("This key is shown once: copy it (c) or save it as a profile (s) now."),
                 classes="dialog-hint",

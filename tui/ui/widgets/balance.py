@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ...base.textfmt import number
 from ...gateway import Balance
 from ...spend.money import unit_places
@@ -85,7 +86,8 @@ class BalancePanel(VerticalScroll, can_focus=True):
             _('`tokendeck probe` looks again; balance = "none" in the profile says so for good.'),
         ]
         lines.extend(self._budget_lines())
-        self.query_one("#balance-details", Static).update("\n".join(lines))
+        details = terminal_safe("\n".join(lines), multiline=True)  # units from the gateway
+        self.query_one("#balance-details", Static).update(details)
 
     def _render_loading(self, loading: bool) -> None:
         self.query_one("#balance-card").loading = loading and self.deck.balance is None
@@ -101,7 +103,8 @@ class BalancePanel(VerticalScroll, can_focus=True):
         elif balance.remaining is None:
             amount.update(_("Unknown"))
         else:
-            amount.update(f"{number(balance.remaining, unit_places(balance.unit))} {unit}")
+            places = unit_places(balance.unit)
+            amount.update(terminal_safe(f"{number(balance.remaining, places)} {unit}"))
         low = deck.is_low(balance)
         amount.set_class(low, "low")
         threshold = deck.low_threshold
@@ -138,7 +141,8 @@ class BalancePanel(VerticalScroll, can_focus=True):
         lines.extend(self._spend_lines(balance, unit))
         lines.extend(self._budget_lines())
         lines.append(_("Press r to refresh."))
-        self.query_one("#balance-details", Static).update("\n".join(lines))
+        details = terminal_safe("\n".join(lines), multiline=True)  # units from the gateway
+        self.query_one("#balance-details", Static).update(details)
 
     def _spend_lines(self, balance: Balance, unit: str) -> list[str]:
         """Today's spend, burn rate and days left (spend.profile_figures, as F6 and `status`

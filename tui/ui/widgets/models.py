@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ...base.textfmt import number, plain
 from ...chat.context import windows_for
 from ...gateway import GatewayError, Model
@@ -84,7 +85,8 @@ class ModelsPanel(Vertical):
             self.models = await gateway.models()
             windows_for(gateway).learn(self.models)  # the chat fits its requests to them
         except GatewayError as exc:
-            status.update(_("Could not load models: {error}").format(error=exc.detail))
+            problem = _("Could not load models: {error}").format(error=exc.detail)
+            status.update(terminal_safe(problem, multiline=True))
             status.add_class("error")
             self.notify(exc.detail, title=_("Models"), severity="error")
         finally:
@@ -148,7 +150,7 @@ class ModelsPanel(Vertical):
         if marked:
             said = _("{count} marked to compare (c: compare)")
             text += " · " + said.format(count=len(marked))
-        status.update(text)
+        status.update(terminal_safe(text))  # the current model's id
 
     @on(Input.Submitted, "#model-filter")
     def _choose_highlighted(self, event: Input.Submitted) -> None:

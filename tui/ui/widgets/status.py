@@ -15,6 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...base.i18n import _
+from ...base.safe import terminal_safe
 from ..deck import Deck
 from .money import balance_text
 
@@ -52,6 +53,7 @@ class StatusBar(Widget):
         return self._texts.get(part, "")
 
     def _put(self, part: str, text: str) -> None:
+        text = terminal_safe(text)  # model ids and gateway messages: escapes as ␛ …
         if self._texts.get(part, "") != text:
             self._texts[part] = text
             self.refresh()

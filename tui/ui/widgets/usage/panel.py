@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select, Static
 
 from ....base.i18n import N_, _
+from ....base.safe import terminal_safe
 from ....base.textfmt import number
 from ....base.times import TimeError, parse_when
 from ....gateway import GatewayError
@@ -33,6 +34,7 @@ from ....store import (
 from ....store.usage_view import RowQuery, count_query, sort_indexed
 from ...deck import Deck
 from ...gcfreeze import freeze_long_lived
+from ..cells import cell
 from .sources import (
     DESCENDING_FIRST,
     FIRST,
@@ -251,7 +253,7 @@ class UsagePanel(Vertical, can_focus=True):
             self.refresh_view(keep_cursor=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self._put("#usage-status", text)
+        self._put("#usage-status", terminal_safe(text, multiline=True))  # gateway sentences
         self.query_one("#usage-status").set_class(error, "error")
 
     def _put(self, selector: str, text: str | Text) -> None:
@@ -577,7 +579,7 @@ class UsagePanel(Vertical, can_focus=True):
         self._models = models
         current = select.value
         with self.prevent(Select.Changed):
-            select.set_options([(_("All models"), ALL_MODELS), *((m, m) for m in models)])
+            select.set_options([(_("All models"), ALL_MODELS), *((cell(m), m) for m in models)])
             if current in models:
                 select.value = current
 
