@@ -40,30 +40,20 @@ CHILD = textwrap.dedent(
     from tui.profiles.config import Config, demo_profile
     from tui.profiles.runtime import spec_for
     from tui.store import list_conversations, messages, open_db
+    from tests.childhelp import fill_disk, record_notifications
 
     def fill(folder, how):
         if how == "rlimit":  # no file may grow any more: every write that extends one fails
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
             return
-        with open(Path(folder) / "filler", "wb", buffering=0) as f:
-            for size in (1 << 16, 4096, 512, 1):  # until the file system has no byte left
-                try:
-                    while True:
-                        f.write(b"\\0" * size)
-                except OSError:
-                    pass
+        fill_disk(folder)
 
     async def main(url, mode, how, data):
         profile = demo_profile()
         config = Config(path=Path(data).parent / "c.toml", data={"cursor_blink": False})
         app = TokenDeck(config=config, profile=profile, spec=spec_for(profile, url), demo=True)
-        said = []
-        notify = app.notify
-        def record(message, *args, **kwargs):
-            said.append(str(message))
-            notify(message, *args, **kwargs)
-        app.notify = record
+        said = record_notifications(app)
         async with app.run_test(size=(100, 30)) as pilot:
             panel = app.screen.query_one("#chat-panel")
             while panel.conversation is None:

@@ -216,26 +216,13 @@ from tui.profiles.config import Config, demo_profile
 from tui.profiles.runtime import spec_for
 from tui.store import list_conversations, messages, open_db
 from tui.ui.app import TokenDeck
-
-def fill(folder):
-    with open(Path(folder) / "filler", "wb", buffering=0) as f:
-        for size in (1 << 16, 4096, 512, 1):  # until the file system has no byte left
-            try:
-                while True:
-                    f.write(b"\\0" * size)
-            except OSError:
-                pass
+from tests.childhelp import fill_disk, record_notifications
 
 async def main(url, data):
     profile = demo_profile()
     config = Config(path=Path(data).parent / "c.toml", data={"cursor_blink": False})
     app = TokenDeck(config=config, profile=profile, spec=spec_for(profile, url), demo=True)
-    said = []
-    notify = app.notify
-    def record(message, *args, **kwargs):
-        said.append(str(message))
-        notify(message, *args, **kwargs)
-    app.notify = record
+    said = record_notifications(app)
     result = {}
     async with app.run_test(size=(100, 30)) as pilot:
         panel = app.screen.query_one("#chat-panel")
@@ -249,7 +236,7 @@ async def main(url, data):
                 await pilot.pause(0.01)
             await app.workers.wait_for_complete()
             await pilot.pause()
-        fill(data)
+        fill_disk(data)
         await ask("typed while the disk is full")
         result["metas"] = [item.meta for item in transcript.items]
         result["backlog"] = app.history.backlog
