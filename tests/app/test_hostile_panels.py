@@ -69,6 +69,9 @@ async def test_models_usage_balance_and_status_show_gateway_text_inert(
         await settle(pilot)
         shown = assert_inert(app, "Usage")
         assert any(text in shown for text in SHOWN)
+        await pilot.press("4")  # by model: the models' ids as the keys
+        await wait_for(pilot, lambda: "c1␛[31m" in visible(app))
+        assert_inert(app, "Usage by model")
 
         app.model = "c1\x9b31m[bold]x[/]"  # a model id chosen from the list, on the status bar
         await pilot.press("f5")

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ....base.i18n import _
-from ....base.safe import terminal_safe
 from ....base.textfmt import number
 from ....store import Bucket, Database, Totals
 from ....store.usage_view import RowQuery, ShownRow, count_query, rows_of, window_ids
@@ -42,13 +41,13 @@ def row_line(shown: ShownRow) -> Line:
         {
             "orphan": ORPHAN if shown.orphan else "",
             "time": row.ctime.astimezone().strftime("%m-%d %H:%M"),
-            "model": terminal_safe(row.model),
+            "model": row.model,
             "prompt": number(row.prompt_tokens),
             "completion": number(row.completion_tokens),
             "credits": number(row.fen),
             "balance": number(row.yufen),
-            "ip": terminal_safe(row.ip),
-            "reqid": terminal_safe(row.reqid),
+            "ip": row.ip,
+            "reqid": row.reqid,
         },
         mark=shown.orphan,
     )

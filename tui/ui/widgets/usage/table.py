@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ....base.i18n import _
+from ....base.safe import terminal_safe
 from ....base.textfmt import cell_len, pad, truncate
 from ..charts import bar
 
@@ -275,7 +276,7 @@ class WindowTable(ScrollView, can_focus=True):
                 segments.append(Segment(pad(bar(value.fraction, w), w), style + styles["bar"]))
                 text = []
             else:
-                text.append(" " + pad(truncate(value, w), w, column.right))
+                text.append(" " + pad(truncate(terminal_safe(value), w), w, column.right))
         if text:
             segments.append(Segment("".join(text), style))
         return self._finish(segments, width, style)
