@@ -208,3 +208,28 @@ async def test_the_cost_preview_counts_the_attached_image_and_drop_forgets_it(
         await pilot.press("enter")
         await wait_for(pilot, lambda: 0 < tokens() < 100)
         assert chat(app).query_one(AttachedFiles).files == []
+
+
+async def test_a_cli_conversation_opens_and_goes_on_in_the_app(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    from tests.unit.test_cli import tokendeck
+
+    note = tmp_path / "notes.txt"
+    note.write_text("alpha\n")
+    env = {"TOKENDECK_DEMO_URL": demo.url}
+    done = tokendeck("chat", "-a", str(note), "from the command line", env=env, stdin="")
+    assert done.returncode == 0, done.stderr
+    app = tooled_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(
+            pilot,
+            lambda: chat(app).conversation is not None and len(chat(app).conversation.turns) == 2,  # type: ignore[union-attr]
+        )
+        first = chat(app).conversation.turns[0]  # type: ignore[union-attr]
+        assert first.content == "from the command line"
+        assert [a.name for a in first.attachments] == ["notes.txt"]
+        await ask(pilot, app, "and in the app")
+    sent = demo.chat_requests[-1]
+    assert sent.history == 2 and sent.files == (("notes.txt", 6),)
+    assert sent.messages[-1] == ("user", "and in the app")

@@ -267,3 +267,13 @@ def test_ctrl_c_mid_answer_keeps_what_came_marked_stopped() -> None:
         exported = json.loads(tokendeck("export", cid, "--format", "json", env=env).stdout)
     answer = exported["messages"][1]
     assert answer["status"] == "stopped" and len(answer["content"]) >= 20
+
+
+def test_compare_takes_aliases_too(demo: DemoGateway, isolated_env: Path) -> None:
+    config = str(write_config(isolated_env, demo, extra=TEMPLATES))
+    done = tokendeck(
+        "--config", config, "compare", "-m", "mini", "-m", "deepseek-chat", "--json", "hi",
+        stdin="",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert {r.model.id for r in demo.chat_requests} == {"gpt-4o-mini", "deepseek-chat"}

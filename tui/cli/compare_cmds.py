@@ -29,8 +29,9 @@ from .output import dump_json, err, out
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        models = check_models(args.model or [])
+    config = load(args.config)
+    try:  # a model may be named by its [aliases] name, as in `chat -m`
+        models = check_models([config.model_id(m) for m in args.model or []])
     except ValueError:
         raise UsageError(
             _("compare needs 2 to {most} different models: -m A -m B ...").format(
@@ -40,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError(_("--concurrency must be 1 or more"))
     prompt = read_prompt(args)
-    config = load(args.config)
     for warning in config.warnings:
         err(warning)
     profile = config.profile(args.profile)
