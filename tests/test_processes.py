@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tui.demo import DemoGateway
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +174,27 @@ def test_processes_creating_the_database_at_the_same_moment_all_open_it(tmp_path
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             conn.close()
+
+
+def test_the_history_database_cannot_be_attached_to_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attaching a file reads it with open(): for the database (or its -wal/-shm) in the app's
+    own process, that would drop the app's locks as the old header check did."""
+    from tui.chat.prompt_input import AttachmentError, read_attachment
+    from tui.store import open_db
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("TOKENDECK_DATA_DIR", str(data))
+    db = open_db()
+    try:
+        db.conn.execute("CREATE TABLE t (x)")  # the -wal and -shm exist while it is open
+        (tmp_path / "link.db").hardlink_to(data / "tokendeck.db")
+        for name in (data / "tokendeck.db", data / "tokendeck.db-wal",
+                     data / "tokendeck.db-shm", tmp_path / "link.db"):  # fmt: skip
+            with pytest.raises(AttachmentError, match="history database"):
+                read_attachment(name)
+        (tmp_path / "notes.txt").write_text("an ordinary file")
+        assert read_attachment(tmp_path / "notes.txt").name == "notes.txt"
+    finally:
+        db.close()

@@ -104,6 +104,12 @@ def read_attachment(path: str | os.PathLike[str]) -> Attachment:
     """The file at `path` as an attachment: an image (png, jpg, webp, gif, by content) or UTF-8
     text. Raises AttachmentError: missing, a folder, unreadable, too big, or binary."""
     file = Path(os.path.expanduser(os.fspath(path)))
+    from ..store import is_database_file  # SQLite: only when a file is attached
+
+    if is_database_file(file):  # opened here, it would drop this process's locks on it
+        problem = _("{path} is tokendeck's own history database: it cannot be attached "
+                    "(export a conversation instead)")  # fmt: skip
+        raise AttachmentError(problem.format(path=file))
     try:
         if file.is_dir():
             raise AttachmentError(_("{path} is a folder: attach the files in it one by one").format(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         rename_conversation,
         update_settings,
     )
-    from .db import Database, open_db, recover_interrupted
+    from .db import Database, is_database_file, open_db, recover_interrupted
     from .drafts import draft_key, load_draft, save_draft
     from .errors import Problem, StoreError
     from .export import to_json, to_markdown
@@ -127,6 +127,7 @@ __all__ = [
     "fork_with_edit",
     "get_conversation",
     "get_message",
+    "is_database_file",
     "last_synced",
     "latest_balance",
     "latest_conversation",

@@ -18,6 +18,7 @@ from . import schema
 from .errors import Problem, StoreError, corrupt, read_only, translate
 
 FILENAME = "tokendeck.db"
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 BUSY_TIMEOUT = 5.0  # seconds a write waits for another process's write before it fails
 
 
@@ -138,6 +139,24 @@ def recover_interrupted(db: Database) -> int:
         return conn.execute(
             "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
         ).rowcount
+
+
+def is_database_file(path: Path, database: Path | None = None) -> bool:
+    """Whether `path` is the history database or its -wal, -shm or -journal file (compared by
+    inode: a link or another spelling of the name counts). A process that uses the database
+    must never open such a file itself: closing that descriptor would drop the locks its
+    connections hold, and another process would then delete the WAL they write into."""
+    database = database or data_dir() / FILENAME
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    for name in (database, *(database.with_name(database.name + s) for s in _SIDE_FILES)):
+        with suppress(OSError):
+            same = name.stat()
+            if (same.st_dev, same.st_ino) == (found.st_dev, found.st_ino):
+                return True
+    return False
 
 
 def _exists(path: Path) -> bool:
