@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import csv
+import io
 import random
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Sequence
@@ -16,8 +19,10 @@ import pytest
 
 from tests.store_helpers import old_db
 from tui import store
-from tui.gateway import LogRow
+from tui.demo import DEMO_KEY
+from tui.gateway import Gateway, GatewaySpec, LogRow, Secret
 from tui.gateway.client import RecentIds
+from tui.profiles.config import demo_profile
 from tui.spend import usage_sync
 from tui.store import schema as store_schema
 from tui.store.usage import alphabets
@@ -217,3 +222,36 @@ async def test_a_sync_never_runs_far_ahead_of_its_store(
     assert result.pages == 60 and store.count_usage(db, P) == 60 * 300
     # the queue, a batch being gathered, and a page in the source's hand
     assert max(ahead) <= usage_sync.QUEUE_PAGES + usage_sync.BATCH_ROWS // 300 + 2
+
+
+class Recording(io.StringIO):
+    """stdout that notes how many log pages the gateway had served at each write."""
+
+    def __init__(self, served: Any) -> None:
+        super().__init__()
+        self.served, self.at = served, []
+
+    def write(self, text: str) -> int:
+        self.at.append(self.served())
+        return super().write(text)
+
+
+async def test_logs_as_csv_are_written_as_the_pages_come(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every row was held until the last page came (a million rows: 800 MB)
+    from tui.cli import gateway_cmds
+
+    def served() -> int:
+        return sum(1 for _m, path in demo.requests if path.endswith("/openai/sk/log"))
+
+    out = Recording(served)
+    monkeypatch.setattr(gateway_cmds.sys, "stdout", out)
+    args = argparse.Namespace(action=None, since=None, until=None, limit=0, format="csv",
+                              json=False, model=None)  # fmt: skip
+    spec = GatewaySpec("t", demo.opencodex_base, Secret(DEMO_KEY), logs_url=demo.logs_url)
+    async with Gateway(spec) as gw:
+        assert await gateway_cmds.logs(gw, args, demo_profile()) == 0
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert [r[0] for r in rows[1:]] == [r["id"] for r in demo.logs]  # every row, in order, once
+    assert out.at[0] < served()  # the first rows went out before the last page was asked for

@@ -24,7 +24,7 @@ from ..gateway.types import Balance, LogRow
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
 from ..spend.money import unit_label
-from ..spend.usage_export import write_rows
+from ..spend.usage_export import RowWriter
 from .errors import UsageError
 from .output import dump_json, err, for_terminal, out
 
@@ -66,7 +66,11 @@ def _one_shot(args: argparse.Namespace, profile: Profile) -> bool:
         return True
     if args.command == "balance":  # budgets sync the usage log first
         return profile.daily_budget is None and profile.monthly_budget is None
-    return args.command == "logs" and args.action != "sync"
+    if args.command != "logs" or args.action == "sync":
+        return False
+    # a page or so; every row (--limit 0, or --since) is thousands of pages, which a pooled
+    # connection fetches several at a time
+    return args.limit is None and not args.since or bool(args.limit and args.limit <= 600)
 
 
 def _retrying(error: GatewayError, delay: float) -> None:
@@ -281,33 +285,47 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     if limit < 0:
         raise UsageError(_("--limit must be 0 or more"))
     fmt = args.format or ("json" if args.json else "table")
+    # CSV and JSON are written page by page as they come (a million rows were all held first:
+    # 800 MB), from the first page on (a failure before it prints nothing but the error); the
+    # table needs every row for its widths
+    streamed = fmt in ("csv", "json")
+    target = for_terminal(sys.stdout) if fmt == "csv" else sys.stdout
+    stream: RowWriter | None = None
     rows: list[LogRow] = []
-    done = False
+    count, done = 0, False
+    model = args.model.lower() if args.model else None
     pages = gw.iter_usage_logs(page_size=min(300, limit) if limit else 300)
     async with aclosing(pages):  # stopping early cancels the pages still being fetched
         async for page in pages:
+            kept: list[LogRow] = []
             for row in page:
                 if since and row.ctime < since:
                     done = True
                     break
                 if until and row.ctime >= until:
                     continue
-                if args.model and not fnmatchcase(row.model.lower(), args.model.lower()):
+                if model and not fnmatchcase(row.model.lower(), model):
                     continue
-                rows.append(row)
-                if limit and len(rows) >= limit:
+                kept.append(row)
+                if limit and count + len(kept) >= limit:
                     done = True
                     break
+            count += len(kept)
+            if streamed:
+                stream = stream or RowWriter(target, fmt)
+                stream.write(kept)
+            else:
+                rows += kept
             if done:
                 break
-    _print_rows(rows, fmt)
+    if streamed:
+        (stream or RowWriter(target, fmt)).close()
+    else:
+        _print_rows(rows)
     return ExitCode.OK
 
 
-def _print_rows(rows: list[LogRow], fmt: str) -> None:
-    if fmt in ("csv", "json"):
-        write_rows([rows], for_terminal(sys.stdout) if fmt == "csv" else sys.stdout, fmt)
-        return
+def _print_rows(rows: list[LogRow]) -> None:
     cells = [
         [
             local(r.ctime).strftime("%Y-%m-%d %H:%M"),
