@@ -110,12 +110,12 @@ class RowWriter:
     def write(self, batch: Iterable[LogRowLike]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
-            zone, text = self._zones.iso, _text_cell
+            zone, cell = self._zones.iso, _text_cell
             self._csv.writerows(
                 (
-                    row.id, zone(row.ctime), text(row.model), row.prompt_tokens,
-                    row.completion_tokens, plain(row.fen), plain(row.yufen), text(row.reqid),
-                    text(row.ip), text(row.note),
+                    row.id, zone(row.ctime), cell(row.model), row.prompt_tokens,
+                    row.completion_tokens, plain(row.fen), plain(row.yufen), cell(row.reqid),
+                    cell(row.ip), cell(row.note),
                 )
                 for row in batch
             )  # fmt: skip  # csv_cell of log_record's values, made without a dict per row
