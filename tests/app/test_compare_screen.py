@@ -151,3 +151,35 @@ async def test_compare_without_marked_models_says_how(demo: DemoGateway, tmp_pat
         await pilot.pause()
         assert not isinstance(app.screen, CompareScreen)
         assert any("Models panel" in str(n.message) for n in app._notifications)
+
+
+async def test_a_comparison_reopens_from_search_and_its_winner_goes_on(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await compare(pilot, app, MODELS[:2], "Explain generators")
+        await wait_for(pilot, lambda: ended(screen))
+        await wait_for(pilot, lambda: all(c.lane.billed is not None for c in screen.columns))
+        billed = [c.lane.billed for c in screen.columns]
+        texts = [c.lane.text for c in screen.columns]
+        await pilot.press("escape")  # closed without a winner
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
+        await pilot.press("ctrl+u", "ctrl+f", *"generators")
+        await wait_for(pilot, lambda: len(app.screen.hits) > 0)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        again = app.screen
+        assert isinstance(again, CompareScreen) and again.stored is not None
+        await wait_for(pilot, lambda: len(again.columns) == 2)
+        await pilot.pause()
+        assert [c.lane.text for c in again.columns] == texts  # each answer as it was
+        assert [c.lane.billed for c in again.columns] == billed
+        text = screen_text(app)
+        assert f"{billed[0]} credits billed" in text and "first token" in text
+        await pilot.press("right", "w")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2)
+        assert panel.conversation.turns[1].content == texts[1]
+        assert panel.conversation.turns[1].model == MODELS[1]

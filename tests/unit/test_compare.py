@@ -60,6 +60,20 @@ async def test_each_model_streams_its_own_answer_with_its_figures(demo: DemoGate
     assert {slot for slot, _ in steps} == {0, 1, 2}
 
 
+async def test_a_price_the_gateway_states_is_the_billed_figure_at_once() -> None:
+    """OpenRouter states each answer's price in its last chunk (usage.cost): billed with no
+    usage log to read."""
+    from tests.unit.test_families import gateway, usd
+
+    with DemoGateway(now=1_763_900_000.0, history_rows=5, balance_dialect="openrouter") as demo:
+        async with gateway(demo.v1_base) as gw:
+            lanes = lanes_for(MODELS[:2], ASK)
+            await Comparison(gw, lanes, ChatParams("x")).run()
+        rows = _rows_by_reqid(demo)
+    for lane in lanes:
+        assert lane.billed == usd(rows[lane.request_id or ""]) and not lane.cost_estimated
+
+
 async def test_a_failing_model_keeps_its_error_and_the_others_go_on(demo: DemoGateway) -> None:
     async with make_gateway(demo) as gw:
         lanes = lanes_for(["deepseek-chat", "no-such-model", "qwen-plus"], ASK)

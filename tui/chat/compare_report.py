@@ -10,7 +10,8 @@ from typing import Any
 
 from ..base.i18n import _
 from ..base.textfmt import number
-from ..store.comparisons import StoredComparison
+from ..gateway.types import ChatResult, UsageInfo
+from ..store.comparisons import ComparedAnswer, StoredComparison
 from .compare import Lane, LaneState
 
 
@@ -131,3 +132,29 @@ def comparison_markdown(comparison: StoredComparison) -> str:
         if m.request_id:
             lines += ["", "*" + _("request id {id}").format(id=m.request_id) + "*"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_STATES = {"done": LaneState.DONE, "stopped": LaneState.STOPPED, "cut": LaneState.CUT}
+
+
+def lane_of_stored(answer: ComparedAnswer) -> Lane:
+    """A stored answer as an ended lane, its figures as they were (a reopened comparison)."""
+    m = answer.message
+    usage = None
+    if m.prompt_tokens is not None or m.completion_tokens is not None:
+        prompt, completion = m.prompt_tokens or 0, m.completion_tokens or 0
+        usage = UsageInfo(prompt, completion, prompt + completion)
+    lane = Lane(answer.slot, m.model or "", state=_STATES.get(str(m.status), LaneState.FAILED))
+    lane.result = ChatResult(
+        m.content, m.reasoning, usage, m.finish_reason, True, m.request_id
+    )
+    lane._text = [m.content]
+    lane.deltas = m.completion_tokens or (1 if m.content else 0)
+    if answer.ttft is not None:
+        lane.sent_at, lane.first_at = 0.0, answer.ttft
+        lane.last_at = answer.ttft + (answer.seconds or 0.0)
+    if m.credits is not None and not m.credits_estimated:
+        lane.billed = m.credits
+    else:
+        lane.estimate = m.credits
+    return lane

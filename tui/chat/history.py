@@ -46,7 +46,12 @@ from ..store import (
     update_message,
     update_settings,
 )
-from ..store.comparisons import continue_with, load_comparison
+from ..store.comparisons import (
+    StoredComparison,
+    continue_with,
+    is_comparison,
+    load_comparison,
+)
 from .context import Rows
 from .conversation import Conversation, Settings, Status, Turn
 from .prompt_input import Attachment
@@ -486,6 +491,15 @@ class History:
         cid, mid = conversation.id, turn.id
         result: int | None = self._guard(lambda db: fork_with_edit(db, cid, mid, text))
         return result
+
+    def comparison(self, conversation_id: int) -> StoredComparison | None:
+        """The comparison stored as `conversation_id`; None if it is a plain conversation."""
+        found: StoredComparison | None = self._guard(
+            lambda db: load_comparison(db, conversation_id)
+            if is_comparison(db, conversation_id)
+            else None
+        )
+        return found
 
     def continue_with(
         self, conversation: Conversation, comparison_id: int | None, message_id: int | None

@@ -19,9 +19,12 @@ from ...base.i18n import _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number, truncate
 from ...chat.compare import Lane, LaneState
+from ...chat.compare_report import lane_of_stored
 from ...chat.compare_session import CompareSession
 from ...chat.conversation import Status, Turn
+from ...chat.history import turn_of
 from ...gateway import ChatEvent, ContentDelta, ReasoningDelta
+from ...store.comparisons import StoredComparison
 from ..gcfreeze import freeze_long_lived, thaw
 from ..widgets.chat.message import MessageAction, MessageItem, literal
 from ..widgets.chat.transcript import Transcript
@@ -56,6 +59,8 @@ class CompareOutcome:
     winner_model: str | None = None
     winner_text: str = ""
     prompt: str = ""
+    parent_id: int | None = None  # a reopened comparison: the conversation it was asked in
+    reopened: bool = False
 
 
 def figures(lane: Lane, now: float) -> tuple[str, str]:
@@ -100,10 +105,12 @@ def state_text(lane: Lane, now: float) -> str:
 class CompareColumn(Vertical):
     """One model's answer: its figures on top, the answer in a transcript below."""
 
-    def __init__(self, lane: Lane, **kwargs: object) -> None:
+    def __init__(self, lane: Lane, turn: Turn | None = None, **kwargs: object) -> None:
+        """A streaming answer, or (`turn`) one read back from the history."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.lane = lane
-        self.turn = Turn("assistant", model=lane.model, status=Status.STREAMING)
+        self.stored = turn is not None
+        self.turn = turn or Turn("assistant", model=lane.model, status=Status.STREAMING)
         self.view: MessageItem | None = None
         self.winner = False
         self._shown = ""
@@ -116,7 +123,7 @@ class CompareColumn(Vertical):
         transcript = self.query_one(Transcript)
         transcript.frame = COLUMN_FRAME
         transcript.show([], 0, None, "")
-        self.view = transcript.add(self.turn, live=True)
+        self.view = transcript.add(self.turn, live=not self.stored)
         self.show_figures(0.0)
 
     def take(self, event: ChatEvent | None) -> None:
@@ -172,12 +179,21 @@ class CompareScreen(Screen[CompareOutcome]):
         Binding("4", "pick(3)", show=False),
     ]
 
-    def __init__(self, models: list[str], prompt: str, start: Start, clock: Callable[[], float]):
+    def __init__(
+        self,
+        models: list[str],
+        prompt: str,
+        start: Start | None,
+        clock: Callable[[], float],
+        stored: StoredComparison | None = None,
+    ) -> None:
+        """A new comparison (`start` makes its session), or a stored one shown again."""
         super().__init__()
         self.models = models
         self.prompt = prompt
         self._start = start
         self.clock = clock
+        self.stored = stored
         self.session: CompareSession | None = None
         self.current = 0
         self.columns: list[CompareColumn] = []
@@ -190,9 +206,28 @@ class CompareScreen(Screen[CompareOutcome]):
         yield Horizontal(id="compare-columns")
         yield SteadyFooter()
 
-    def on_mount(self) -> None:
+    @classmethod
+    def reopen(cls, stored: StoredComparison, clock: Callable[[], float]) -> CompareScreen:
+        models = [a.message.model or "" for a in stored.answers]
+        return cls(models, stored.prompt.content, None, clock, stored)
+
+    async def on_mount(self) -> None:
         self._layout(self.size.width)
-        self.run_comparison()
+        if self.stored is None:
+            self.run_comparison()
+            return
+        self.columns = [
+            CompareColumn(lane_of_stored(answer), turn_of(answer.message),
+                          classes="compare-column")
+            for answer in self.stored.answers
+        ]  # fmt: skip
+        for column in self.columns:
+            column.winner = any(a.winner and a.slot == column.lane.slot
+                                for a in self.stored.answers)  # fmt: skip
+        await self.query_one("#compare-columns").mount_all(self.columns)
+        self._layout(self.size.width)
+        self._tick()
+        self.refresh_bindings()
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
@@ -209,6 +244,7 @@ class CompareScreen(Screen[CompareOutcome]):
 
     @work(group="compare", exclusive=True, exit_on_error=False, description="compare")
     async def run_comparison(self) -> None:
+        assert self._start is not None
         session = await self._start()
         self.session = session
         self.columns = [CompareColumn(lane, classes="compare-column") for lane in session.lanes]
@@ -323,6 +359,15 @@ class CompareScreen(Screen[CompareOutcome]):
         self.dismiss(self._outcome(lane))
 
     def _outcome(self, winner: Lane | None = None) -> CompareOutcome:
+        if self.stored is not None:
+            stored = self.stored
+            if winner is None:
+                return CompareOutcome(stored.conversation_id, parent_id=stored.parent_id)
+            answer = next(a for a in stored.answers if a.slot == winner.slot)
+            return CompareOutcome(
+                stored.conversation_id, answer.message.id, winner.model, winner.text,
+                self.prompt, stored.parent_id, reopened=True,
+            )  # fmt: skip
         session = self.session
         cid = session.conversation_id if session is not None else None
         if winner is None or session is None:

@@ -120,6 +120,11 @@ class ChatPanel(Vertical):
         typed = prompt.text  # typed ahead of this: kept after the draft, as if typed later
         recent = self.history.summaries(1)
         loaded = self.history.load(recent[0].id) if recent else None
+        if loaded is not None and loaded.id is not None:
+            stored = self.history.comparison(loaded.id)  # the chat it was asked in, not it
+            if stored is not None:
+                parent = stored.parent_id
+                loaded = self.history.load(parent) if parent is not None else None
         self._open(loaded or self._new_conversation())
         if typed:
             prompt.insert(typed)
@@ -155,7 +160,15 @@ class ChatPanel(Vertical):
     async def open_conversation(
         self, conversation: Conversation, focus_message: int | None = None
     ) -> None:
-        """Show `conversation` (its tail), its draft and settings; focus a message if asked."""
+        """Show `conversation` (its tail), its draft and settings; focus a message if asked.
+        A comparison opens on the compare screen, the chat staying where it was."""
+        stored = self.history.comparison(conversation.id) if conversation.id else None
+        if stored is not None:
+            from ...screens.compare import CompareScreen
+
+            screen = CompareScreen.reopen(stored, self.deck.clock.monotonic)
+            self.app.push_screen(screen, self._compared)
+            return
         self._open(conversation, focus_message)
 
     def _open(self, conversation: Conversation, focus_message: int | None = None) -> None:
@@ -531,17 +544,23 @@ class ChatPanel(Vertical):
             self._compare_gateway = None
             await gateway.aclose()
         self.refresh_list()
-        self.post_message(AnswerFinished(charged=True))  # the balance moved
+        if outcome is None or not outcome.reopened:
+            self.post_message(AnswerFinished(charged=True))  # the balance moved
         if outcome is None or outcome.winner_model is None or self.conversation is None:
             self.query_one(PromptInput).focus()
             return
         conversation = self.conversation
+        if outcome.reopened:  # go on in the conversation it was asked in (or a new one)
+            parent = outcome.parent_id
+            found = self.history.load(parent) if parent is not None else None
+            conversation = found or self._new_conversation()
         continued = self.history.continue_with(
             conversation, outcome.comparison_id, outcome.winner_message_id
         )
         prompt = self.query_one(PromptInput)
-        prompt.clear()
-        self.history.save_draft(conversation.id, "")
+        if not outcome.reopened:  # the prompt was sent from the input
+            prompt.clear()
+            self.history.save_draft(conversation.id, "")
         if continued is None:  # no history: go on in memory
             text = outcome.winner_text
             conversation.turns += [Turn("user", outcome.prompt),
