@@ -328,7 +328,9 @@ async def test_enter_uses_a_typed_id_the_list_lacks(demo: DemoGateway, tmp_path:
         await pilot.press("f3")
         table = app.screen.query_one("#model-table")
         await wait_for(pilot, lambda: table.row_count > 0)  # type: ignore[attr-defined]
-        await pilot.press(*"my-private-model", )
+        await pilot.press(
+            *"my-private-model",
+        )
         await wait_for(pilot, lambda: table.row_count == 0)  # type: ignore[attr-defined]
         assert "Enter chats with “my-private-model”" in screen_text(app)
         await pilot.press("enter")
@@ -387,3 +389,104 @@ async def test_a_remapped_list_key_is_in_the_list_title_and_unknown_ids_are_warn
         await wait_for(pilot, lambda: sidebar.has_class("-shown"))
         title = str(sidebar.query_one(".sidebar-title", Static).render())
         assert title == "Conversations (F9)"
+
+
+async def test_the_conversation_list_appears_when_the_terminal_grows(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 11: growing past 100 columns shows the conversation list (it stayed hidden)."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        sidebar = app.screen.query_one(ConversationList)
+        assert not sidebar.has_class("-shown")
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: sidebar.has_class("-shown"))
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not sidebar.has_class("-shown"))
+
+
+async def test_e_on_an_answer_says_why_nothing_is_edited(demo: DemoGateway, tmp_path: Path) -> None:
+    """Item 11: `e` on an answer says answers cannot be edited (it did nothing, silently)."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await ask(pilot, app, "tea or coffee")
+        await pilot.press("shift+tab", "e")  # the answer is selected
+        await wait_for(
+            pilot, lambda: any("cannot be edited" in n.message for n in app._notifications)
+        )
+        assert chat(app).editing is None
+        await pilot.press("up", "e")  # the question: edited as before
+        assert chat(app).editing is not None
+
+
+async def test_the_orphans_banner_goes_when_o_is_pressed_again(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 11: the Orphans banner no longer stays after `o` turns orphans off."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await app.workers.wait_for_complete()
+        await pilot.press("f4")
+        usage = app.screen.query_one(UsagePanel)
+        await wait_for(pilot, lambda: usage.loaded)
+        await app.workers.wait_for_complete()
+        status = app.screen.query_one("#usage-status", Static)
+        before = str(status.render())
+        await pilot.press("o")
+        assert "Orphan charges" in str(status.render())
+        await pilot.press("o")
+        assert "Orphan charges" not in str(status.render())
+        assert str(status.render()) == before
+
+
+async def test_help_lists_the_apps_keys_before_the_text_editing_ones(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 11: F1 in the chat lists tokendeck's own keys first (with their ids), then the
+    prompt's ~30 editing keys (it listed those first)."""
+    from tui.ui.screens.help import HelpScreen
+
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        rows = app.screen.rows  # type: ignore[attr-defined]
+        ids = [bool(binding_id) for _k, _d, binding_id, _g in rows]
+        assert ids[0] and False in ids
+        first_textual = ids.index(False)
+        assert all(ids[:first_textual]) and not any(ids[first_textual:])
+
+
+async def test_an_edit_branch_and_a_fork_are_told_apart_in_the_list(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 11: an edited-and-resent branch and a fork (both titled "v2") say what they are."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await ask(pilot, app, "v1")
+        first = chat(app).conversation.id  # type: ignore[union-attr]
+        await pilot.press("shift+tab", "up", "e", "ctrl+a", "ctrl+k", *"v2", "enter")
+        await wait_for(
+            pilot,
+            lambda: chat(app).conversation.id != first and not chat(app).streaming,  # type: ignore[union-attr]
+        )
+        await wait_for(pilot, lambda: len(chat(app).conversation.turns) == 2)  # type: ignore[union-attr]
+        edited = chat(app).conversation.id  # type: ignore[union-attr]
+        await pilot.press("shift+tab", "f")  # fork the edit branch at its answer
+        await wait_for(pilot, lambda: chat(app).conversation.id not in (first, edited))  # type: ignore[union-attr]
+        sidebar = app.screen.query_one(ConversationList)
+        await wait_for(pilot, lambda: len(sidebar.summaries) == 3)
+        options = app.screen.query_one("#conversation-options", OptionList)
+        shown = {
+            s.id: str(options.get_option_at_index(i).prompt)
+            for i, s in enumerate(sidebar.summaries)
+        }
+        assert "⑂" not in shown[first]
+        assert "⑂ v2" in shown[edited] and "edit of “v1”" in shown[edited]
+        forked = next(cid for cid in shown if cid not in (first, edited))
+        assert "⑂ v2" in shown[forked] and "fork of “v2”" in shown[forked]

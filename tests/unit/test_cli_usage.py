@@ -17,7 +17,7 @@ import pytest
 from tests.unit.test_cli import tokendeck
 from tui.demo import DEMO_KEY, DemoGateway
 
-SYNC_LINE = re.compile(r"^tokendeck: ([\d,]+) new rows \(([\d,]+) pages\) in \d+\.\d\d s$")
+SYNC_LINE = re.compile(r"^tokendeck: ([\d,]+) new rows? \(([\d,]+) pages?\) in \d+\.\d\d s$")
 
 
 @pytest.fixture

@@ -64,7 +64,9 @@ def test_history_json_and_markdown_say_how_the_last_answer_ended() -> None:
     assert ends[ids["whole"]] == {"status": "done", "finish_reason": "stop", "error": None}
     assert ends[ids["capped"]] == {"status": "done", "finish_reason": "length", "error": None}
     assert ends[ids["cut"]] == {
-        "status": "cut", "finish_reason": None, "error": "The answer was cut off."
+        "status": "cut",
+        "finish_reason": None,
+        "error": "The answer was cut off.",
     }
     assert ends[ids["unanswered"]] is None
     capped = tokendeck("export", str(ids["capped"]), "--format", "md")
@@ -105,3 +107,66 @@ def test_config_show_warns_about_an_unknown_binding_id(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "chat.lsit" in shown.stderr and "binding ids" in shown.stderr
     assert "chat.list," not in shown.stderr and "chat.list " not in shown.stderr
+
+
+def test_estimates_read_short_and_stay_put(tmp_path: Path) -> None:
+    """Item 11: an estimate reads "≈5.9", not "≈5.898366", and a conversation's estimate does
+    not drift when later log rows change the average it came from."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tui.base.textfmt import approx
+    from tui.chat.conversation import Turn
+    from tui.gateway import LogRow
+    from tui.spend.costs import apply_costs
+    from tui.store import get_message, store_usage
+    from tui.ui.widgets.chat.message import MessageItem
+
+    assert approx(Decimal("5.898366")) == "5.9"
+    assert approx(Decimal("1234.5678")) == "1,234.57"
+    assert approx(Decimal("0.000123456")) == "0.000123"
+    turn = Turn("assistant", "An answer.", credits=Decimal("5.898366"), credits_estimated=True)
+    assert "≈5.9 credits (estimate)" in MessageItem(turn).meta_text()
+
+    db = open_db(tmp_path / "h.db")
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    row = LogRow(1, "9", at, 60, 40, Decimal(7), "m", Decimal(100), "R1", "", "")
+    store_usage(db, "p", [row])  # 0.07 credits a token for model m
+    cid = create_conversation(db, StoredSettings(model="m"), "p")
+    add_message(db, cid, "user", "hello")
+    mid = add_message(db, cid, "assistant", "…", model="m", prompt_tokens=30, completion_tokens=20)
+    apply_costs(db, "p")
+    first = get_message(db, mid)
+    assert first is not None and first.credits_estimated and first.credits == Decimal("3.5")
+    later = LogRow(2, "9", at, 50, 50, Decimal(90), "m", Decimal(10), "R2", "", "")
+    store_usage(db, "p", [later])  # the average is now ~0.49 a token
+    apply_costs(db, "p")
+    again = get_message(db, mid)
+    assert again is not None and again.credits == Decimal("3.5")
+    db.close()
+
+
+def test_counts_are_singular_when_one(demo: DemoGateway) -> None:
+    """Item 11: "1 new row (1 page)", not "1 new rows from 1 pages"; and the CLI's key-shape
+    warning reads "has the shape of opencodex keys" (it said "a opencodex key")."""
+    from tui.spend.usage_sync import new_rows, pages
+
+    assert (new_rows(1), pages(1), new_rows(3000), pages(11)) == (
+        "1 new row",
+        "1 page",
+        "3,000 new rows",
+        "11 pages",
+    )
+    env = {"TOKENDECK_DEMO_URL": demo.url}
+    assert tokendeck("logs", "sync", env=env).returncode == 0
+    assert tokendeck("chat", "hello", env=env).returncode == 0
+    again = tokendeck("logs", "sync", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "1 new row (1 page)" in again.stderr
+
+
+def test_the_key_shape_warning_reads_right(tmp_path: Path) -> None:
+    init = ("--config", str(tmp_path / "c.toml"), "config", "init", "--preset", "openai-hk")
+    done = tokendeck(*init, "--api-key", "sk-live-abcdefabcdefabcdef", "--no-check")
+    assert done.returncode == 0, done.stderr
+    assert "has the shape of opencodex keys (sk-live-…), not of openai-hk keys" in done.stderr

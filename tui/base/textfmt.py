@@ -158,6 +158,16 @@ def number(value: Decimal | int | float | None, places: int | None = None) -> st
     return text
 
 
+def approx(value: Decimal) -> str:
+    """An estimate in as few digits as it deserves: two decimals from 1 up ("5.9"), three
+    significant digits below ("0.000123"); thousands separated, trailing zeros trimmed."""
+    if not value:
+        return "0"
+    if abs(value) >= 1:
+        return number(value.quantize(Decimal("0.01")))
+    return number(value.quantize(Decimal(1).scaleb(value.adjusted() - 2)))
+
+
 def plain(value: Decimal) -> str:
     """A Decimal as a plain machine-readable string (no separators, no exponent)."""
     text = f"{value:f}"

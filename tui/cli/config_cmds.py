@@ -127,8 +127,8 @@ def init(config: Config, args: argparse.Namespace) -> int:
         if other is not None:
             err(
                 _(
-                    "warning: this key looks like a {other} key ({prefix}…), not {preset}; "
-                    "check the preset"
+                    "warning: this key has the shape of {other} keys ({prefix}…), not of "
+                    "{preset} keys; check the preset"
                 ).format(other=other.name, prefix=other.key_prefix, preset=preset.name)
             )
         key_source["api_key"] = key

@@ -20,7 +20,7 @@ from ..profiles.runtime import demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
 from ..spend.money import Rate, credits, rate_for
 from ..spend.service import UsageService
-from ..spend.usage_sync import SyncResult
+from ..spend.usage_sync import SyncResult, new_rows, pages
 from ..store import (
     Bucket,
     Database,
@@ -58,8 +58,8 @@ async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
              "newest_id": result.newest_id, "seconds": round(seconds, 3)}
         )  # fmt: skip
     err(
-        _("{new} new rows ({pages} pages) in {seconds:.2f} s").format(
-            new=number(result.new_rows), pages=number(result.pages), seconds=seconds
+        _("{new_rows} ({pages}) in {seconds:.2f} s").format(
+            new_rows=new_rows(result.new_rows), pages=pages(result.pages), seconds=seconds
         )
     )
     return ExitCode.OK

@@ -171,7 +171,9 @@ def apply_costs(
             unpriced += 1
             continue
         estimated += 1
-        if guess != message.credits or not message.credits_estimated:
+        if message.credits is None or not message.credits_estimated:
+            # an answer keeps its first estimate until a log row confirms it: estimating it
+            # again from the average so far made a conversation's total drift
             writes.append(CostWrite(message.id, guess, True))
     write_costs(db, writes)
     return CostUpdate(confirmed, estimated, unpriced)

@@ -10,6 +10,8 @@ from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..base.i18n import ngettext
+from ..base.textfmt import number
 from ..store import (
     Database,
     complete_id,
@@ -29,6 +31,16 @@ BATCH_ROWS = 3000  # rows stored in one transaction at most (the write lock is h
 QUEUE_PAGES = 2 * BATCH_ROWS // 300
 _WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
 CLAIM_POLL = 0.1  # seconds between two looks at a sync of the same profile still running
+
+
+def new_rows(count: int) -> str:
+    """ "1 new row", "3,000 new rows" (a sync's summary, in the app and the CLI)."""
+    return ngettext("{count} new row", "{count} new rows", count).format(count=number(count))
+
+
+def pages(count: int) -> str:
+    """ "1 page", "11 pages"."""
+    return ngettext("{count} page", "{count} pages", count).format(count=number(count))
 
 
 @dataclass(frozen=True, slots=True)

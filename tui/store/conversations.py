@@ -77,10 +77,17 @@ def count_conversations(db: Database) -> int:
 def list_conversations(
     db: Database, limit: int | None = 100, offset: int = 0
 ) -> list[ConversationSummary]:
-    """Pinned conversations first, then the most recently updated."""
+    """Pinned conversations first, then the most recently updated. A branch says whether it
+    resent an edited message ("edit": its message at the branching point differs from the
+    source's) or copied the conversation up to one ("fork"), and its source's title."""
     rows = db.query(
         "SELECT c.id, c.title, c.pinned, c.updated,"
-        " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS n"
+        " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS n,"
+        " CASE WHEN c.parent_id IS NULL THEN NULL"
+        "  WHEN EXISTS (SELECT 1 FROM messages s JOIN messages b ON b.conversation_id = c.id"
+        "   AND b.position = s.position WHERE s.id = c.fork_message_id AND b.content = s.content)"
+        "  THEN 'fork' ELSE 'edit' END AS branch,"
+        " (SELECT p.title FROM conversations p WHERE p.id = c.parent_id) AS parent_title"
         " FROM conversations c ORDER BY c.pinned DESC, c.updated DESC, c.id DESC"
         " LIMIT ? OFFSET ?",
         (-1 if limit is None else limit, offset),
@@ -95,6 +102,8 @@ def list_conversations(
             message_count=row["n"],
             credits=credits.get(row["id"]),
             credits_estimated=row["id"] in estimated,
+            branch=row["branch"],
+            parent_title=row["parent_title"],
         )
         for row in rows
     ]

@@ -106,6 +106,8 @@ class ConversationSummary:
     message_count: int
     credits: Decimal | None  # None when no message has a cost
     credits_estimated: bool  # some of `credits` is an estimate
+    branch: str | None = None  # "edit" (an edited message resent) or "fork"; None: an original
+    parent_title: str | None = None  # the title of the conversation it branched from
 
 
 @dataclass(frozen=True, slots=True)

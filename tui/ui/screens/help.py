@@ -13,7 +13,8 @@ from ..widgets.cells import cell
 
 
 def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str, bool]]:
-    """(keys, description, id, is_global) for the bindings active on `screen`."""
+    """(keys, description, id, is_global) for the bindings active on `screen`: the app's own
+    first (this panel's, then the global ones), then Textual's editing keys (no id)."""
     app = screen.app
     rows: dict[str, tuple[str, str, str, bool]] = {}
     for active in screen.active_bindings.values():
@@ -29,7 +30,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str, bool]]:
                 rows[key] = (f"{old[0]} / {keys}", old[1], old[2], old[3])
             continue
         rows[key] = (keys, binding.description, binding.id or "", is_global)
-    return sorted(rows.values(), key=lambda r: (r[3], r[1].lower()))
+    # tokendeck's own keys (those with an id) first, then the text fields' editing keys
+    return sorted(rows.values(), key=lambda r: (not r[2], r[3], r[1].lower()))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...base.i18n import _
+from ...base.i18n import _, ngettext
 from ...base.textfmt import truncate
 from ...chat.history import History
 from ...store import SearchHit
@@ -76,7 +76,8 @@ class SearchScreen(ModalScreen[SearchChoice | None]):
         if not query:
             status.update("")
         elif self.hits:
-            status.update(_("{count} matches").format(count=len(self.hits)))
+            count = len(self.hits)
+            status.update(ngettext("{count} match", "{count} matches", count).format(count=count))
         else:
             status.update(_("No match for “{query}”.").format(query=query))
 

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from ....base.i18n import _
-from ....base.textfmt import approx_cells, number
+from ....base.textfmt import approx, approx_cells, number
 from ....chat.conversation import Status, Turn
 from ....spend.money import unit_label
 from .blocks import Block, BlockSplitter
@@ -297,11 +297,11 @@ class MessageItem:
                 )
             )
         if turn.credits is not None:
-            amount, unit = number(turn.credits), unit_label(self.cost_unit)
+            unit = unit_label(self.cost_unit)
             parts.append(
-                _("≈{amount} {unit} (estimate)").format(amount=amount, unit=unit)
+                _("≈{amount} {unit} (estimate)").format(amount=approx(turn.credits), unit=unit)
                 if turn.credits_estimated
-                else _("{amount} {unit}").format(amount=amount, unit=unit)
+                else _("{amount} {unit}").format(amount=number(turn.credits), unit=unit)
             )
         if turn.elapsed is not None:
             parts.append(_("{seconds:.1f} s").format(seconds=turn.elapsed))

@@ -76,6 +76,7 @@ class ChatPanel(Vertical):
         self.deck = deck
         self.conversation: Conversation | None = None
         self.editing: Turn | None = None
+        self._wide = False  # the terminal is WIDE columns or more (the list shows by default)
         self._draft_timer: Timer | None = None
         self._draft_text: str | None = None  # typed since the last save
         self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
@@ -104,7 +105,8 @@ class ChatPanel(Vertical):
 
         deck = self.deck
         MessageItem.cost_unit = deck.profile.unit or cost_unit(deck.gateway.spec)
-        self.query_one(ConversationList).set_class(self.app.size.width >= WIDE, "-shown")
+        self._wide = self.app.size.width >= WIDE
+        self.query_one(ConversationList).set_class(self._wide, "-shown")
         # The first frame shows a new conversation; what is stored is read just after it.
         self.query_one(Transcript).show([], 0, None, self._hint())
         self._show_settings(self._new_conversation().settings)
@@ -694,6 +696,18 @@ class ChatPanel(Vertical):
             self.action_stop()
         await self.open_conversation(self._new_conversation())
         self.query_one(PromptInput).focus()
+
+    def on_resize(self) -> None:
+        """The terminal grew past WIDE columns (or shrank below): the list shows (or goes) as
+        it would have at that width from the start; Ctrl+L still toggles it."""
+        wide = self.app.size.width >= WIDE
+        if wide == self._wide:
+            return
+        self._wide = wide
+        sidebar = self.query_one(ConversationList)
+        sidebar.set_class(wide, "-shown")
+        if wide and self.conversation is not None:
+            self.refresh_list()
 
     def action_toggle_list(self) -> None:
         sidebar = self.query_one(ConversationList)

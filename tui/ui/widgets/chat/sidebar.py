@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ....base.i18n import _
+from ....base.i18n import _, ngettext
 from ....base.localefmt import recent_date
-from ....base.textfmt import number, truncate
+from ....base.textfmt import approx, number, truncate
 
 if TYPE_CHECKING:
     from ....store import ConversationSummary
@@ -96,15 +96,23 @@ class ConversationList(Vertical):
 
     def _option(self, summary: ConversationSummary, now: datetime) -> Option:
         title = summary.title or _("(untitled)")
-        mark = "★ " if summary.pinned else ""
+        mark = ("★ " if summary.pinned else "") + ("⑂ " if summary.branch else "")
         text = Text(truncate(mark + title, 30), no_wrap=True, overflow="ellipsis")
         details = [
-            _("{count} msgs").format(count=summary.message_count),
+            ngettext("{count} msg", "{count} msgs", summary.message_count).format(
+                count=summary.message_count
+            ),
             _ago(summary.updated, now),
         ]
+        if summary.branch is not None:
+            parent = truncate(summary.parent_title or _("(untitled)"), 16)
+            said = _("edit of “{title}”") if summary.branch == "edit" else _("fork of “{title}”")
+            details.insert(0, said.format(title=parent))
         if summary.credits is not None:
-            approx = "≈" if summary.credits_estimated else ""
-            details.append(f"{approx}{number(summary.credits)} cr")
+            if summary.credits_estimated:
+                details.append(f"≈{approx(summary.credits)} cr")
+            else:
+                details.append(f"{number(summary.credits)} cr")
         text.append("\n" + " · ".join(details), style="dim")
         return Option(text, id=str(summary.id))
 

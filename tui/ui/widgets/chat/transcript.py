@@ -61,6 +61,8 @@ class Transcript(ScrollView, can_focus=True):
     """
     BINDINGS = [
         Binding("e", "act('edit')", _("Edit & resend"), id="message.edit"),
+        # an answer cannot be edited: its Edit is dimmed, and this says why instead of nothing
+        Binding("e", "explain_edit", show=False),
         Binding("f", "act('fork')", _("Fork here"), id="message.fork"),
         Binding("r", "act('regenerate')", _("Regenerate"), id="message.regenerate"),
         Binding("c", "act('copy')", _("Copy"), id="message.copy"),
@@ -523,9 +525,11 @@ class Transcript(ScrollView, can_focus=True):
         item = self.selected
         if action == "act" and parameters and item is not None:
             if parameters[0] == "edit":
-                return item.turn.role == "user"
+                return True if item.turn.role == "user" else None  # None: shown dimmed
             if parameters[0] in ("regenerate", "request_id"):
                 return item.turn.role == "assistant"
+        if action == "explain_edit":
+            return item is not None and item.turn.role != "user"
         if action == "toggle_reasoning":
             return item is not None and item.has_reasoning
         return True
@@ -533,6 +537,15 @@ class Transcript(ScrollView, can_focus=True):
     def action_act(self, action: str) -> None:
         if self.selected is not None:
             self.post_message(MessageAction(self.selected, action))
+
+    def action_explain_edit(self) -> None:
+        self.notify(
+            _(
+                "An answer cannot be edited: select your message above it (↑) and press e to "
+                "edit and resend it, or press r to regenerate this answer."
+            ),
+            severity="warning",
+        )
 
     def action_toggle_reasoning(self) -> None:
         if self.selected is not None:

@@ -22,6 +22,7 @@ from ....base.safe import terminal_safe
 from ....base.textfmt import number
 from ....base.times import TimeError, parse_when
 from ....gateway import GatewayError
+from ....spend.usage_sync import new_rows, pages
 from ....store import (
     Database,
     GroupBy,
@@ -122,6 +123,7 @@ class UsagePanel(Vertical, can_focus=True):
         self._texts: dict[str, str | Text] = {}
         self._models: list[str] | None = None
         self.totals_shown: RowQuery | None = None  # the query the totals line adds up
+        self._before_orphans: tuple[str | Text, bool] = ("", False)  # status under the banner
 
 
     def compose(self) -> ComposeResult:
@@ -215,9 +217,9 @@ class UsagePanel(Vertical, can_focus=True):
             )  # fmt: skip
             self._stored = self._stored or synced.changed
             self._say(
-                _("{new} new rows from {pages} pages; {rows} cached").format(
-                    new=number(synced.log.new_rows),
-                    pages=number(synced.log.pages),
+                _("{new_rows} from {pages}; {rows} cached").format(
+                    new_rows=new_rows(synced.log.new_rows),
+                    pages=pages(synced.log.pages),
                     rows=number(synced.cached),
                 )
             )
@@ -243,8 +245,8 @@ class UsagePanel(Vertical, can_focus=True):
     def _progress(self, result: SyncResult) -> None:
         self._stored = self._stored or result.new_rows > 0
         self._say(
-            _("Syncing… {rows} new rows from {pages} pages").format(
-                rows=number(result.new_rows), pages=number(result.pages)
+            _("Syncing… {new_rows} from {pages}").format(
+                new_rows=new_rows(result.new_rows), pages=pages(result.pages)
             )
         )
         now = time.monotonic()
@@ -535,13 +537,18 @@ class UsagePanel(Vertical, can_focus=True):
         else:
             self._range_changed()
         self._show_head()
+        status = self.query_one("#usage-status")
         if self.orphans:
+            self._before_orphans = (self._texts.get("#usage-status", ""), status.has_class("error"))
             self._say(
                 _(
                     "Orphan charges: rows since your first answer in tokendeck that none of "
                     "your answers accounts for (o shows every row)."
                 )
             )
+        else:  # the banner goes: what the status said before it comes back
+            text, error = self._before_orphans
+            self._say(str(text), error=error)
 
     def action_sort(self) -> None:
         """Sort by the next column (s); S reverses the order."""
