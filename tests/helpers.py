@@ -120,3 +120,51 @@ PANEL_SCENES: dict[str, Scene] = {
     "usage": _panel("f4", lambda app: app.screen.query_one("#usage-panel").loaded),
     "balance": _panel("f5", lambda app: app.balance is not None),
 }
+
+
+def demo_config(home: Path, demo: DemoGateway, extra: str = "", *, key: bool = True) -> Path:
+    """A config file (0600) with one profile `gw` on the demo gateway: base URL, logs and key
+    creation URLs, the demo key (unless `key` is False: `extra` then names one) and `extra`
+    lines."""
+    from tui.demo import DEMO_KEY
+
+    path = home / "config.toml"
+    key_line = f'api_key = "{DEMO_KEY}"\n' if key else ""
+    path.write_text(
+        f'default_profile = "gw"\n[profiles.gw]\nbase_url = "{demo.opencodex_base}"\n{key_line}'
+        f'logs_url = "{demo.logs_url}"\ncreate_url = "{demo.create_url}"\n{extra}\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+def on_terminal(argv: list[str], *, stderr_too: bool = True, **popen: Any) -> tuple[int, str]:
+    """Run `argv` with stdout (and stderr, if `stderr_too`) on a real pseudo-terminal: its exit
+    code and what the terminal received (CRLF read back as LF)."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=follower,
+        stderr=follower if stderr_too else subprocess.DEVNULL, **popen,
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        child.wait(timeout=60)
+    finally:
+        os.close(leader)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return child.returncode, shown.decode("utf-8", "replace").replace("\r\n", "\n")

@@ -19,6 +19,7 @@ import pytest
 
 from tests.faults.cases import CASES, PROMPT, TIME_CASES, Case, Expect, split_pieces
 from tests.faults.conftest import ChatSeen, chat_requests, record_latency
+from tests.helpers import on_terminal
 from tui.cli import gateway_cmds, main
 from tui.demo import DemoGateway, Fault
 from tui.gateway import ExitCode
@@ -139,36 +140,12 @@ def test_markup_and_escapes_on_a_terminal_are_shown_not_run(
     mode: str, demo: DemoGateway, config_file: Path
 ) -> None:
     """On a terminal the answer's ANSI escapes show as ␛ (a pipe gets the exact bytes above)."""
-    import pty
-
     demo.add_fault(Fault("markup"))
     argv = [sys.executable, "-m", "tui", "--config", str(config_file), "chat", PROMPT]
     if mode == "nonstream":
         argv.append("--no-stream")
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        argv, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=ROOT,
-        env=os.environ.copy(),
-    )  # fmt: skip
-    os.close(follower)
-    shown = b""
-    try:
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-        child.wait(timeout=60)
-    finally:
-        os.close(leader)
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == 0
-    text = shown.decode("utf-8")
+    code, text = on_terminal(argv, stderr_too=False, cwd=ROOT, env=os.environ.copy())
+    assert code == 0
     assert "\x1b" not in text
     assert "␛[31mred␛[0m" in text and "␛[2J␛[H an ANSI clear-screen" in text
     assert "[bold red]not bold[/] [@click=app.quit]click[/]" in text

@@ -10,15 +10,14 @@ import csv
 import io
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tui.demo import DEMO_KEY, DemoGateway, Fault
+from tests.helpers import demo_config, on_terminal
+from tui.demo import DemoGateway, Fault
 from tui.demo.hostile import CORPUS, RAW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,40 +25,11 @@ SHOWN = ("gpt␛]0;PWNED-TITLE␇-4o", "clip␛]52;c;cHduZWQ=␇", "cls␛[2J", 
          "bidi<U+202E>cod.exe<U+202C>")  # fmt: skip
 
 
-def write_config(home: Path, demo: DemoGateway) -> Path:
-    path = home / "config.toml"
-    path.write_text(
-        f'default_profile = "gw"\n[profiles.gw]\nbase_url = "{demo.opencodex_base}"\n'
-        f'api_key = "{DEMO_KEY}"\nlogs_url = "{demo.logs_url}"\ncreate_url = "{demo.create_url}"\n'
-        'default_model = "gpt-4o-mini"\nbalance = "opencodex"\n'
-    )
-    path.chmod(0o600)
-    return path
-
-
-def on_terminal(config: Path, *args: str) -> str:
+def terminal(config: Path, *args: str) -> str:
     """What `tokendeck ARGS` writes to a real terminal (stdout and stderr on one pty)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "--config", str(config), *args], stdin=subprocess.DEVNULL,
-        stdout=slave, stderr=slave, cwd=ROOT, env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
-    os.close(slave)
-    chunks: list[bytes] = []
-    while True:
-        ready, _w, _x = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    proc.wait(timeout=60)
-    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    argv = [sys.executable, "-m", "tui", "--config", str(config), *args]
+    _code, shown = on_terminal(argv, cwd=ROOT, env={**os.environ, "COLUMNS": "200"})
+    return shown
 
 
 def piped(config: Path, *args: str) -> str:
@@ -81,7 +51,8 @@ def hostile(isolated_env: Path) -> tuple[DemoGateway, Path]:
     demo = DemoGateway(now=1_763_900_000.0, history_rows=40).start()
     for endpoint in ("models", "logs", "create"):
         demo.add_fault(Fault("hostile", endpoint=endpoint, times=-1))
-    yield demo, write_config(isolated_env, demo)  # type: ignore[misc]
+    extra = 'default_model = "gpt-4o-mini"\nbalance = "opencodex"'
+    yield demo, demo_config(isolated_env, demo, extra)  # type: ignore[misc]
     demo.stop()
 
 
@@ -105,7 +76,7 @@ def test_every_command_shows_gateway_text_inert_on_a_terminal(
     demo, config = hostile
     seen: dict[str, str] = {}
     for name, args in COMMANDS.items():
-        seen[name] = shown = on_terminal(config, *args)
+        seen[name] = shown = terminal(config, *args)
         assert_inert(shown, name)
     for name in ("models", "logs", "report", "logs-csv"):
         assert all(text in seen[name] for text in SHOWN[:3]), seen[name]
@@ -118,10 +89,10 @@ def test_every_command_shows_gateway_text_inert_on_a_terminal(
     demo.add_fault(Fault("hostile", endpoint="chat"))
     demo.add_fault(Fault("hostile", endpoint="balance"))
     errors = {
-        "chat-error": on_terminal(config, "chat", "hi"),
-        "balance-error": on_terminal(config, "balance"),
-        "unknown-model": on_terminal(config, "chat", "-m", CORPUS[0], "hi"),
-        "history": on_terminal(config, "history"),
+        "chat-error": terminal(config, "chat", "hi"),
+        "balance-error": terminal(config, "balance"),
+        "unknown-model": terminal(config, "chat", "-m", CORPUS[0], "hi"),
+        "history": terminal(config, "history"),
     }
     for name, shown in errors.items():
         assert_inert(shown, name)

@@ -11,26 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_usage_export_guard import STARTS, check_csv
+from tests.helpers import demo_config
 from tui.cli import main
-from tui.demo import DEMO_KEY, DemoGateway, Fault
+from tui.demo import DemoGateway, Fault
 from tui.spend.usage_export import csv_cell
-
-
-def write_config(home: Path, demo: DemoGateway) -> Path:
-    path = home / "config.toml"
-    path.write_text(
-        f'[profiles.gw]\nbase_url = "{demo.opencodex_base}"\napi_key = "{DEMO_KEY}"\n'
-        f'logs_url = "{demo.logs_url}"\n'
-    )
-    path.chmod(0o600)
-    return path
 
 
 def test_logs_csv_neutralises_formulas(
     demo: DemoGateway, isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     demo.add_fault(Fault("hostile", endpoint="logs", times=-1))
-    path = write_config(isolated_env, demo)
+    path = demo_config(isolated_env, demo)
     assert main(["--config", str(path), "logs", "--limit", "60", "--format", "csv"]) == 0
     check_csv(capsys.readouterr().out)
 
@@ -39,7 +30,7 @@ def test_report_csv_neutralises_formulas(
     demo: DemoGateway, isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     demo.add_fault(Fault("hostile", endpoint="logs", times=-1))
-    path = write_config(isolated_env, demo)
+    path = demo_config(isolated_env, demo)
     assert main(["--config", str(path), "logs", "sync"]) == 0
     capsys.readouterr()
     args = ["--config", str(path), "report", "--by", "model", "--since", "3650d", "--format", "csv"]

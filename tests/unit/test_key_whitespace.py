@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FIXED_NOW, screen_text, wait_for
+from tests.helpers import FIXED_NOW, demo_config, screen_text, wait_for
 from tui.base.clock import FrozenClock
 from tui.demo import DemoGateway
 from tui.gateway import GatewaySpec, Secret
@@ -39,13 +39,7 @@ def command_printing(text: str) -> str:
 
 
 def write_config(home: Path, demo: DemoGateway, key_lines: str) -> Path:
-    path = home / "config.toml"
-    path.write_text(
-        f'default_profile = "p"\n[profiles.p]\nbase_url = "{demo.opencodex_base}"\n'
-        f'logs_url = "{demo.logs_url}"\n{key_lines}\n'
-    )
-    path.chmod(0o600)
-    return path
+    return demo_config(home, demo, key_lines, key=False)
 
 
 def cli(
@@ -99,7 +93,7 @@ def test_a_key_no_header_can_carry_is_a_config_error_naming_the_profile(
     for done in runs:
         assert done.returncode == ExitCode.CONFIG, done.stderr
         assert "Traceback" not in done.stderr
-        assert f"profiles.p.{field}" in done.stderr
+        assert f"profiles.gw.{field}" in done.stderr
         assert "cannot be sent in an HTTP header" in done.stderr
         for needle in [*needles(), *needles(BROKEN)]:
             assert needle not in done.stdout + done.stderr
@@ -114,7 +108,7 @@ def test_the_config_error_never_holds_the_key(isolated_env: Path, demo: DemoGate
     with pytest.raises(ConfigError) as caught:
         load(path)
     text = f"{caught.value} {caught.value!r} {caught.value.args}"
-    assert "profiles.p.api_key" in text
+    assert "profiles.gw.api_key" in text
     assert not any(n in text for n in needles(BROKEN))
     # OPENAI_API_KEY is stripped the same way, and checked the same way
     assert load(isolated_env / "none.toml").profile(environ={"OPENAI_API_KEY": f" {KEY}\n"}).key()

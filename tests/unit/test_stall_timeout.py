@@ -3,12 +3,14 @@ deadline (`stall_timeout` per profile, 90 s by default), saying so and keeping t
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import demo_config
 from tui.cli import main
-from tui.demo import DEMO_KEY, DemoGateway, Fault
+from tui.demo import DemoGateway, Fault
 from tui.demo.answers import answer_text, split_pieces
 from tui.gateway import ExitCode
 from tui.profiles.config import ConfigError, load
@@ -16,18 +18,16 @@ from tui.profiles.runtime import spec_for
 
 
 def write_config(home: Path, demo: DemoGateway, extra: str) -> Path:
-    path = home / "config.toml"
-    path.write_text(
-        f'[profiles.gw]\nbase_url = "{demo.opencodex_base}"\napi_key = "{DEMO_KEY}"\n'
-        f'default_model = "gpt-4o-mini"\n{extra}\n'
-    )
-    path.chmod(0o600)
-    return path
+    return demo_config(home, demo, f'default_model = "gpt-4o-mini"\n{extra}')
 
 
 def test_a_configured_stall_timeout_stops_keepalives_and_keeps_the_text(
-    demo: DemoGateway, isolated_env: Path, capsys: pytest.CaptureFixture[str]
+    demo: DemoGateway,
+    isolated_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # nothing piped: the prompt alone
     path = write_config(isolated_env, demo, "stall_timeout = 0.5")
     demo.add_fault(Fault("keepalive_stall", after=2, seconds=120))
     code = main(["--config", str(path), "chat", "hi"])
