@@ -45,6 +45,23 @@ async def test_openrouter_billed_cost_is_the_answers_cost(tmp_path: Path) -> Non
     assert stored.turns[-1].credits == charged and not stored.turns[-1].credits_estimated
 
 
+async def test_a_usd_log_gives_spend_and_days_left_in_usd(tmp_path: Path) -> None:
+    with DemoGateway(history_rows=300, balance_dialect="newapi-token",
+                     now=FIXED_NOW.timestamp()) as demo:  # the history ends at the app's now
+        app = family_app(demo.v1_base, tmp_path, balance="newapi-token", logs="newapi",
+                         unit="USD")  # fmt: skip
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("f4")  # the Usage panel syncs the log
+            await wait_for(pilot, lambda: "300/300 rows" in screen_text(app), limit=60)
+            usage = screen_text(app)
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: "Days left" in screen_text(app), limit=30)
+            balance = screen_text(app)
+    assert "$" in usage.split("300/300 rows")[1].splitlines()[0]
+    assert "Spent today:" in balance and "USD a day" in balance
+    assert "not in the log's credits" not in balance
+
+
 async def test_no_balance_endpoint_is_shown_and_not_asked_again(tmp_path: Path) -> None:
     with DemoGateway(history_rows=5, balance_dialect="openai-hk") as demo:
         app = family_app(demo.v1_base, tmp_path)

@@ -45,7 +45,8 @@ def newapi() -> Iterator[DemoGateway]:
 def test_newapi_balance_logs_report_and_budget_are_the_gateways_figures(
     tmp_path: Path, newapi: DemoGateway
 ) -> None:
-    config = profile(tmp_path, newapi.v1_base, 'logs = "newapi"\ndaily_budget = "0.01"\n')
+    config = profile(tmp_path, newapi.v1_base,
+                     'logs = "newapi"\nunit = "USD"\ndaily_budget = "0.01"\n')  # fmt: skip
     chat = tokendeck(config, "chat", "Explain decorators")  # spent today
     assert chat.returncode == 0, chat.stderr
     balance = tokendeck(config, "balance", "--json")
@@ -67,7 +68,8 @@ def test_newapi_balance_logs_report_and_budget_are_the_gateways_figures(
     assert Decimal(str(total["credits"])) == sum(Decimal(w["fen"]) for w in newapi.logs) / CENT
     # today's spend (the answer above) is over 0.01 USD: --check fails
     assert check.returncode == 11, check.stderr
-    assert "budget" in check.stderr
+    assert "is over the daily budget $0.01" in check.stderr  # in the log's money, not credits
+    assert "credits" not in check.stderr
 
 
 def test_no_usage_log_is_a_config_problem_never_zero_spent(

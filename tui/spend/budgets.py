@@ -10,7 +10,7 @@ from typing import Literal
 from ..base.i18n import _
 from ..profiles.config import Profile
 from ..store import Database, usage_totals
-from .money import credits_text, rate_for
+from .money import spend_text
 
 Period = Literal["day", "month"]
 
@@ -59,8 +59,7 @@ def budget_status(db: Database, profile: Profile, now: datetime) -> list[BudgetS
 
 def describe_budget(status: BudgetStatus, profile: Profile) -> str:
     """ "today: 1,200 credits of the daily budget 1,000 credits (over)" and the like."""
-    rate = rate_for(profile)
-    spent, limit = credits_text(status.spent, rate), credits_text(status.limit, rate)
+    spent, limit = spend_text(status.spent, profile), spend_text(status.limit, profile)
     if status.period == "day":
         text = _("today's spend {spent} is over the daily budget {limit}")
         if not status.over:

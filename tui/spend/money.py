@@ -145,6 +145,27 @@ def format_amount(amount: Amount, places: int | None = None) -> str:
     return money(shown, amount.unit)
 
 
+MONEY_UNITS = ("USD", "CNY", "EUR")
+
+
+def log_unit(profile: Profile) -> str | None:
+    """The money a profile's usage log counts in when it is money, not credits: a new-api,
+    one-api or LiteLLM log is in USD (`unit = "USD"`, as `config init` saves it). None for
+    credits (and for credits with a `credits_per_unit` rate)."""
+    unit = profile.unit
+    return unit if unit in MONEY_UNITS and profile.credits_per_unit is None else None
+
+
+def spend_text(value: Decimal, profile: Profile, *, estimated: bool = False) -> str:
+    """An amount of the usage log as the profile counts it: "1.29 USD" for a log in money,
+    else credits (with their worth in money when the profile gives a rate)."""
+    unit = log_unit(profile)
+    if unit is None:
+        return credits_text(value, rate_for(profile), estimated=estimated)
+    text = format_amount(Amount(value, unit))
+    return ("≈" + text) if estimated else text
+
+
 def credits_text(value: Decimal, rate: Rate | None = None, *, estimated: bool = False) -> str:
     """Credits, with their worth in money when the rate is known; ≈ marks an estimate."""
     amount = credits(value)

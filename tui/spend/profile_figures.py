@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..store import Database
     from .service import UsageService
 
-MONEY_UNITS = ("USD", "CNY", "EUR")
+from .money import MONEY_UNITS, log_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,8 @@ def balance_in_credits(balance: Balance, profile: Profile) -> Decimal | None:
         return balance.remaining
     if profile.credits_per_unit is not None and profile.currency == money:
         return balance.remaining * profile.credits_per_unit
+    if money is not None and log_unit(profile) == money:
+        return balance.remaining  # the log counts in that money too (new-api, LiteLLM: USD)
     return None  # money, but no rate to credits: days left cannot be told
 
 

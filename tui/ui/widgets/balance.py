@@ -17,7 +17,7 @@ from ...base.i18n import _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number
 from ...gateway import Balance
-from ...spend.money import unit_places
+from ...spend.money import log_unit, unit_places
 from ..deck import Deck
 from .money import unit_name
 
@@ -190,11 +190,18 @@ class BalancePanel(VerticalScroll, can_focus=True):
     def _log_lines(
         self, today: Decimal | None, burn: Decimal | None, days: Decimal | None
     ) -> list[str]:
-        """The figures from the usage log, in its credits."""
+        """The figures from the usage log, in its credits (or its money: new-api, LiteLLM)."""
         lines = []
-        if today is not None:
+        money = log_unit(self.deck.profile)
+        if today is not None and money:
+            lines.append(_("Spent today: {amount} {unit}").format(
+                amount=number(today, unit_places(money)), unit=money))  # fmt: skip
+        elif today is not None:
             lines.append(_("Spent today: {amount} credits").format(amount=number(today)))
-        if burn is not None:
+        if burn is not None and money:
+            lines.append(_("Burn rate: {amount} {unit} a day (last 7 days)").format(
+                amount=number(burn, unit_places(money)), unit=money))  # fmt: skip
+        elif burn is not None:
             lines.append(
                 _("Burn rate: {amount} credits a day (last 7 days)").format(amount=number(burn, 0))
             )

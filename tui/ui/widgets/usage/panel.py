@@ -363,7 +363,7 @@ class UsagePanel(Vertical, can_focus=True):
         not hold up the keys): the query's first rows, then its count and totals."""
         from textual.worker import get_current_worker
 
-        from ....spend.money import rate_for
+        from ....spend.money import log_unit, rate_for
         from ....store import open_db
         from ....store.usage_view import make_sort_index, query_totals, window_ids
 
@@ -387,7 +387,9 @@ class UsagePanel(Vertical, can_focus=True):
         if worker.is_cancelled:
             return
         count = None if sums is None else sums.requests
-        text = problem if sums is None else totals_text(sums, rate_for(profile), in_range)
+        text = problem if sums is None else totals_text(
+            sums, rate_for(profile), in_range, log_unit(profile)
+        )
         self.app.call_from_thread(self._totals_ready, text, query, count)
 
     def _totals_ready(self, text: str, query: RowQuery, count: int | None) -> None:
@@ -408,7 +410,7 @@ class UsagePanel(Vertical, can_focus=True):
         self.totals_shown = current
 
     def _show_report(self, db: Database, by: GroupBy) -> None:
-        from ....spend.money import rate_for
+        from ....spend.money import log_unit, rate_for
         from .analytics import spend_chart
 
         since, until = self.bounds()
@@ -420,7 +422,10 @@ class UsagePanel(Vertical, can_focus=True):
         chart = self.query_one("#usage-chart", Static)
         chart.update(spend_chart(buckets, by, max(10, self.size.width - 2)))
         chart.display = by != "model" and bool(buckets)
-        self._put("#usage-totals", totals_text(sum_buckets(buckets), rate))
+        self._put(
+            "#usage-totals",
+            totals_text(sum_buckets(buckets), rate, money=log_unit(self.deck.profile)),
+        )
 
     def _show_balance(self, db: Database) -> None:
         from .analytics import balance_view

@@ -143,12 +143,15 @@ def report_lines(buckets: Sequence[Bucket], rate: Rate | None) -> list[Line]:
     return lines
 
 
-def totals_text(t: Totals, rate: Rate | None, shown: int | None = None) -> str:
-    """ "1,234/3,000 rows · 1.2M in · 300K out · 12,345 credits (123.45 CNY)" """
-    from ....spend.money import credits, format_amount
+def totals_text(
+    t: Totals, rate: Rate | None, shown: int | None = None, money: str | None = None
+) -> str:
+    """ "1,234/3,000 rows · 1.2M in · 300K out · 12,345 credits (123.45 CNY)"; amounts in
+    `money` for a log that counts in it (new-api, LiteLLM: USD)."""
+    from ....spend.money import Amount, credits, format_amount
 
-    amount = format_amount(credits(t.credits))
-    if rate is not None:
+    amount = format_amount(credits(t.credits) if money is None else Amount(t.credits, money))
+    if rate is not None and money is None:
         money = format_amount(rate.to_money(credits(t.credits)))
         amount = _("{credits} ({money})").format(credits=amount, money=money)
     rows = number(t.requests)
