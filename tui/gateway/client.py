@@ -424,10 +424,10 @@ class Gateway:
         )
         return payload
 
-    async def balance(self, dialect: str | None = None) -> Balance:
+    async def balance(self, dialect: str | None = None, *, fresh: bool = False) -> Balance:
         """Credit left, detecting the gateway's balance dialect unless one is given. A gateway
-        with no balance endpoint (`balance = "none"`, or found so in the last day) raises
-        NoBalanceEndpoint without a request."""
+        with no balance endpoint (`balance = "none"`, or found so in the last day unless
+        `fresh`: the user asked) raises NoBalanceEndpoint without a request."""
         name = dialect or self.spec.balance_dialect
         if name == NONE:
             raise NoBalanceEndpoint(self._no_balance_sentence())
@@ -439,7 +439,7 @@ class Gateway:
             result = await self._balance_with(self.detected)
             if result is not None:
                 return result
-        if families.no_balance_known(self.spec.name, self.spec.base_url) is not None:
+        if not fresh and families.no_balance_known(self.spec.name, self.spec.base_url):
             raise NoBalanceEndpoint(self._no_balance_sentence(remembered=True))
         result = await self.detect_balance()
         families.remember_no_balance(self.spec.name, self.spec.base_url, result is None)

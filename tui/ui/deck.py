@@ -186,7 +186,9 @@ class Deck(App[int]):
 
         self.balance_loading = True
         try:
-            balance = replace(await self.gateway.balance(), fetched_at=self.clock.now())
+            # a refresh the user asked for (r) looks again at a gateway found to have none
+            found = await self.gateway.balance(fresh=announce)
+            balance = replace(found, fetched_at=self.clock.now())
             record(self.history.db, self.profile.name, balance, self.clock.now())
             self.balance, self.balance_error = balance, None
             self.balance_missing = None
