@@ -379,3 +379,29 @@ async def test_a_refused_chat_fault_still_charges_nothing() -> None:
             with pytest.raises(OutOfCredits):
                 await gw.chat(HELLO, PARAMS)
         assert len(demo.logs) == 5
+
+
+def test_newapi_rows_that_move_no_money_are_left_out_and_refunds_count_back() -> None:
+    from tui.gateway.adapters.usagelogs import newapi_row
+
+    base = {"created_at": 1_763_900_000, "model_name": "m", "prompt_tokens": 3,
+            "completion_tokens": 4, "request_id": "r1"}  # fmt: skip
+    spent = newapi_row({**base, "id": 1, "type": 2, "quota": 250_000}, "gw")
+    refund = newapi_row({**base, "id": 2, "type": 6, "quota": 50_000}, "gw")
+    topup = newapi_row({**base, "id": 3, "type": 1, "quota": 5_000_000}, "gw")
+    assert spent is not None and spent.fen == Decimal("0.5") and spent.reqid == "r1"
+    assert refund is not None and refund.fen == Decimal("-0.1") and refund.id != spent.id
+    assert topup is None  # a top-up is not spend
+
+
+async def test_litellm_models_take_prices_and_context_from_model_info() -> None:
+    from tui.demo.catalog import MODELS
+
+    with DemoGateway(now=NOW, history_rows=5, balance_dialect="litellm") as demo:
+        async with gateway(demo.v1_base, balance_dialect="litellm") as gw:
+            models = {m.id: m for m in await gw.models()}
+    for entry in MODELS:
+        got = models[entry.id]
+        assert got.prompt_price == Decimal(str(entry.in_price / 100 / 1000))
+        assert got.completion_price == Decimal(str(entry.out_price / 100 / 1000))
+        assert got.context_length == entry.context_length

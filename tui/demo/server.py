@@ -246,7 +246,11 @@ class DemoHandler(BaseHTTPRequestHandler):
             return
         fault = self.gw.faults.take("models")
         if not reply.response_fault(fault):
-            payload = {"object": "list", "data": [model_entry(m) for m in MODELS]}
+            entries = [model_entry(m) for m in MODELS]
+            if self.gw.balance_dialect == "litellm":  # LiteLLM's /v1/models: the bare shape
+                keep = ("id", "object", "created", "owned_by")
+                entries = [{k: e[k] for k in keep if k in e} for e in entries]
+            payload = {"object": "list", "data": entries}
             if fault and fault.kind == "hostile":
                 payload = hostile.models(payload, self.gw.ledger.clock())
             reply.deliver(200, dumps(payload), {}, fault)

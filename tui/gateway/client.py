@@ -385,7 +385,14 @@ class Gateway:
         from .models import parse_models
 
         payload = await self._json("GET", self.url("/models"))
-        return parse_models(payload, self.where)
+        found = parse_models(payload, self.where)
+        if self.adapter.name == "litellm":  # its prices and limits are in /model/info
+            from .models import with_model_info
+
+            with suppress(GatewayError):
+                info = await self.fetch_json("GET", "/model/info", at_root=True)
+                found = with_model_info(found, info)
+        return found
 
     @property
     def detected_dialect(self) -> str | None:
