@@ -25,6 +25,7 @@ from tui.gateway.client import RecentIds
 from tui.profiles.config import demo_profile
 from tui.spend import usage_sync
 from tui.store import schema as store_schema
+from tui.store import usage_view as store_view
 from tui.store.usage import alphabets
 from tui.store.usage_stats import bucketed
 from tui.store.usage_view import (
@@ -255,3 +256,33 @@ async def test_logs_as_csv_are_written_as_the_pages_come(
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert [r[0] for r in rows[1:]] == [r["id"] for r in demo.logs]  # every row, in order, once
     assert out.at[0] < served()  # the first rows went out before the last page was asked for
+
+
+def matches(row: LogRow, text: str) -> bool:
+    """LIKE '%word%' on model, request id, IP or note, every word (any case of ASCII)."""
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    fields = [f.translate(fold) for f in (row.model, row.reqid, row.ip, row.note)]
+    return all(any(w.translate(fold) in f for f in fields) for w in text.split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gpt-4o-", "GPT-4O", "gpt mini", "qwen", "Max", "4o", "a1", "10.0", "r00", "zzz", "-", "o-m"],
+)
+def test_words_only_model_names_can_hold_are_a_model_filter(db: store.Database, text: str) -> None:
+    rows = made_rows(400, seed=8)
+    store.store_usage(db, P, rows)
+    q = RowQuery(text=text).sorted_by("model", False)
+    expected = [r for r in rows if matches(r, text)]
+    models = store_view.searched_models(db, P, q)
+    if text in ("gpt-4o-", "GPT-4O", "gpt mini", "qwen", "Max", "zzz", "o-m", "-", "4o"):
+        # hex request ids, dotted IPs and empty notes cannot hold these: a model filter
+        assert models == sorted({r.model for r in expected})
+        assert store_view.indexed(db, P, q)
+    if text in ("a1", "10.0", "r00"):
+        assert models is None  # request ids or IPs may hold them: a pass over the rows
+    assert count_query(db, P, q) == len(expected)
+    assert query_totals(db, P, q).credits == sum(r.fen for r in expected)
+    shown = [s.row.id for s in window(db, P, q, 0, 500)]
+    assert sorted(shown) == sorted(r.id for r in expected)
+    assert [s.row.model for s in window(db, P, q, 0, 500)] == sorted(r.model for r in expected)

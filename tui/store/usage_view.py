@@ -13,7 +13,7 @@ from typing import Any
 
 from .db import Database, open_db
 from .errors import StoreError
-from .usage import _COLUMNS, UsageRow, row_from_sql, where
+from .usage import _COLUMNS, UsageRow, alphabets, row_from_sql, usage_models, where
 from .usage_stats import Totals, count_usage, sum_rows, usage_totals
 
 # Sort keys the Usage table offers, as columns of usage_rows (credits sort by their numeric
@@ -145,12 +145,63 @@ def _orphan_expr(profile: str, anchor: int | None) -> tuple[str, list[Any]]:
     )
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _word_fields(db: Database, profile: str, word: str) -> tuple[list[str], list[str]]:
+    """Where a searched word can occur: the models it occurs in (it is matched against each
+    model name here, as LIKE would: any case of ASCII letters), and the other fields it may
+    occur in (request id, IP, note: those whose alphabet holds every character of the word;
+    a request id of hex digits cannot hold "gpt-4o-")."""
+    chars = alphabets(db, profile)
+    needed = set(word.lower())
+    may = [name for name in _SEARCHED if needed <= set(chars.get(name, needed))]
+    models: list[str] = []
+    if "model" in may:
+        folded = word.translate(_ASCII_LOWER)
+        models = [m for m in usage_models(db, profile) if folded in m.translate(_ASCII_LOWER)]
+    return models, [name for name in may if name != "model"]
+
+
+def searched_models(db: Database, profile: str, q: RowQuery) -> list[str] | None:
+    """The models whose rows a query with searched words shows, when the words can occur in
+    model names only (then the query is a model filter, read over the model index and counted
+    from the buckets); None when some word may occur in another field (or no word is
+    searched, or orphans are shown)."""
+    if not q.searched or q.orphans:
+        return None
+    allowed: set[str] | None = None if q.model is None else {q.model}
+    for word in q.text.split():
+        models, others = _word_fields(db, profile, word)
+        if others:
+            return None
+        allowed = set(models) if allowed is None else allowed & set(models)
+    return sorted(allowed or ())
+
+
+def counted_at_once(db: Database, profile: str, q: RowQuery) -> bool:
+    """Whether the query's count comes from the buckets (no pass over the rows): no words
+    searched, or words that can occur in model names only; no orphans."""
+    return q.cheap_count or searched_models(db, profile, q) is not None
+
+
+def indexed(db: Database, profile: str, q: RowQuery) -> bool:
+    """Whether the query's first rows and count are read over indexes and buckets at once
+    (else in a thread: words searched in the request ids, orphans, a sort without its index
+    yet)."""
+    return sort_indexed(db, q.sort) and counted_at_once(db, profile, q)
+
+
 def _where(db: Database, profile: str, q: RowQuery) -> tuple[str, list[Any]]:
     clause, params = where(profile, q.since, q.until, q.model)
     for word in q.text.split():
+        models, others = _word_fields(db, profile, word)
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clause += " AND (" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")"
-        params.extend([like] * len(_SEARCHED))
+        parts = [f"model IN ({', '.join('?' * len(models))})"] if models else []
+        params.extend(models)
+        parts += [f"{c} LIKE ? ESCAPE '\\'" for c in others]
+        params.extend([like] * len(others))
+        clause += f" AND ({' OR '.join(parts) or '0'})"
     if q.orphans:
         expr, more = _orphan_expr(profile, orphan_anchor(db, profile))
         clause += f" AND {expr}"
@@ -248,6 +299,9 @@ def count_query(db: Database, profile: str, q: RowQuery) -> int:
     or orphans shown)."""
     if q.cheap_count:
         return count_usage(db, profile, since=q.since, until=q.until, model=q.model)
+    models = searched_models(db, profile, q)
+    if models is not None:
+        return sum(count_usage(db, profile, since=q.since, until=q.until, model=m) for m in models)
     clause, params = _where(db, profile, q)
     row = db.query_one(f"SELECT count(*) FROM usage_rows WHERE {clause}", params)
     return int(row[0]) if row else 0
@@ -257,6 +311,16 @@ def query_totals(db: Database, profile: str, q: RowQuery) -> Totals:
     """How many rows the query shows, with their tokens and exact credits."""
     if q.cheap_count:
         return usage_totals(db, profile, since=q.since, until=q.until, model=q.model)
+    models = searched_models(db, profile, q)
+    if models is not None:
+        total = Totals()
+        for m in models:
+            found = usage_totals(db, profile, since=q.since, until=q.until, model=m)
+            total.requests += found.requests
+            total.prompt_tokens += found.prompt_tokens
+            total.completion_tokens += found.completion_tokens
+            total.credits += found.credits
+        return total
     clause, params = _where(db, profile, q)
     return sum_rows(db, clause, params)
 

@@ -32,7 +32,7 @@ from ....store import (
     usage_by,
     usage_models,
 )
-from ....store.usage_view import RowQuery, count_query, sort_indexed
+from ....store.usage_view import RowQuery, count_query, indexed
 from ...deck import Deck
 from ...gcfreeze import freeze_long_lived
 from ..cells import cell
@@ -332,7 +332,7 @@ class UsagePanel(Vertical, can_focus=True):
             self.query_one("#usage-totals").add_class("-stale")
         else:
             self.totals_shown = query  # the same rows add up to the same totals
-        if query.cheap_count and sort_indexed(db, query.sort):
+        if indexed(db, self.deck.profile.name, query):
             self._rows_ready(query, None, keep_cursor)
             if totals:
                 self._read(db.path, query, first=False, totals=True, keep_cursor=keep_cursor)

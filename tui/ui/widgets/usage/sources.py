@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 from ....base.i18n import _
 from ....base.textfmt import number
 from ....store import Bucket, Database, Totals
-from ....store.usage_view import RowQuery, ShownRow, count_query, rows_of, window_ids
+from ....store.usage_view import (
+    RowQuery,
+    ShownRow,
+    count_query,
+    counted_at_once,
+    rows_of,
+    window_ids,
+)
 from .table import Bar, Column, Line
 
 if TYPE_CHECKING:
@@ -79,7 +86,7 @@ class RowsSource:
         self.query = query
         self._first: list[int] = [] if first is None else first
         self._whole = False  # _first holds every row the query shows
-        if count is None and query.cheap_count:
+        if count is None and counted_at_once(db, profile, query):
             count = count_query(db, profile, query)
         if count is None and first is None:
             self._first = window_ids(db, profile, query, 0, FIRST)
