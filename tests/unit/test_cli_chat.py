@@ -277,3 +277,14 @@ def test_compare_takes_aliases_too(demo: DemoGateway, isolated_env: Path) -> Non
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert {r.model.id for r in demo.chat_requests} == {"gpt-4o-mini", "deepseek-chat"}
+
+
+def test_continue_leaves_comparisons_alone(demo: DemoGateway, env: dict[str, str]) -> None:
+    assert chat("a plain chat", env=env).returncode == 0
+    done = tokendeck("compare", "-m", "deepseek-chat", "-m", "qwen-plus", "two models", env=env)
+    assert done.returncode == 0, done.stderr
+    assert chat("-c", "go on", env=env).returncode == 0
+    assert demo.chat_requests[-1].messages[0] == ("user", "a plain chat")  # not the comparison
+    comparison = next(c for c in history(env) if str(c["title"]).startswith("⚖"))
+    done = chat("--cid", str(comparison["id"]), "go on", env=env)
+    assert done.returncode == 2 and "is a comparison of models" in done.stderr

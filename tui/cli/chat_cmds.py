@@ -168,6 +168,12 @@ def _conversation(args: argparse.Namespace, history: History | None) -> Conversa
     cid = args.cid if args.cid is not None else history.latest()
     if cid is None:
         raise UsageError(_("nothing to continue: no conversation is stored yet"))
+    if history.comparison(cid) is not None:
+        problem = _(
+            "conversation {id} is a comparison of models: continue one of its answers in the "
+            "app (F2, Ctrl+L), or start a chat"
+        )
+        raise UsageError(problem.format(id=cid))
     found = history.load_all(cid)
     if found is None:
         raise UsageError(_("no conversation with id {id} (see `tokendeck history`)").format(id=cid))

@@ -64,8 +64,14 @@ def get_conversation(db: Database, conversation_id: int) -> ConversationRecord |
 
 
 def latest_conversation(db: Database) -> int | None:
-    """The id of the conversation updated last (pinned or not), None when there is none."""
-    row = db.query_one("SELECT id FROM conversations ORDER BY updated DESC, id DESC LIMIT 1")
+    """The id of the chat updated last (pinned or not; a comparison of models is no chat to
+    go on with), None when there is none."""
+    row = db.query_one(
+        "SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m"
+        " WHERE m.conversation_id = c.id AND m.role = 'assistant'"
+        " AND json_extract(m.params, '$.compare') IS NOT NULL)"
+        " ORDER BY c.updated DESC, c.id DESC LIMIT 1"
+    )
     return None if row is None else int(row[0])
 
 
