@@ -58,6 +58,11 @@ async def test_a_usd_log_gives_spend_and_days_left_in_usd(tmp_path: Path) -> Non
             await wait_for(pilot, lambda: "Days left" in screen_text(app), limit=30)
             balance = screen_text(app)
     assert "$" in usage.split("300/300 rows")[1].splitlines()[0]
+    header = next(line for line in usage.splitlines() if "Time" in line and "Model" in line)
+    assert "USD" in header and "Credits" not in header
+    rows = usage.splitlines()[usage.splitlines().index(header) + 1 :]
+    first_row = next(line for line in rows if ":" in line)  # the first with a time
+    assert "—" in first_row, usage  # new-api's rows say no balance after them: not "0"
     assert "Spent today:" in balance and "USD a day" in balance
     assert "not in the log's credits" not in balance
 

@@ -104,7 +104,8 @@ class ChatPanel(Vertical):
         from ....gateway.families import cost_unit
 
         deck = self.deck
-        MessageItem.cost_unit = deck.profile.unit or cost_unit(deck.gateway.spec)
+        spec = deck.spec  # not deck.gateway: that would load httpx2 before the first frame
+        MessageItem.cost_unit = deck.profile.unit or (cost_unit(spec) if spec else "credits")
         self._wide = self.app.size.width >= WIDE
         self.query_one(ConversationList).set_class(self._wide, "-shown")
         # The first frame shows a new conversation; what is stored is read just after it.

@@ -22,6 +22,8 @@ from ....base.safe import terminal_safe
 from ....base.textfmt import number
 from ....base.times import TimeError, parse_when
 from ....gateway import GatewayError
+from ....gateway.families import offers
+from ....spend.money import log_unit
 from ....spend.usage_sync import new_rows, pages
 from ....store import (
     Database,
@@ -137,7 +139,7 @@ class UsagePanel(Vertical, can_focus=True):
             yield ProgressBar(total=None, show_eta=False, id="usage-progress")
             yield Static("", id="usage-status", markup=False)
         yield Static("", id="usage-chart", markup=False)
-        yield WindowTable(row_columns(), id="usage-table")
+        yield WindowTable(row_columns(log_unit(self.deck.profile)), id="usage-table")
         yield WindowTable(id="usage-report")
         yield Static("", id="usage-figures", markup=False)
         yield Static("", id="usage-totals", markup=False)
@@ -350,7 +352,11 @@ class UsagePanel(Vertical, can_focus=True):
             known = None  # a sync stored rows meanwhile: count them again
         expect = old.count() if old is not None and same and keep_cursor else 0
         profile = self.deck.profile.name
-        self.source = source = RowsSource(db, profile, query, known, expect, first=first)
+        spec = self.deck.spec
+        left = spec is None or offers(spec).log_family is None  # new-api's rows say no balance
+        self.source = source = RowsSource(
+            db, profile, query, known, expect, first=first, left=left
+        )
         table = self.query_one("#usage-table", WindowTable)
         table.sort = self.sort
         table.show(source, keep_cursor=keep_cursor)

@@ -27,22 +27,25 @@ SORTABLE = ("time", "model", "prompt", "completion", "credits", "balance", "ip",
 DESCENDING_FIRST = ("time", "prompt", "completion", "credits", "balance")
 
 
-def row_columns() -> list[Column]:
-    """The rows table: at 80 columns everything but the request id fits."""
+def row_columns(money: str | None = None) -> list[Column]:
+    """The rows table: at 80 columns everything but the request id fits. A log counted in
+    `money` (new-api, LiteLLM: USD) heads its amounts with it."""
     return [
         Column("orphan", "", 1, keep=9),
         Column("time", _("Time"), 11, keep=8),
         Column("model", _("Model"), 10, flex=True, keep=9),
         Column("prompt", _("In"), 7, right=True, keep=6),
         Column("completion", _("Out"), 6, right=True, keep=5),
-        Column("credits", _("Credits"), 7, right=True, keep=9),
+        Column("credits", money or _("Credits"), 7, right=True, keep=9),
         Column("balance", _("Left"), 9, right=True, keep=4),
         Column("ip", _("IP"), 15, keep=3),
         Column("reqid", _("Request id"), 16, flex=True, keep=1),
     ]
 
 
-def row_line(shown: ShownRow) -> Line:
+def row_line(shown: ShownRow, left: bool = True) -> Line:
+    """A row; `left` False for a log whose rows do not say the balance after them (new-api,
+    LiteLLM): "—", not 0."""
     row = shown.row
     return Line(
         {
@@ -52,7 +55,7 @@ def row_line(shown: ShownRow) -> Line:
             "prompt": number(row.prompt_tokens),
             "completion": number(row.completion_tokens),
             "credits": number(row.fen),
-            "balance": number(row.yufen),
+            "balance": number(row.yufen) if left else "—",
             "ip": row.ip,
             "reqid": row.reqid,
         },
@@ -80,9 +83,11 @@ class RowsSource:
         expect: int = 0,
         *,
         first: list[int] | None = None,
+        left: bool = True,
     ) -> None:
         self.db = db
         self.profile = profile
+        self.left = left  # the rows say the balance after them (openai-hk's do)
         self.query = query
         self._first: list[int] = [] if first is None else first
         self._whole = False  # _first holds every row the query shows
@@ -110,7 +115,7 @@ class RowsSource:
             ids = self._first[offset : offset + limit]
         else:
             ids = window_ids(self.db, self.profile, self.query, offset, limit, total=self._count)
-        return [row_line(r) for r in rows_of(self.db, self.profile, ids)]
+        return [row_line(r, self.left) for r in rows_of(self.db, self.profile, ids)]
 
 
 def report_columns(by: str, rate: Rate | None) -> list[Column]:
