@@ -183,3 +183,21 @@ async def test_a_comparison_reopens_from_search_and_its_winner_goes_on(
         await wait_for(pilot, lambda: len(panel.conversation.turns) == 2)
         assert panel.conversation.turns[1].content == texts[1]
         assert panel.conversation.turns[1].model == MODELS[1]
+
+
+async def test_a_rate_limited_model_says_it_waits_and_then_answers(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("status", status=429, headers={"Retry-After": "2"}))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await compare(pilot, app, MODELS[:2], "hello")
+        await wait_for(pilot, lambda: any(c.lane.state == LaneState.WAITING
+                                          for c in screen.columns))  # fmt: skip
+        waited = next(c for c in screen.columns if c.lane.state == LaneState.WAITING)
+        await wait_for(pilot, lambda: "rate limited — asking again in" in screen_text(app))
+        await wait_for(pilot, lambda: ended(screen))
+        assert all(c.lane.state == LaneState.DONE for c in screen.columns)
+        assert waited.lane.attempts == 2  # asked again after its Retry-After
+        other = next(c for c in screen.columns if c is not waited)
+        assert other.lane.attempts == 1  # the other one never waited

@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from ..base.turns import in_turns
 from ..gateway.errors import GatewayError, OutOfCredits, RateLimited
 from ..gateway.types import (
     ChatAccumulator,
@@ -243,13 +244,8 @@ class Comparison:
         lane.state, lane.sent_at = LaneState.ASKING, self.clock()
         self._tell(lane)
         events = self.gateway.stream_chat(lane.messages, _with_model(self.params, lane.model))
-        part = SHARE / len(self.lanes)
         async with aclosing(events):
-            share = time.perf_counter() + part
-            async for event in events:
-                if time.perf_counter() > share:  # a burst read at once: others get a turn
-                    await asyncio.sleep(0)
-                    share = time.perf_counter() + part
+            async for event in in_turns(events, SHARE / len(self.lanes)):
                 self._take(lane, event)
 
     def _take(self, lane: Lane, event: ChatEvent) -> None:

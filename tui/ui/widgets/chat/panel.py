@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from contextlib import aclosing
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
 from ....base.i18n import _
+from ....base.turns import in_turns
 from ....chat.conversation import Conversation, Settings, Status, Turn
 from ....gateway import (
     ChatAccumulator,
@@ -346,11 +346,7 @@ class ChatPanel(Vertical):
             self._tell_left_out(conversation, plan, view)
             events = deck.gateway.stream_chat(plan.messages, self.settings.params())
             async with aclosing(events):
-                share = time.perf_counter() + SHARE
-                async for event in events:
-                    if time.perf_counter() > share:  # a burst read at once: keys and frames too
-                        await asyncio.sleep(0)
-                        share = time.perf_counter() + SHARE
+                async for event in in_turns(events, SHARE):  # a burst: keys and frames too
                     acc.add(event)
                     if isinstance(event, ContentDelta):
                         if first_content:
