@@ -20,7 +20,7 @@ import pytest
 from tests.faults.cases import CASES, PROMPT, TIME_CASES, Case, Expect, split_pieces
 from tests.faults.conftest import ChatSeen, chat_requests, record_latency
 from tests.helpers import on_terminal
-from tui.cli import gateway_cmds, main
+from tui.cli import chat_cmds, main
 from tui.demo import DemoGateway, Fault
 from tui.gateway import ExitCode
 
@@ -43,9 +43,9 @@ def test_cli(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if case.timeouts is not None:
-        build = gateway_cmds.spec_for
+        build = chat_cmds.spec_for
         monkeypatch.setattr(
-            gateway_cmds, "spec_for",
+            chat_cmds, "spec_for",
             lambda *a, **kw: replace(build(*a, **kw), timeouts=case.timeouts),
         )
     for fault in case.faults():

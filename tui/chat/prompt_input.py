@@ -187,10 +187,12 @@ def read_material(stream: IO[str] | None) -> str | None:
     """What was piped on `stream` (stdin), or None on a terminal or when nothing came."""
     if stream is None or stream.closed:
         return None
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
+    try:
+        if stream.isatty():
+            return None
+        text = stream.read()
+    except (OSError, ValueError):  # a stdin that cannot be read holds no material
         return None
-    text = stream.read()
     return text if text.strip() else None
 
 
