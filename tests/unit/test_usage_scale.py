@@ -1,5 +1,6 @@
-"""Usage cache at scale (issue 22): quarter-hour buckets that always add up to the rows, schema
-7's migration, sort indexes made on demand, and a sync that never runs ahead of its store."""
+"""Usage cache at scale (issue 22): day and quarter-hour buckets that always add up to the
+rows, the migrations to schemas 7 and 8, sort indexes made on demand, a sync that never runs
+ahead of its store, a filter that is a model filter, and logs written as the pages come."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def test_alphabets_hold_every_character_of_the_searched_fields(db: store.Databas
     assert chars["note"] == ""
 
 
-def test_migration_to_v7_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path) -> None:
+def test_migration_to_v8_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path) -> None:
     path = tmp_path / "v6.db"
     rows = made_rows(120, seed=4)
     with old_db(path, 6) as old:  # the version before the buckets
@@ -153,9 +154,11 @@ def test_migration_to_v7_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path
         old.conn.commit()
         assert sort_indexed(old, "prompt")
     with store.open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 7 <= (
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 8 <= (
             store_schema.target_version()
         )
+        days = db.query_one("SELECT sum(requests) FROM usage_days WHERE profile = ?", (P,))
+        assert days is not None and days[0] == len(rows)
         assert not sort_indexed(db, "prompt") and not sort_indexed(db, "credits")
         assert sort_indexed(db, "time") and sort_indexed(db, "model")
         found, _exact = bucketed(db, P, "model")

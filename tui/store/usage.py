@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .db import Database
 from .records import utc
-from .schema import BUCKET_COLUMNS, BUCKET_OF, BUCKET_PARTS
+from .schema import BUCKET_COLUMNS, BUCKET_PARTS, BUCKET_TABLES, bucket_of
 
 _COLUMNS = (
     "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
@@ -130,16 +130,17 @@ _BUCKET_ADD = (
 )
 
 
-def _bucket_delta(sign: str) -> str:
+def _bucket_delta(sign: str, table: str, seconds: int) -> str:
     sums = ", ".join(f"{sign}{part}" for part in BUCKET_PARTS)
     return (
-        f"INSERT INTO usage_buckets ({BUCKET_COLUMNS})"
-        f" SELECT ?1, {BUCKET_OF} AS s, model, {sums} FROM usage_rows WHERE profile = ?1"
+        f"INSERT INTO {table} ({BUCKET_COLUMNS})"
+        f" SELECT ?1, {bucket_of(seconds)} AS s, model, {sums} FROM usage_rows WHERE profile = ?1"
         " AND id IN (SELECT value FROM json_each(?2)) GROUP BY s, model" + _BUCKET_ADD
     )
 
 
-_BUCKETS_OUT, _BUCKETS_IN = _bucket_delta("-"), _bucket_delta("+")
+_BUCKETS_OUT = [_bucket_delta("-", table, seconds) for table, seconds in BUCKET_TABLES]
+_BUCKETS_IN = [_bucket_delta("+", table, seconds) for table, seconds in BUCKET_TABLES]
 
 
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
@@ -171,10 +172,11 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
                 (profile, values[0][1], values[-1][1]),
             )
         }
-        if known:
-            conn.execute(_BUCKETS_OUT, (profile, ids))
+        for sql in _BUCKETS_OUT if known else ():
+            conn.execute(sql, (profile, ids))
         conn.executemany(_UPSERT, values)
-        conn.execute(_BUCKETS_IN, (profile, ids))
+        for sql in _BUCKETS_IN:
+            conn.execute(sql, (profile, ids))
         _widen_alphabets(conn, profile, values)
     new = []
     for page in pages:
@@ -243,7 +245,8 @@ def forget_usage(db: Database, profile: str) -> int:
     """Drop `profile`'s cached rows and sync state (its log was replaced); how many rows."""
     with db.write() as conn:
         conn.execute("DELETE FROM sync_state WHERE profile = ?", (profile,))
-        conn.execute("DELETE FROM usage_buckets WHERE profile = ?", (profile,))
+        for table, _seconds in BUCKET_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE profile = ?", (profile,))
         conn.execute("DELETE FROM usage_alphabets WHERE profile = ?", (profile,))
         return conn.execute("DELETE FROM usage_rows WHERE profile = ?", (profile,)).rowcount
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from .db import Database
 from .records import utc
-from .schema import BUCKET_SECONDS
+from .schema import BUCKET_SECONDS, DAY_SECONDS
 from .usage import where
 
 GroupBy = Literal["day", "week", "model"]
@@ -84,37 +84,42 @@ def bucketed(
     pattern: str | None = None,
 ) -> tuple[dict[str, Totals], bool]:
     """Totals per `key` ("model", local "day", or "" for one total) of the rows in a time
-    range, from the quarter-hour buckets inside it and the rows at its ragged ends (read by
-    the time index): ~1,000 times fewer rows than a pass over every row. The flag says
+    range, from the day and quarter-hour buckets inside it and the rows at its ragged ends
+    (read by the time index): far fewer rows than a pass over every row. The flag says
     whether the credits are exact: False when some row has a fraction (then only the counts
     and tokens are, and credits must be added up from the rows)."""
     lo = None if since is None else -int(-since.timestamp() // BUCKET_SECONDS)  # ceil
     hi = None if until is None else int(until.timestamp() // BUCKET_SECONDS)
     if lo is not None and hi is not None and hi < lo:
         hi = lo  # a range within one quarter hour: all its rows are at the ends
-    clauses: list[str] = ["profile = ?"]
-    params: list[Any] = [profile]
-    for bound, sql in ((lo, "slot >= ?"), (hi, "slot < ?")):
-        if bound is not None:
-            clauses.append(sql)
-            params.append(bound)
-    if model is not None:
-        clauses.append("model = ?")
-        params.append(model)
-    if pattern is not None:
-        clauses.append("lower(model) GLOB ?")
-        params.append(pattern.lower().replace("[!", "[^"))
-    group = _BUCKET_KEYS[key].format(s=BUCKET_SECONDS)
     totals: dict[str, Totals] = {}
     exact = True
-    for k, requests, prompt, completion, credits, odd in db.query(
-        f"SELECT {group} AS k, sum(requests), sum(prompt_tokens), sum(completion_tokens),"
-        f" sum(credits), sum(odd) FROM usage_buckets WHERE {' AND '.join(clauses)} GROUP BY k",
-        params,
-    ):
-        if requests:
-            totals[k] = Totals(requests, prompt, completion, Decimal(credits))
-            exact = exact and not odd
+    for table, seconds, first, end in _bucket_spans(lo, hi, by_day=key == "day"):
+        clauses: list[str] = ["profile = ?"]
+        params: list[Any] = [profile]
+        for bound, sql in ((first, "slot >= ?"), (end, "slot < ?")):
+            if bound is not None:
+                clauses.append(sql)
+                params.append(bound)
+        if model is not None:
+            clauses.append("model = ?")
+            params.append(model)
+        if pattern is not None:
+            clauses.append("lower(model) GLOB ?")
+            params.append(pattern.lower().replace("[!", "[^"))
+        group = _BUCKET_KEYS[key].format(s=seconds)
+        for k, requests, prompt, completion, credits, odd in db.query(
+            f"SELECT {group} AS k, sum(requests), sum(prompt_tokens), sum(completion_tokens),"
+            f" sum(credits), sum(odd) FROM {table} WHERE {' AND '.join(clauses)} GROUP BY k",
+            params,
+        ):
+            if requests:
+                found = totals.setdefault(k, Totals())
+                found.requests += requests
+                found.prompt_tokens += prompt
+                found.completion_tokens += completion
+                found.credits += credits
+                exact = exact and not odd
     ends = [f"ctime < {lo * BUCKET_SECONDS}"] if lo is not None else []
     if hi is not None:
         ends.append(f"ctime >= {hi * BUCKET_SECONDS}")
@@ -146,6 +151,28 @@ def count_usage(
     """How many rows a profile has in a time range (of one model), from the buckets."""
     found, _exact = bucketed(db, profile, since=since, until=until, model=model)
     return found[""].requests if "" in found else 0
+
+
+def _bucket_spans(
+    lo: int | None, hi: int | None, *, by_day: bool
+) -> list[tuple[str, int, int | None, int | None]]:
+    """The buckets that cover the quarter hours [lo, hi) (None: open): (table, its seconds,
+    first slot, end slot). Whole UTC days come from the day totals, unless grouped by local
+    day (which only quarter hours can follow)."""
+    quarters = ("usage_buckets", BUCKET_SECONDS)
+    if by_day:
+        return [(*quarters, lo, hi)]
+    per_day = DAY_SECONDS // BUCKET_SECONDS
+    first = None if lo is None else -(-lo // per_day)
+    end = None if hi is None else hi // per_day
+    if first is not None and end is not None and end <= first:
+        return [(*quarters, lo, hi)]
+    spans: list[tuple[str, int, int | None, int | None]] = [("usage_days", DAY_SECONDS, first, end)]
+    if lo is not None and first is not None and lo < first * per_day:
+        spans.append((*quarters, lo, first * per_day))
+    if hi is not None and end is not None and end * per_day < hi:
+        spans.append((*quarters, end * per_day, hi))
+    return spans
 
 
 def usage_totals(
