@@ -201,3 +201,30 @@ async def test_a_rate_limited_model_says_it_waits_and_then_answers(
         assert waited.lane.attempts == 2  # asked again after its Retry-After
         other = next(c for c in screen.columns if c is not waited)
         assert other.lane.attempts == 1  # the other one never waited
+
+
+async def test_a_winner_picked_while_another_streams_stops_it_and_keeps_it(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    demo.add_fault(Fault("drip", seconds=0.2))  # one of the two answers comes slowly
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await compare(pilot, app, MODELS[:2], "race")
+        await wait_for(pilot, lambda: len(screen.columns) == 2)
+        await wait_for(pilot, lambda: any(c.lane.state.ended for c in screen.columns))
+        fast = next(i for i, c in enumerate(screen.columns) if c.lane.state.ended)
+        slow = screen.columns[1 - fast].lane
+        assert not slow.state.ended
+        await pilot.press(str(fast + 1), "w")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: slow.state.ended)
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: len(panel.conversation.turns) == 2)
+        assert panel.conversation.turns[1].content == screen.columns[fast].lane.text
+        db = panel.history.db
+        comparison = next(c for c in list_conversations(db) if c.title.startswith("⚖"))
+        stored = load_comparison(db, comparison.id)
+        assert stored is not None
+        statuses = {a.message.model: str(a.message.status) for a in stored.answers}
+        assert statuses[slow.model] == "stopped"  # stopped when the winner was picked, kept
+        assert stored.answers[1 - fast].message.content == slow.text

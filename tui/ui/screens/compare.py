@@ -260,6 +260,8 @@ class CompareScreen(Screen[CompareOutcome]):
             self.refresh_bindings()
 
     def _changed(self, lane: Lane, event: ChatEvent | None) -> None:
+        if not self.is_mounted:  # left while answers were still being stopped
+            return
         if lane.slot < len(self.columns):
             column = self.columns[lane.slot]
             column.take(event)
