@@ -490,3 +490,51 @@ async def test_an_edit_branch_and_a_fork_are_told_apart_in_the_list(
         assert "⑂ v2" in shown[edited] and "edit of “v1”" in shown[edited]
         forked = next(cid for cid in shown if cid not in (first, edited))
         assert "⑂ v2" in shown[forked] and "fork of “v2”" in shown[forked]
+
+
+@pytest.mark.parametrize(("start", "typed", "target"), [
+    ("zh_CN", "language", "en"), ("en", "语言", "zh_CN"), ("zh_CN", "语言", "en"),
+])  # fmt: skip
+async def test_the_language_switch_is_found_by_either_word(
+    demo: DemoGateway, tmp_path: Path, start: str, typed: str, target: str
+) -> None:
+    """Item 8: in Chinese the palette finds the switch for "language" (it found only "English"
+    or "语言"); in English for "语言" too."""
+    from tui.base.i18n import current_language, set_language
+
+    set_language(start)
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await pilot.press("ctrl+p", *typed)
+        await wait_for(pilot, lambda: "language" in screen_text(app) and "语言" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: current_language() == target)
+
+
+async def test_a_1_mib_single_line_answer_has_no_blank_row_before_its_last_word(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 14: a 1 MiB answer without a newline is drawn as one run of rows: no blank row
+    before its last word."""
+    demo.add_fault(Fault("big_line"))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = chat(app)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press(*"hi", "enter")
+        await wait_for(
+            pilot,
+            lambda: len(panel.conversation.turns) == 2 and not panel.streaming,  # type: ignore[union-attr]
+            limit=120,
+        )
+        await pilot.pause()
+        item = app.screen.query_one(Transcript).items[-1]
+        assert len(item.blocks) > 200  # laid out in chunks, as before
+        assert not any(block.spaced for block in item.blocks)  # one paragraph: no blank row
+        shown = screen_text(app).splitlines()
+        top = next(i for i, row in enumerate(shown) if row.strip() == "deepseek-chat")
+        end = next(i for i, row in enumerate(shown) if "tokens" in row)
+        rows = [row for row in shown[top + 1 : end] if row != ""]  # (screen_text's spacing)
+        assert rows and all(row.strip() for row in rows), rows
+        assert rows[-1].strip() == panel.conversation.turns[-1].content[-46:].strip()  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from contextlib import closing
@@ -16,7 +17,7 @@ from ..base.times import parse_when
 from ..gateway import ExitCode, Gateway, GatewayError
 from ..gateway.errors import NoUsageLog
 from ..profiles.config import Profile, load
-from ..profiles.runtime import demo_for, spec_for
+from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
 from ..spend.money import Rate, credits, rate_for
 from ..spend.service import UsageService
@@ -62,6 +63,14 @@ async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
             new_rows=new_rows(result.new_rows), pages=pages(result.pages), seconds=seconds
         )
     )
+    if profile.demo and not os.environ.get(DEMO_URL_ENV):
+        err(
+            _(
+                "The built-in demo gateway makes up its usage log afresh for each command, so "
+                "each `logs sync` fetches it whole. With your own gateway (or `tokendeck "
+                "demo-server` and TOKENDECK_DEMO_URL) a second sync fetches only new rows."
+            )
+        )
     return ExitCode.OK
 
 

@@ -57,11 +57,13 @@ class Ledger:
             self._keys.add(key)
 
     def create_key(self) -> str:
-        """A new openai-hk style key on this account."""
+        """A new openai-hk style key on this account, different on every call and every run
+        (the seeded generator made the same key each run of `tokendeck key create`)."""
+        import secrets
+
         with self._lock:
-            key = "hk-demo" + "".join(
-                self._rng.choices(string.ascii_lowercase + string.digits, k=24)
-            )
+            alphabet = string.ascii_lowercase + string.digits
+            key = "hk-demo" + "".join(secrets.choice(alphabet) for _ in range(24))
             self._keys.add(key)
             return key
 

@@ -114,14 +114,20 @@ def _templates(app: Deck) -> list[SystemCommand]:
     return [entry(name) for name in sorted(app.config.templates)]
 
 
+LANGUAGE_WORDS = ("language", "语言")  # what a user types for the switch, in either language
+
+
 def _languages(app: Deck) -> list[SystemCommand]:
     """One entry for each language the app is not shown in now, named in that language."""
     def switch(code: str) -> SystemCommand:
         async def run() -> None:
             await switch_language(app, code)
 
+        title = _("language: {name}").format(name=LANGUAGE_NAMES[code])
+        # found by the word in either language ("language", "语言"), whichever is shown
+        title += "".join(f" · {word}" for word in LANGUAGE_WORDS if word not in title)
         return SystemCommand(
-            _("language: {name}").format(name=LANGUAGE_NAMES[code]),
+            title,
             _("Show tokendeck in {name} (saved to the config)").format(name=LANGUAGE_NAMES[code]),
             run,  # the palette awaits it (call_later)
         )

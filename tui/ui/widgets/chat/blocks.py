@@ -20,6 +20,9 @@ class Block:
     body: str = ""  # a code chunk's lines without the fence lines
     top: bool = False  # the first chunk of its fence
     bottom: bool = False  # the last chunk of its fence
+    cont: bool = False  # a later chunk of a huge block: no blank line between it and the last
+
+
 
 
 class BlockSplitter:
@@ -36,6 +39,11 @@ class BlockSplitter:
         self.first = False  # no chunk of the open fence was committed yet
         self._lines = 0  # code lines in the tail
         self._chunked = False  # the current block was cut into chunks already
+
+    @property
+    def continuing(self) -> bool:
+        """The tail is the rest of a huge block cut into chunks (no blank line before it)."""
+        return self._chunked
 
     @property
     def in_code(self) -> bool:
@@ -125,7 +133,7 @@ class BlockSplitter:
         self.tail = self.tail[at:]
         self._scanned = max(0, self._scanned - at)
         if text:
-            done.append(Block(text, plain=self._chunked or not self.markdown))
+            done.append(Block(text, plain=self._chunked or not self.markdown, cont=self._chunked))
         self._chunked = False
 
     def _cut(self, done: list[Block], final: bool = False) -> None:
@@ -142,8 +150,8 @@ class BlockSplitter:
                 continue
             piece, self.tail = self.tail[:at], self.tail[at:]
             self._scanned = max(0, self._scanned - at)
+            done.append(Block(piece, plain=True, cont=self._chunked))
             self._chunked = True
-            done.append(Block(piece, plain=True))
 
 
 def split_blocks(text: str, markdown: bool = True) -> list[Block]:

@@ -144,7 +144,7 @@ class MessageItem:
 
     def _take(self, blocks: list[Block]) -> None:
         for block in blocks:
-            spaced = bool(self.blocks) and (block.code is None or block.top)
+            spaced = bool(self.blocks) and not block.cont and (block.code is None or block.top)
             self.blocks.append(
                 Part("block", block.text, plain=block.plain, spaced=spaced, code=block.code,
                      body=block.body, top=block.top, bottom=block.bottom)
@@ -163,7 +163,9 @@ class MessageItem:
             self.tail.code = splitter.lang if code else None
             self.tail.body = splitter.code_body() if code else ""
             self.tail.top = code and splitter.first
-            self.tail.spaced = bool(self.blocks) and (not code or splitter.first)
+            self.tail.spaced = (
+                bool(self.blocks) and not splitter.continuing and (not code or splitter.first)
+            )
             self.tail.grow()
             self._parts = None
         self._changed()
