@@ -405,3 +405,20 @@ async def test_litellm_models_take_prices_and_context_from_model_info() -> None:
         assert got.prompt_price == Decimal(str(entry.in_price / 100 / 1000))
         assert got.completion_price == Decimal(str(entry.out_price / 100 / 1000))
         assert got.context_length == entry.context_length
+
+
+async def test_detection_takes_no_retries_from_a_request_running_meanwhile() -> None:
+    """Balance detection tries each endpoint once; a request of another task at the same time
+    (a chat being answered, the model list) keeps the profile's retries."""
+    import asyncio
+
+    with DemoGateway(now=NOW, history_rows=5, balance_dialect="openai-hk") as demo:
+        demo.add_fault(Fault("status", endpoint="models", status=503))
+        async with gateway(demo.v1_base, name="meanwhile") as gw:
+            detection = asyncio.ensure_future(gw.balance())
+            await asyncio.sleep(0)  # detection has sent its first request
+            listed = await gw.models()
+            with pytest.raises(NoBalanceEndpoint):
+                await detection
+            retried = gw.retries
+    assert listed and retried == 1  # the 503 was retried although detection ran

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import aclosing, contextmanager, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,19 @@ from .types import (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# attempts per request in this task (detection: one, an endpoint a gateway lacks is no failure);
+# per task, so a chat streaming meanwhile keeps the profile's retries
+_TRIES: ContextVar[int | None] = ContextVar("tokendeck_gateway_tries", default=None)
+
+
+@contextmanager
+def single_tries() -> Iterator[None]:
+    """Requests made inside (in this task) are tried once: no retry of a 404 or a 500."""
+    token = _TRIES.set(1)
+    try:
+        yield
+    finally:
+        _TRIES.reset(token)
 # how gateways answer a request without a key (LiteLLM: HTTP 500 in plain text)
 NO_KEY_STATUSES = frozenset({400, 401, 403, 500})
 Sleep = Callable[[float], Awaitable[None]]
@@ -77,7 +91,6 @@ class Gateway:
         self.log_reader: LogFamily | None = reader() if reader is not None else None
         self.detected: Adapter | None = None  # the family whose balance answered last
         self.retries = 0  # retries made so far (for the UI and tests)
-        self._tries: int | None = None  # attempts per request while detecting (else the policy's)
         # told before each automatic retry: what failed and how long until the next try
         self.on_retry: Callable[[GatewayError, float], None] | None = None
         self._sleep = sleep
@@ -145,7 +158,7 @@ class Gateway:
                     "HTTP header (a line break or control character); copy the key again."
                 ).format(name=self.spec.name)
             )
-        attempts = self._tries or policy.attempts  # for HTTP answers (detection: one)
+        attempts = _TRIES.get() or policy.attempts  # for HTTP answers (detection: one)
         attempt = 0
         while True:
             attempt += 1
@@ -461,8 +474,7 @@ class Gateway:
         host = httpx2.URL(self.spec.base_url).host
         last: GatewayError | None = None
         transient = False
-        self._tries = 1
-        try:
+        with single_tries():
             for candidate in adapters.candidates(host, self.logs_url is not None):
                 try:
                     result = await self._balance_with(candidate)
@@ -479,8 +491,6 @@ class Gateway:
                 if result is not None:
                     self.detected = candidate
                     return result
-        finally:
-            self._tries = None
         if transient and last is not None:
             raise last
         return None

@@ -9,7 +9,7 @@ import httpx2
 from ..base.i18n import _
 from . import adapters, families
 from .adapters import Adapter
-from .client import Gateway
+from .client import Gateway, single_tries
 from .errors import AuthError, ExitCode, GatewayError, GatewayTimeout, NetworkError
 from .families import NONE
 from .types import Balance
@@ -89,16 +89,14 @@ async def explore(gw: Gateway, report: ProbeReport) -> ProbeReport:
     """What `gw` offers besides chat and models: its balance family, what software answers
     (when no balance does) and its usage log; a rejected key or unreachable host stops it.
     What it finds is remembered: a gateway with no balance endpoint is not asked for a day."""
-    gw._tries = 1  # an endpoint a gateway does not have is not retried
     try:
-        await _balance(gw, report)
-        if report.family is None:
-            report.software = await _software(gw, report)
-        await _logs(gw, report)
+        with single_tries():  # an endpoint a gateway does not have is not retried
+            await _balance(gw, report)
+            if report.family is None:
+                report.software = await _software(gw, report)
+            await _logs(gw, report)
     except (AuthError, NetworkError) as exc:
         report.error = exc
-    finally:
-        gw._tries = None
     if report.error is None and gw.custom is None and not report.unsure:
         families.remember_no_balance(gw.spec.name, gw.spec.base_url, report.family is None)
     return report
