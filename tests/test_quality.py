@@ -32,7 +32,7 @@ def test_mypy() -> None:
     [
         "tui.gateway",
         "tui.profiles.config, tui.profiles.runtime, tui.demo",
-        "tui.cli.run, tui.cli.gateway_cmds, tui.cli.config_cmds",
+        "tui.cli.run, tui.cli.gateway_cmds, tui.cli.config_cmds, tui.cli.chat_cmds",
     ],
 )
 def test_layers_without_a_terminal_never_import_textual(modules: str) -> None:
