@@ -6,8 +6,10 @@ The API shared by `tokendeck chat`, `tokendeck compare` and the app's chat:
                                           the instruction, stdin the material; both are sent)
   read_material(stream)                   stdin's text when it is piped, else None
   read_attachment(path) -> Attachment     raises AttachmentError with a sentence to show
+  read_attachments(paths)                 several, and their limit together (check_total)
   user_message(text, attachments)         the gateway Message (text blocks + image parts)
   edit_text(text)                         the text after the user's $VISUAL / $EDITOR
+  pasted_paths(text), complete_path(typed) the app's paste of a file path and its Tab
 """
 
 from __future__ import annotations
@@ -207,11 +209,6 @@ def user_message(text: str, attachments: Sequence[Attachment] = (), role: str = 
     image_url parts (data URLs) in OpenAI's content-parts format."""
     images = tuple(a.data_url() for a in attachments if a.is_image)
     return Message(role, message_text(text, attachments), images)
-
-
-def attachment_tokens(attachments: Sequence[Attachment]) -> int:
-    """The estimate of what the images add to a message (text blocks are counted as text)."""
-    return IMAGE_TOKENS * sum(1 for a in attachments if a.is_image)
 
 
 # ---- paths typed or pasted in the app -------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..base.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from .attachments import add_attachments, attachments_of, blob_count
+    from .attachments import attachments_of, blob_count
     from .claims import Claim, sync_claim
     from .conversations import (
         count_conversations,
@@ -105,7 +105,6 @@ __all__ = [
     "StreamWriter",
     "Totals",
     "UsageRow",
-    "add_attachments",
     "add_message",
     "attachments_of",
     "balance_samples",

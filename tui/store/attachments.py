@@ -41,12 +41,6 @@ def link_attachments(
         )
 
 
-def add_attachments(db: Database, message_id: int, files: Sequence[AttachmentLike]) -> None:
-    if files:
-        with db.write() as conn:
-            link_attachments(conn, message_id, files)
-
-
 def attachments_of(db: Database, message_ids: Sequence[int]) -> dict[int, list[StoredAttachment]]:
     """The files of each of these messages that has any, in the order they were attached."""
     found: dict[int, list[StoredAttachment]] = {}
