@@ -67,6 +67,14 @@ async def test_marked_models_answer_side_by_side_with_billed_costs(
             assert f"{lane.billed} credits billed" in text
             assert column.view is not None and column.view.source == lane.text
         assert "first token" in text and "tokens" in text
+        await pilot.press("e")  # export: Markdown with the summary table
+        await pilot.pause()
+        exports = list((Path.home() / ".local/share/tokendeck/exports").glob("*.md"))
+        assert len(exports) == 1
+        exported = exports[0].read_text()
+        assert "| model | first token | tokens/s | tokens | cost | finish |" in exported
+        for column in columns:
+            assert f"| {column.lane.model} |" in exported
 
 
 async def test_tabs_at_80_columns_and_a_failed_model_keeps_its_error(

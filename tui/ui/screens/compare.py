@@ -170,9 +170,10 @@ class CompareScreen(Screen[CompareOutcome]):
         Binding("escape", "stop_all", _("Stop all"), id="compare.stop_all"),
         Binding("escape", "close", _("Close"), id="compare.close"),
         Binding("x", "stop_one", _("Stop this"), id="compare.stop_one"),
-        Binding("left", "move(-1)", _("Previous"), id="compare.previous"),
-        Binding("right", "move(1)", _("Next"), id="compare.next"),
+        Binding("left", "move(-1)", _("Previous"), id="compare.previous", show=False),
+        Binding("right", "move(1)", _("Next"), id="compare.next", show=False),
         Binding("w,enter", "winner", _("Continue with this"), id="compare.winner"),
+        Binding("e", "export", _("Export"), id="compare.export"),
         Binding("1", "pick(0)", show=False),
         Binding("2", "pick(1)", show=False),
         Binding("3", "pick(2)", show=False),
@@ -194,6 +195,7 @@ class CompareScreen(Screen[CompareOutcome]):
         self._start = start
         self.clock = clock
         self.stored = stored
+        self.export: Callable[[int, str], None] | None = None  # (conversation id, "md")
         self.session: CompareSession | None = None
         self.current = 0
         self.columns: list[CompareColumn] = []
@@ -319,6 +321,10 @@ class CompareScreen(Screen[CompareOutcome]):
             return lane is not None and lane.state.ended and bool(lane.text)
         if action in ("move", "pick"):
             return len(self.columns) > 1
+        if action == "export":
+            return self.export is not None and self._comparison_id() is not None and (
+                not self.running
+            )
         return True
 
     def _lane(self) -> Lane | None:
@@ -335,6 +341,17 @@ class CompareScreen(Screen[CompareOutcome]):
             self._layout(self.size.width)
             self.columns[index].query_one(Transcript).focus()
             self.refresh_bindings()
+
+    def _comparison_id(self) -> int | None:
+        if self.stored is not None:
+            return self.stored.conversation_id
+        return self.session.conversation_id if self.session is not None else None
+
+    def action_export(self) -> None:
+        """The comparison as Markdown, its summary table first, in the exports folder."""
+        cid = self._comparison_id()
+        if self.export is not None and cid is not None:
+            self.export(cid, "md")
 
     def action_stop_one(self) -> None:
         lane = self._lane()

@@ -170,6 +170,7 @@ class ChatPanel(Vertical):
             from ...screens.compare import CompareScreen
 
             screen = CompareScreen.reopen(stored, self.deck.clock.monotonic)
+            screen.export = self.export_file
             self.app.push_screen(screen, self._compared)
             return
         self._open(conversation, focus_message)
@@ -487,6 +488,7 @@ class ChatPanel(Vertical):
         else:
             start = lambda: self._compare_session(models, text)  # noqa: E731
             screen = CompareScreen(models, text, start, self.deck.clock.monotonic)
+            screen.export = self.export_file
             self.app.push_screen(screen, self._compared)
 
     async def _compare_session(self, models: list[str], text: str) -> CompareSession:
@@ -820,19 +822,24 @@ class ChatPanel(Vertical):
         self.notify(said, timeout=2)
 
     def action_export(self, fmt: str) -> None:
-        from ....base.paths import data_dir
-
         conversation = self.conversation
         if conversation is None or conversation.id is None:
             self.notify(
                 _("Nothing to export yet: this conversation has no messages."), severity="warning"
             )
             return
-        text = self.history.export(conversation.id, fmt)
+        self.export_file(conversation.id, fmt)
+
+    def export_file(self, conversation_id: int, fmt: str) -> None:
+        """Write a stored conversation (a comparison: with its summary table) to the exports
+        folder as Markdown or JSON, and say where."""
+        from ....base.paths import data_dir
+
+        text = self.history.export(conversation_id, fmt)
         if text is None:
             return
         folder = data_dir() / "exports"
-        path = folder / f"conversation-{conversation.id}.{fmt}"
+        path = folder / f"conversation-{conversation_id}.{fmt}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
