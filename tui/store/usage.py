@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .db import Database
 from .records import utc
-from .schema import BUCKET_COLUMNS, BUCKET_PARTS, BUCKET_TABLES, bucket_of
+from .schema import BUCKET_COLUMNS, BUCKET_SECONDS, BUCKET_TABLES
 
 _COLUMNS = (
     "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
@@ -116,31 +116,68 @@ _UPSERT = (
     " yufen_n = excluded.yufen_n"
 )
 
-# The quarter-hour totals (usage_buckets) of a batch's rows as stored now (their ids a JSON
-# array, ?2), added (+) or taken away (-): taken away before the rows are written (when some
-# were stored already), added after, so a row refreshed with other values moves between
-# buckets and a row seen twice counts once. One statement each: SQLite's work is done with
-# Python's GIL released.
-_BUCKET_ADD = (
-    " ON CONFLICT (profile, slot, model) DO UPDATE SET"
-    " requests = requests + excluded.requests,"
-    " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-    " completion_tokens = completion_tokens + excluded.completion_tokens,"
-    " credits = credits + excluded.credits, odd = odd + excluded.odd"
-)
-
-
-def _bucket_delta(sign: str, table: str, seconds: int) -> str:
-    sums = ", ".join(f"{sign}{part}" for part in BUCKET_PARTS)
+# The day and quarter-hour totals (usage_days, usage_buckets) of a batch's rows, added up in
+# Python from the values being written (a statement per table over the written rows cost more
+# than the rows' own indexes), and those of the rows they replace taken away first: a row
+# refreshed with other values moves between buckets, a row seen twice counts once.
+def _bucket_upsert(table: str) -> str:
     return (
-        f"INSERT INTO {table} ({BUCKET_COLUMNS})"
-        f" SELECT ?1, {bucket_of(seconds)} AS s, model, {sums} FROM usage_rows WHERE profile = ?1"
-        " AND id IN (SELECT value FROM json_each(?2)) GROUP BY s, model" + _BUCKET_ADD
+        f"INSERT INTO {table} ({BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (profile, slot, model) DO UPDATE SET"
+        " requests = requests + excluded.requests,"
+        " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+        " completion_tokens = completion_tokens + excluded.completion_tokens,"
+        " credits = credits + excluded.credits, odd = odd + excluded.odd"
     )
 
 
-_BUCKETS_OUT = [_bucket_delta("-", table, seconds) for table, seconds in BUCKET_TABLES]
-_BUCKETS_IN = [_bucket_delta("+", table, seconds) for table, seconds in BUCKET_TABLES]
+_BUCKET_UPSERTS = [(_bucket_upsert(table), seconds) for table, seconds in BUCKET_TABLES]
+_INT64 = 2**63
+
+
+def _whole(text: str) -> int | None:
+    """Credits as an integer when they are whole and fit SQLite's integers (as `fen + 0` is
+    an integer in SQL: schema.WHOLE), else None (an `odd` row)."""
+    digits = text[1:] if text[:1] == "-" else text
+    if digits.isascii() and digits.isdigit():
+        number = int(text)
+        if -_INT64 <= number < _INT64:
+            return number
+    return None
+
+
+Quarters = dict[tuple[int, str], list[int]]
+
+
+def _add_quarters(into: Quarters, rows: Iterable[Sequence[Any]], sign: int) -> None:
+    """Add (sign 1) or take away (-1) rows of (ctime, model, prompt, completion, fen text)
+    to per quarter hour and model [requests, prompt, completion, whole credits, odd]."""
+    for ctime, model, prompt, completion, fen in rows:
+        key = (int(ctime // BUCKET_SECONDS), model)
+        sums = into.get(key)
+        if sums is None:
+            sums = into[key] = [0, 0, 0, 0, 0]
+        sums[0] += sign
+        sums[1] += sign * prompt
+        sums[2] += sign * completion
+        whole = _whole(fen)
+        if whole is None:
+            sums[4] += sign
+        else:
+            sums[3] += sign * whole
+
+
+def _write_buckets(conn: sqlite3.Connection, profile: str, quarters: Quarters) -> None:
+    for sql, seconds in _BUCKET_UPSERTS:
+        per = seconds // BUCKET_SECONDS
+        slots: Quarters = {}
+        for (quarter, model), sums in quarters.items():
+            found = slots.setdefault((quarter // per, model), [0, 0, 0, 0, 0])
+            for i, value in enumerate(sums):
+                found[i] += value
+        conn.executemany(
+            sql, [(profile, slot, model, *sums) for (slot, model), sums in slots.items()]
+        )
 
 
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
@@ -163,7 +200,9 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
         ),
         key=itemgetter(1),
     )  # fmt: skip  # in key order, as SQLite's b-tree takes them best; the later of two wins
-    ids = json.dumps(sorted({v[1] for v in values}))
+    latest = {v[1]: v for v in values}  # a row on two pages: the later one is stored
+    quarters: Quarters = {}
+    _add_quarters(quarters, ((v[3], v[7], v[4], v[5], v[6]) for v in latest.values()), 1)
     with db.write() as conn:
         known = {
             found[0]
@@ -172,11 +211,15 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
                 (profile, values[0][1], values[-1][1]),
             )
         }
-        for sql in _BUCKETS_OUT if known else ():
-            conn.execute(sql, (profile, ids))
+        if replaced := sorted(known.intersection(latest)):
+            old = conn.execute(
+                "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
+                " WHERE profile = ? AND id IN (SELECT value FROM json_each(?))",
+                (profile, json.dumps(replaced)),
+            )
+            _add_quarters(quarters, old, -1)
         conn.executemany(_UPSERT, values)
-        for sql in _BUCKETS_IN:
-            conn.execute(sql, (profile, ids))
+        _write_buckets(conn, profile, quarters)
         _widen_alphabets(conn, profile, values)
     new = []
     for page in pages:
