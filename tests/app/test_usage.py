@@ -233,6 +233,8 @@ async def test_export_the_filtered_rows_to_csv_and_json(demo: DemoGateway, tmp_p
         assert sum(r["credits"] for r in data) == sum(int(r["fen"]) for r in expected)
 
         await pilot.press("e", "ctrl+u", *"/proc/no/such/place.csv", "enter")
+        await wait_for(pilot, lambda: "does not exist" in screen_text(app))  # asked first
+        await pilot.press("y")
         await wait_for(pilot, lambda: "Could not export to /proc/no/such/place.csv" in notices(app))
 
 
