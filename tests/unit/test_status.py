@@ -120,9 +120,9 @@ def test_a_cache_file_that_is_not_json_reads_as_empty(tmp_path: Path) -> None:
     ("dialect", "base", "family", "logs", "keys"),
     [
         ("opencodex", "/api/v1", "opencodex", True, False),
-        ("deepseek", "/v1", "deepseek", True, False),
+        ("deepseek", "/v1", "deepseek", False, False),
         ("openai-hk", "/v1", "openai-hk", True, True),
-        ("siliconflow", "/v1", "siliconflow", True, False),
+        ("siliconflow", "/v1", "siliconflow", False, False),
     ],
 )
 def test_probe_finds_the_family_and_never_chats(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .dialects import balance_view
 
 API_PREFIXES = ("/api/v1", "/v1")  # opencodex and openai-hk chat bases
+HK_DIALECTS = ("opencodex", "openai-hk")  # the demo's own account: its openai-hk log and keys
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def resolve(path: str, dialect: str) -> Route | None:
     family = FAMILY_PATHS.get(dialect, {}).get(path.rstrip("/") or "/")
     if family is not None:
         return family
+    if path.startswith("/openai/sk/") and dialect not in HK_DIALECTS:
+        return None  # openai-hk's log and keys: not at a DeepSeek, OpenRouter, LiteLLM ...
     if path == "/openai/sk/log":
         return Route("logs", "POST")
     if path == "/openai/sk/create":
