@@ -11,14 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, Select
 
 from tests.helpers import FIXED_NOW, wait_for
 from tui.base.clock import FrozenClock
-from tui.demo import DemoGateway
+from tui.demo import DEMO_KEY, DemoGateway
 from tui.profiles.config import ConfigError, load
 from tui.profiles.runtime import spec_for
 from tui.ui.app import TokenDeck
+from tui.ui.screens.profiles import ProfilesScreen
+from tui.ui.screens.profiles_form import ProfileFormScreen
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINAL = """\
@@ -139,6 +141,18 @@ async def test_the_app_sees_new_profiles_and_keeps_them_when_it_saves(
         done = add_profile(link, "added", demo.opencodex_base)
         assert done.returncode == 0, done.stderr
         await wait_for(pilot, lambda: "added" in [str(k.value) for k in table.rows])
+        await pilot.press("a")  # a profile added in the app too, by its form
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileFormScreen))
+        form = app.screen
+        form.query_one("#preset", Select).value = "custom"
+        await pilot.pause()
+        form.query_one("#name", Input).value = "mine"
+        form.query_one("#base-url", Input).value = demo.opencodex_base
+        form.query_one("#key", Input).focus()
+        await pilot.press(*DEMO_KEY, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: "mine" in [str(k.value) for k in table.rows])
         await pilot.press("escape")
         app.theme = "textual-light"  # what the palette's theme command does
         await pilot.pause()
@@ -148,6 +162,6 @@ async def test_the_app_sees_new_profiles_and_keeps_them_when_it_saves(
         await pilot.pause()
     text = check_file(link, target)
     fresh = load(link)
-    assert set(fresh.profiles) == {"main", "added"}
+    assert set(fresh.profiles) == {"main", "added", "mine"}
     assert fresh.theme == "textual-light" and fresh.language == "zh_CN"
     assert "added" in text and os.path.islink(link)
