@@ -156,6 +156,22 @@ BUCKET_PARTS = (
 )
 BUCKET_COLUMNS = "profile, slot, model, requests, prompt_tokens, completion_tokens, credits, odd"
 
+
+def _bucket_table(name: str) -> str:
+    """A table of totals per profile, slot and model (usage_buckets, usage_days)."""
+    return f"""CREATE TABLE {name} (
+        profile TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        credits INTEGER NOT NULL DEFAULT 0,
+        odd INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (profile, slot, model)
+    ) WITHOUT ROWID"""
+
+
 # A million log rows (issue 22). Quarter-hour totals per profile and model (usage_buckets,
 # kept by store_pages with the rows), so reports, counts and totals add up buckets instead of
 # every row. The indexes only the Usage table's sort by tokens or credits used are made when
@@ -167,17 +183,7 @@ _V7 = (
     "DROP INDEX IF EXISTS usage_rows_fen",
     "DROP INDEX IF EXISTS usage_rows_yufen",
     "DROP INDEX IF EXISTS usage_rows_ip",
-    """CREATE TABLE usage_buckets (
-        profile TEXT NOT NULL,
-        slot INTEGER NOT NULL,
-        model TEXT NOT NULL,
-        requests INTEGER NOT NULL DEFAULT 0,
-        prompt_tokens INTEGER NOT NULL DEFAULT 0,
-        completion_tokens INTEGER NOT NULL DEFAULT 0,
-        credits INTEGER NOT NULL DEFAULT 0,
-        odd INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (profile, slot, model)
-    ) WITHOUT ROWID""",
+    _bucket_table("usage_buckets"),
     "CREATE INDEX usage_buckets_model ON usage_buckets(profile, model, slot)",
     f"INSERT INTO usage_buckets ({BUCKET_COLUMNS}) SELECT profile, {BUCKET_OF} AS s, model,"
     f" {', '.join(BUCKET_PARTS)} FROM usage_rows GROUP BY profile, s, model",
@@ -205,17 +211,7 @@ def bucket_of(seconds: int) -> str:
 
 
 _V8 = (
-    """CREATE TABLE usage_days (
-        profile TEXT NOT NULL,
-        slot INTEGER NOT NULL,
-        model TEXT NOT NULL,
-        requests INTEGER NOT NULL DEFAULT 0,
-        prompt_tokens INTEGER NOT NULL DEFAULT 0,
-        completion_tokens INTEGER NOT NULL DEFAULT 0,
-        credits INTEGER NOT NULL DEFAULT 0,
-        odd INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (profile, slot, model)
-    ) WITHOUT ROWID""",
+    _bucket_table("usage_days"),
     f"INSERT INTO usage_days ({BUCKET_COLUMNS}) SELECT profile, {bucket_of(DAY_SECONDS)} AS s,"
     f" model, {', '.join(BUCKET_PARTS)} FROM usage_rows GROUP BY profile, s, model",
 )
@@ -233,6 +229,7 @@ def _v7(conn: sqlite3.Connection) -> None:
                 "INSERT INTO usage_alphabets (profile, field, chars) VALUES (?, ?, ?)",
                 (profile, name, "".join(sorted(set((text or "").lower())))),
             )
+
 
 # External-content FTS5 index over messages.content, kept in sync by triggers.
 _FTS = (
