@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Select, Static
 
+from tests.app.test_history import ask, chat
+from tests.app.test_usage import open_usage
 from tests.faults.cases import CANCEL_ONLY, STALL
 from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
 from tui.base.clock import FrozenClock
@@ -25,29 +27,10 @@ from tui.store.records import StoredSettings
 from tui.ui.app import TokenDeck
 from tui.ui.screens.profiles import ProfilesScreen
 from tui.ui.screens.profiles_form import NewKeyScreen, ProfileFormScreen
-from tui.ui.widgets.chat import ChatPanel
 from tui.ui.widgets.chat.sidebar import ConversationList
 from tui.ui.widgets.chat.transcript import Transcript
 from tui.ui.widgets.status import StatusBar
-from tui.ui.widgets.usage import UsagePanel
 from tui.ui.widgets.usage.table import WindowTable
-
-
-def chat(app: object) -> ChatPanel:
-    return app.screen.query_one(ChatPanel)  # type: ignore[attr-defined,no-any-return]
-
-
-async def ask(pilot: object, app: object, text: str) -> None:
-    panel = chat(app)
-    before = len(panel.conversation.turns) if panel.conversation else 0
-    await pilot.press(*text, "enter")  # type: ignore[attr-defined]
-    await wait_for(
-        pilot,
-        lambda: (
-            len(panel.conversation.turns) == before + 2  # type: ignore[arg-type]
-            and not panel.streaming
-        ),
-    )
 
 
 def three_conversations() -> list[int]:
@@ -129,12 +112,7 @@ async def test_usage_range_shows_the_last_7_and_30_days(demo: DemoGateway, tmp_p
     app.clock = TickingClock(FIXED_NOW)
     logs = demo.logs
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.balance is not None)
-        await app.workers.wait_for_complete()
-        await pilot.press("f4")
-        usage = app.screen.query_one(UsagePanel)
-        await wait_for(pilot, lambda: usage.loaded)
-        await app.workers.wait_for_complete()
+        usage = await open_usage(pilot)
         table = app.screen.query_one("#usage-table", WindowTable)
         for presses, days in ((2, 7), (1, 30)):
             await pilot.press(*["t"] * presses)
@@ -427,12 +405,7 @@ async def test_the_orphans_banner_goes_when_o_is_pressed_again(
     """Item 11: the Orphans banner no longer stays after `o` turns orphans off."""
     app = make_app(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.balance is not None)
-        await app.workers.wait_for_complete()
-        await pilot.press("f4")
-        usage = app.screen.query_one(UsagePanel)
-        await wait_for(pilot, lambda: usage.loaded)
-        await app.workers.wait_for_complete()
+        await open_usage(pilot)
         status = app.screen.query_one("#usage-status", Static)
         before = str(status.render())
         await pilot.press("o")
