@@ -26,7 +26,7 @@ def demo_env(demo: DemoGateway) -> dict[str, str]:
 
 
 def sync_line(stderr: str) -> tuple[int, int]:
-    match = SYNC_LINE.match(stderr.strip())
+    match = SYNC_LINE.match(stderr.strip().splitlines()[0])  # (the demo's note after it)
     assert match, stderr
     return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
 

@@ -449,9 +449,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
 
     config.aliases = parse_aliases(config.data.get("aliases", {}), fail)
     config.templates = parse_templates(config.data.get("templates", {}), fail)
-    from .keymap_ids import BINDING_IDS
+    from .keymap_ids import unknown_binding_ids  # only for a config that has a [keymap]
 
-    unknown = sorted(set(config.keymap) - BINDING_IDS)
+    unknown = unknown_binding_ids(list(config.keymap)) if config.keymap else []
     if unknown:
         config.warnings.append(
             _(

@@ -1,90 +1,32 @@
-"""Every binding id the app defines, for checking a [keymap] table without importing the UI
-(`config show` never imports Textual); tests/unit/test_keymap_ids.py keeps it equal to the
-bindings of tui/ui."""
+"""The binding ids a [keymap] may name, read from the app's sources as text (the CLI's `config
+show` checks a keymap without importing Textual); tests/unit/test_keymap_ids.py checks that
+they are the ids of the app's bindings."""
 
 from __future__ import annotations
 
-BINDING_IDS = frozenset({
-    "app.help",
-    "app.help_question",
-    "app.profiles",
-    "app.quit",
-    "balance.refresh",
-    "chat.compare",
-    "chat.copy_answer",
-    "chat.copy_code",
-    "chat.list",
-    "chat.new",
-    "chat.newline",
-    "chat.params",
-    "chat.regenerate",
-    "chat.search",
-    "chat.send",
-    "chat.stop",
-    "compare.close",
-    "compare.next",
-    "compare.previous",
-    "compare.stop_all",
-    "compare.stop_one",
-    "compare.winner",
-    "confirm.no",
-    "confirm.yes",
-    "help.close",
-    "history.delete",
-    "history.leave",
-    "history.pin",
-    "history.rename",
-    "message.copy",
-    "message.edit",
-    "message.fork",
-    "message.next",
-    "message.previous",
-    "message.reasoning",
-    "message.regenerate",
-    "message.request_id",
-    "models.compare",
-    "models.mark",
-    "models.refresh",
-    "models.search",
-    "new_key.close",
-    "new_key.copy",
-    "new_key.save",
-    "panel.balance",
-    "panel.chat",
-    "panel.models",
-    "panel.usage",
-    "params.cancel",
-    "params.save",
-    "profile_form.cancel",
-    "profiles.add",
-    "profiles.back",
-    "profiles.create_key",
-    "profiles.edit",
-    "profiles.refresh",
-    "profiles.use",
-    "prompt.cancel",
-    "search.close",
-    "table.down",
-    "table.end",
-    "table.home",
-    "table.page_down",
-    "table.page_up",
-    "table.up",
-    "usage.export",
-    "usage.leave",
-    "usage.orphans",
-    "usage.range",
-    "usage.range_custom",
-    "usage.refresh",
-    "usage.reverse",
-    "usage.search",
-    "usage.sort",
-    "usage.view",
-    "usage.view_back",
-    "usage.view_balance",
-    "usage.view_day",
-    "usage.view_model",
-    "usage.view_rows",
-    "usage.view_week",
-    "welcome.demo",
-})  # fmt: skip
+import re
+from functools import cache
+from pathlib import Path
+
+_ID = re.compile(r'\bid="([a-z_]+\.[a-z_0-9]+)"')
+_FORMATTED = re.compile(r'\bid=f"([a-z_]+\.[a-z_0-9]*)\{')  # id=f"usage.view_{name}": a prefix
+
+
+@cache
+def binding_ids() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the ids written out, the prefixes of ids made with an f-string) in tui/ui."""
+    ids: set[str] = set()
+    prefixes: set[str] = set()
+    for path in (Path(__file__).resolve().parents[1] / "ui").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "Binding(" not in text:
+            continue
+        ids.update(_ID.findall(text))
+        prefixes.update(_FORMATTED.findall(text))
+    return frozenset(ids), tuple(sorted(prefixes))
+
+
+def unknown_binding_ids(names: list[str]) -> list[str]:
+    """The names in `names` that are no binding id of the app, sorted."""
+    ids, prefixes = binding_ids()
+    return sorted(n for n in names if n not in ids and not n.startswith(prefixes))
