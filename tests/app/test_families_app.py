@@ -88,3 +88,14 @@ async def test_no_balance_endpoint_is_shown_and_not_asked_again(tmp_path: Path) 
     assert "Could not refresh" not in shown and "check the base URL" not in shown
     assert status == "no balance endpoint"
     assert again == asked and looked > again
+
+
+def test_the_dashboard_gives_a_usd_log_cents() -> None:
+    from tui.spend.profile_figures import Figures
+    from tui.ui.screens.profiles import _spending
+
+    row = Figures("r", unit="USD", today=Decimal("11.84"), burn=Decimal("27.5714"),
+                  days_left=Decimal("51.27"), basis="log")  # fmt: skip
+    credits = Figures("c", today=Decimal("1184"), burn=Decimal("2757.14"), basis="log")
+    assert _spending(row) == {"today": "11.84", "burn": "27.57", "days": "51.3"}
+    assert _spending(credits)["burn"] == "2,757"  # credits stay whole

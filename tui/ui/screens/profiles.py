@@ -17,7 +17,7 @@ from ...base.textfmt import number
 from ...gateway.families import offers
 from ...profiles.config import ConfigError, Profile
 from ...profiles.runtime import spec_for
-from ...spend.money import unit_label, unit_places
+from ...spend.money import MONEY_UNITS, unit_label, unit_places
 from ...spend.profile_figures import Figures, fetch_figures
 from ..deck import Deck
 from ..widgets.cells import cell
@@ -244,7 +244,8 @@ def _spending(found: Figures) -> dict[str, str]:
     """The today/burn/days cells: exact from the usage log; from balance readings (no log)
     in the balance's unit and marked ≈."""
     estimated = found.basis == "balance"
-    money = unit_places(found.unit) if estimated else None
+    # in money (readings, or a log counted in USD: new-api, LiteLLM): cents, not whole credits
+    money = unit_places(found.unit) if estimated or found.unit in MONEY_UNITS else None
     values = {
         "today": number(found.today, money) if found.today is not None else None,
         "burn": number(found.burn, 0 if money is None else money)
