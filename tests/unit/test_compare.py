@@ -245,8 +245,9 @@ def test_cli_compare_table_and_billed_costs(demo: DemoGateway, isolated_env: Pat
     lines = done.stdout.splitlines()
     assert "━━ deepseek-chat ━━" in lines and "━━ gpt-4o-mini ━━" in lines
     head = next(i for i, line in enumerate(lines) if line.startswith("model"))
-    assert lines[head].split() == ["model", "first", "token", "tokens/s", "tokens", "cost",
-                                   "finish"]  # fmt: skip
+    assert lines[head].split() == [
+        "model", "first", "token", "tokens/s", "tokens", "cost", "(credits)", "finish"
+    ]  # fmt: skip
     rows = {line.split()[0]: line.split() for line in lines[head + 1 : head + 3]}
     fen = {row["model"]: row["fen"] for row in demo.logs[:2]}
     for model in ("deepseek-chat", "gpt-4o-mini"):
@@ -264,7 +265,7 @@ def test_cli_compare_json_from_stdin(demo: DemoGateway, isolated_env: Path) -> N
     assert [a["model"] for a in data["answers"]] == ["qwen-plus", "gpt-4o"]
     rows = _rows_by_reqid(demo)
     for answer in data["answers"]:
-        assert answer["cost_basis"] == "billed"
+        assert answer["cost_basis"] == "billed" and answer["cost_unit"] == "credits"
         assert answer["cost"] == int(rows[answer["request_id"]]["fen"])
         assert answer["finish"] == "stop" and answer["content"]
     assert demo.chat_requests[-1].prompt == "piped prompt\n"

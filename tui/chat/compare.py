@@ -99,12 +99,12 @@ class Lane:
     billed: Decimal | None = None  # what the gateway charged: its statement or its log row
     result: ChatResult = field(default_factory=ChatResult)
     acc: ChatAccumulator = field(default_factory=ChatAccumulator, repr=False)
-    _text: list[str] = field(default_factory=list, repr=False)
+    pieces: list[str] = field(default_factory=list, repr=False)  # the answer text, as it came
 
     @property
     def text(self) -> str:
         """The answer's text so far."""
-        return "".join(self._text)
+        return "".join(self.pieces)
 
     @property
     def ttft(self) -> float | None:
@@ -258,7 +258,7 @@ class Comparison:
             lane.last_at = now
             lane.deltas += 1
             if isinstance(event, ContentDelta):
-                lane._text.append(event.text)
+                lane.pieces.append(event.text)
             self._estimate(lane)
         elif isinstance(event, UsageInfo):
             lane.result.usage = event

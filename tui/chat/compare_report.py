@@ -77,8 +77,10 @@ def rows_of_stored(comparison: StoredComparison) -> list[Row]:
     return rows
 
 
-def headers() -> list[str]:
-    return [_("model"), _("first token"), _("tokens/s"), _("tokens"), _("cost"), _("finish")]
+def headers(unit: str | None = None) -> list[str]:
+    """The summary's column names; the cost's with its unit when known ("cost (USD)")."""
+    cost = _("cost ({unit})").format(unit=unit) if unit else _("cost")
+    return [_("model"), _("first token"), _("tokens/s"), _("tokens"), cost, _("finish")]
 
 
 RIGHT = [False, True, True, True, True, False]
@@ -148,7 +150,7 @@ def lane_of_stored(answer: ComparedAnswer) -> Lane:
     lane.result = ChatResult(
         m.content, m.reasoning, usage, m.finish_reason, True, m.request_id
     )
-    lane._text = [m.content]
+    lane.pieces = [m.content]
     lane.deltas = m.completion_tokens or (1 if m.content else 0)
     if answer.ttft is not None:
         lane.sent_at, lane.first_at = 0.0, answer.ttft

@@ -51,6 +51,7 @@ class CompareSession:
         self.changed = changed  # told of each step, after it is saved
         self._cost_answers = cost_answers
         self.conversation_id: int | None = None
+        self.unit = "credits"  # what the costs are counted in (the caller knows the profile)
         self.message_ids: dict[int, int] = {}
         self._writers: dict[int, StreamWriter] = {}
         self._failed = False

@@ -19,9 +19,11 @@ from ..chat.context import text_tokens
 from ..chat.conversation import Settings
 from ..gateway import ChatEvent, ChatParams, ExitCode, Gateway, GatewayError, Message
 from ..gateway.errors import retry_sentence
+from ..gateway.families import cost_unit
 from ..gateway.types import RetryPolicy
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
+from ..spend.money import unit_label
 from ..store import Database, StoreError, open_db
 from .chat_cmds import read_prompt  # the same prompt and stdin rules as `chat`
 from .errors import UsageError
@@ -112,12 +114,16 @@ async def _session(
     settings = Settings(models[0], system or "", params.temperature, params.top_p,
                         params.max_tokens, params.stop)  # fmt: skip
     estimate_tokens = sum(text_tokens(m.content) + 4 for m in messages)
-    return CompareSession(
+    session = CompareSession(
         gw, lanes_for(models, messages, estimate_tokens), params,
         db=db, profile=profile.name, settings=settings, prompt=prompt,
         estimate=estimate, cost_answers=cost_answers,
         changed=_progress, report=lambda exc: err(exc.message), concurrency=args.concurrency,
     )  # fmt: skip
+    # what costs are counted in: the profile's unit, else its family's (USD where the gateway
+    # states prices or logs in USD), as `tokendeck chat` says
+    session.unit = profile.unit or cost_unit(gw.spec)
+    return session
 
 
 def _progress(lane: Lane, event: ChatEvent | None) -> None:
@@ -137,7 +143,8 @@ def _print(session: CompareSession, args: argparse.Namespace) -> int:
         dump_json({
             "conversation_id": session.conversation_id,
             "answers": [
-                {**row.as_json(), "content": lane.result.content,
+                {**row.as_json(), "cost_unit": session.unit if row.cost is not None else None,
+                 "content": lane.result.content,
                  "reasoning": lane.result.reasoning, "request_id": lane.request_id,
                  "prompt_tokens": lane.result.usage.prompt_tokens if lane.result.usage else None}
                 for lane, row in zip(lanes, rows, strict=True)
@@ -153,7 +160,7 @@ def _print(session: CompareSession, args: argparse.Namespace) -> int:
             if lane.result.error is not None:
                 out(_("(failed: {problem})").format(problem=lane.result.error.detail))
             out()
-        out(table(headers(), [cells(r) for r in rows], right=RIGHT))
+        out(table(headers(unit_label(session.unit)), [cells(r) for r in rows], right=RIGHT))
         if any(r.estimated for r in rows):
             out(_("≈: estimated; the usage log has not confirmed this cost yet."))
         if session.conversation_id is not None:

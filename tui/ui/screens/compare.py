@@ -24,6 +24,7 @@ from ...chat.compare_session import CompareSession
 from ...chat.conversation import Status, Turn
 from ...chat.history import turn_of
 from ...gateway import ChatEvent, ContentDelta, ReasoningDelta
+from ...spend.money import unit_label
 from ...store.comparisons import StoredComparison
 from ..gcfreeze import freeze_long_lived, thaw
 from ..widgets.chat.message import MessageAction, MessageItem, literal
@@ -78,11 +79,11 @@ def figures(lane: Lane, now: float) -> tuple[str, str]:
     if lane.deltas or lane.result.usage:
         amounts.append(_("{count} tokens").format(count=number(lane.tokens)))
     if lane.cost is not None:
-        amount = number(lane.cost)
+        amount, unit = number(lane.cost), unit_label(MessageItem.cost_unit)  # the profile's
         amounts.append(
-            _("≈{credits} credits").format(credits=amount)
+            _("≈{amount} {unit}").format(amount=amount, unit=unit)
             if lane.cost_estimated
-            else _("{credits} credits billed").format(credits=amount)
+            else _("{amount} {unit} billed").format(amount=amount, unit=unit)
         )
     return " · ".join(speed), " · ".join(amounts)
 
