@@ -511,3 +511,45 @@ async def test_a_1_mib_single_line_answer_has_no_blank_row_before_its_last_word(
         rows = [row for row in shown[top + 1 : end] if row != ""]  # (screen_text's spacing)
         assert rows and all(row.strip() for row in rows), rows
         assert rows[-1].strip() == panel.conversation.turns[-1].content[-46:].strip()  # type: ignore[union-attr]
+
+
+async def test_switching_to_a_profile_whose_key_command_hangs_says_so_and_stays(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Item 16 in the app: the dashboard and a switch to a profile whose api_key_cmd hangs
+    keep the app live, say what is awaited, then that it did not finish; the profile in use
+    stays (the switch raised out of the screen's callback before)."""
+    import sys
+
+    path = tmp_path / "config.toml"
+    hang = f"{sys.executable} -c 'import time; time.sleep(120)'"
+    path.write_text(
+        'default_profile = "oc"\ncursor_blink = false\n'
+        f'[profiles.oc]\nbase_url = "{demo.opencodex_base}"\napi_key = "{DEMO_KEY}"\n'
+        f'[profiles.slow]\nbase_url = "{demo.opencodex_base}"\napi_key_cmd = "{hang}"\n'
+        "api_key_cmd_timeout = 3\n"
+    )
+    path.chmod(0o600)
+    config = load(path)
+    profile = config.profile()
+    app = TokenDeck(
+        config=config, profile=profile, spec=spec_for(profile), clock=FrozenClock(FIXED_NOW)
+    )
+    said: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *args: object, **kwargs: object) -> None:
+        said.append(message)
+        original(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = notify  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen))
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: any("Waiting for the key command" in s for s in said))
+        assert app.is_running and app.profile.name == "oc"
+        await wait_for(pilot, lambda: any("did not finish within 3 s" in s for s in said))
+        await pilot.pause()
+        assert app.is_running and app.profile.name == "oc"

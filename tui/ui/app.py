@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQ
 
 DEFAULT_THEME = "tokendeck-dark"
 CONFIG_CHECK_EVERY = 2.0  # seconds between stats of config.toml (profiles added elsewhere)
+KEY_WAIT_NOTICE = 1.0  # seconds a profile switch waits for its key before saying so
 _HERE = Path(__file__).parent
 # Each screen's and widget's .tcss sits beside its module. The first frame's are parsed at start;
 # the others (panels not shown yet, dialogs: rules shared across their files) in one go once the
@@ -199,9 +200,22 @@ class TokenDeck(Deck):
         self.push_screen(WelcomeScreen(self.config), chosen)
 
     async def switch_profile(self, name: str) -> None:
-        """Talk to another profile's gateway from now on; the panels start afresh."""
+        """Talk to another profile's gateway from now on; the panels start afresh. Its key is
+        read in a thread (an api_key_cmd may take seconds: the app is not frozen meanwhile);
+        a key that cannot be read is said, and the current profile stays."""
         profile = self.config.profile(name)
-        spec = spec_for(profile, self.demo_url)
+        demo_url = self.demo_url if profile.demo else None
+        said = _("Waiting for the key command of profile “{name}” (api_key_cmd)…")
+        waiting = self.set_timer(
+            KEY_WAIT_NOTICE, lambda: self.notify(said.format(name=name), timeout=30)
+        )
+        try:
+            spec = await asyncio.to_thread(spec_for, profile, demo_url)
+        except ConfigError as exc:
+            self.notify(str(exc), title=_("Profile"), severity="error", timeout=15)
+            return
+        finally:
+            waiting.stop()
         if self._gateway is not None:
             await self._gateway.aclose()
             self._gateway = None

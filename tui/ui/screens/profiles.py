@@ -3,6 +3,7 @@ each row refreshed by its own worker; switch, add, edit, probe, and create keys 
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 
 from textual import on, work
@@ -93,8 +94,9 @@ class ProfilesScreen(Screen[str | None]):
         from ...spend import status_cache
 
         deck = self.deck
-        try:
-            spec = spec_for(profile, deck.demo_url)
+        demo_url = deck.demo_url if profile.demo else None
+        try:  # in a thread: an api_key_cmd may take seconds (the dashboard stays live)
+            spec = await asyncio.to_thread(spec_for, profile, demo_url)
         except (ConfigError, ValueError) as exc:
             self._show(Figures(profile.name, error=str(exc)))
             return
