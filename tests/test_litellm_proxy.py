@@ -169,6 +169,7 @@ def test_no_balance_endpoint_is_said_and_remembered(litellm_proxy: str, tmp_path
     first = tokendeck(config, "balance")
     second = tokendeck(config, "balance", "--check")
     probe = tokendeck(config, "probe", "--json")
+    said = tokendeck(config, "probe")
     assert (first.returncode, second.returncode) == (13, 13), first.stderr + second.stderr
     assert first.stderr.strip().endswith("offers no balance endpoint.")
     assert first.stderr.count("\n") == 1 and "check the base URL" not in first.stderr
@@ -177,6 +178,7 @@ def test_no_balance_endpoint_is_said_and_remembered(litellm_proxy: str, tmp_path
     assert report["models"] == 2 and report["family"] is None
     assert report["software"] == "litellm"
     assert report["settings"] == {"balance": "none", "unit": "USD"}
+    assert "a LiteLLM proxy without its database" in said.stdout
 
 
 async def test_app_chats_and_shows_no_balance_without_polling(

@@ -53,4 +53,6 @@ def _family_unknown(report: ProbeReport) -> str:
     """Why no family was found: the probe failed (a rejected key, say) or none answered."""
     if report.error is not None:
         return _("not known: the probe failed")
+    if report.software == "litellm":
+        return _("a LiteLLM proxy without its database (no balance, no spend logs)")
     return _("unknown (chat and models only)")
