@@ -9,13 +9,12 @@ import sys
 import time
 from contextlib import closing
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _
 from ..base.textfmt import number, table
 from ..base.times import parse_when
-from ..gateway import ExitCode, Gateway, GatewayError
-from ..gateway.errors import NoUsageLog
+from ..gateway.errors import ExitCode, GatewayError, NoUsageLog
 from ..profiles.config import Profile, load
 from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
@@ -33,6 +32,9 @@ from ..store import (
     usage_by,
 )
 from .output import dump_json, err, for_terminal, out
+
+if TYPE_CHECKING:  # the client (httpx2) only for a sync: `report --offline` reads the cache
+    from ..gateway import Gateway
 
 USAGE = UsageService()  # one per process: a command syncs a profile's log once
 
@@ -152,6 +154,8 @@ def report(args: argparse.Namespace) -> int:
 
 
 async def _refresh(spec: Any, db: Database, profile: Profile) -> None:
+    from ..gateway import Gateway
+
     async with Gateway(spec) as gw:
         await refresh(gw, db, profile)
 
