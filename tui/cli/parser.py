@@ -203,10 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
           "tokens and cost of each"),
         "tokendeck compare -m deepseek-chat -m gpt-4o-mini 'Explain SSE in one paragraph'",
     )
-    p.add_argument("prompt", nargs="*", help=_("the prompt (default or '-': read stdin)"))
     p.add_argument(
-        "-m", "--model", action="append", default=[], help=_("a model to ask (2 to 4 of them)")
+        "prompt",
+        nargs="*",
+        help=_(
+            "the prompt: the instruction; piped stdin is sent after it as the material "
+            "(with no prompt or '-', stdin is the prompt)"
+        ),
     )
+    p.add_argument(
+        "-m", "--model", action="append", default=[],
+        help=_("a model id or alias to ask (2 to 4 of them)"),
+    )  # fmt: skip
     p.add_argument("-s", "--system", help=_("system prompt"))
     p.add_argument("--temperature", type=float)
     p.add_argument("--top-p", type=float, dest="top_p")
