@@ -58,3 +58,19 @@ def test_compare_zh_cn(
     set_language("zh_CN")  # the conftest fixture sets English back afterwards
     app = make_app(fixed_demo, tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=compared)
+
+
+async def marked(pilot: Pilot[Any]) -> None:
+    app: Any = pilot.app
+    await wait_for(pilot, lambda: app.balance is not None)
+    await app.workers.wait_for_complete()
+    await mark(pilot, app, MODELS)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_models_marked_to_compare(
+    snap_compare: Callable[..., bool], fixed_demo: DemoGateway, tmp_path: Path
+) -> None:
+    app = make_app(fixed_demo, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=marked)
