@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import time
 from dataclasses import replace
 
 from ..base.i18n import _
-from ..base.textfmt import literal, table
+from ..base.textfmt import literal, number, table, truncate
 from ..chat.compare import MAX_MODELS, Lane, LaneState, check_models, lanes_for
 from ..chat.compare_report import RIGHT, cells, headers, row_of_lane
 from ..chat.compare_session import CompareSession
@@ -68,7 +69,11 @@ async def _compare(
     try:
         async with Gateway(spec) as gw:  # type: ignore[arg-type]
             session = await _session(gw, db, args, profile, models, prompt)
-            await session.run()
+            try:
+                await session.run()
+            finally:
+                if isinstance(session.changed, _Progress):
+                    session.changed.clear()
             return _print(session, args)
     finally:
         if db is not None:
@@ -114,11 +119,13 @@ async def _session(
     settings = Settings(models[0], system or "", params.temperature, params.top_p,
                         params.max_tokens, params.stop)  # fmt: skip
     estimate_tokens = sum(text_tokens(m.content) + 4 for m in messages)
+    lanes = lanes_for(models, messages, estimate_tokens)
     session = CompareSession(
-        gw, lanes_for(models, messages, estimate_tokens), params,
+        gw, lanes, params,
         db=db, profile=profile.name, settings=settings, prompt=prompt,
         estimate=estimate, cost_answers=cost_answers,
-        changed=_progress, report=lambda exc: err(exc.message), concurrency=args.concurrency,
+        changed=_Progress(lanes), report=lambda exc: err(exc.message),
+        concurrency=args.concurrency,
     )  # fmt: skip
     # what costs are counted in: the profile's unit, else its family's (USD where the gateway
     # states prices or logs in USD), as `tokendeck chat` says
@@ -126,14 +133,40 @@ async def _session(
     return session
 
 
-def _progress(lane: Lane, event: ChatEvent | None) -> None:
-    """On stderr: a model waiting out a rate limit, a model that failed."""
-    if event is not None:
-        return
-    error = lane.acc.result.error
-    if lane.state == LaneState.WAITING and error is not None and lane.retry_at is not None:
-        wait = max(0.0, lane.retry_at - time.perf_counter())  # the engine's clock
-        err(f"{lane.model}: {retry_sentence(error, wait)}")
+class _Progress:
+    """On stderr: a model waiting out a rate limit; on a terminal also one line of every
+    model's state and tokens so far, redrawn at most 4 times a second (the answers themselves
+    are printed whole at the end, one after the other)."""
+
+    EVERY = 0.25  # seconds between two redraws
+
+    def __init__(self, lanes: list[Lane]) -> None:
+        self.lanes = lanes
+        self.live = sys.stderr.isatty()
+        self.shown = False
+        self._next = 0.0
+
+    def __call__(self, lane: Lane, event: ChatEvent | None) -> None:
+        error = lane.acc.result.error
+        if event is None and lane.state == LaneState.WAITING and error is not None:
+            wait = max(0.0, (lane.retry_at or 0.0) - time.perf_counter())  # the engine's clock
+            self.clear()
+            err(f"{lane.model}: {retry_sentence(error, wait)}")
+        now = time.perf_counter()
+        if not self.live or (now < self._next and event is not None):
+            return
+        self._next = now + self.EVERY
+        parts = [f"{x.model} {number(x.tokens) if x.deltas else str(x.state)}" for x in self.lanes]
+        width = shutil.get_terminal_size().columns - 1
+        sys.stderr.write("\r\033[K" + truncate(literal("  ·  ".join(parts)), width))
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
 
 
 def _print(session: CompareSession, args: argparse.Namespace) -> int:
