@@ -286,3 +286,18 @@ def test_cli_compare_all_failed_exits_with_the_error(
     done = tokendeck("--config", str(config), "compare", "-m", "nope-a", "-m", "nope-b", "hi")
     assert done.returncode == 10, done.stderr  # bad request
     assert "nope-a" in done.stderr and "nope-b" in done.stderr
+
+
+def test_cli_compare_without_a_usable_history_still_answers(
+    demo: DemoGateway, isolated_env: Path
+) -> None:
+    config = write_config(isolated_env, demo)
+    data = isolated_env / ".local" / "share" / "tokendeck"
+    data.mkdir(parents=True)
+    (data / "tokendeck.db").write_bytes(b"this is no database" * 100)
+    done = tokendeck("--config", str(config), "compare", "-m", "deepseek-chat", "-m",
+                     "gpt-4o-mini", "hello")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "The comparison is not saved." in done.stderr
+    assert "━━ deepseek-chat ━━" in done.stdout and "━━ gpt-4o-mini ━━" in done.stdout
+    assert (data / "tokendeck.db").read_bytes() == b"this is no database" * 100  # untouched

@@ -142,10 +142,10 @@ class CompareSession:
         assert self._cost_answers is not None and self.db is not None
         try:
             await self._cost_answers()
-        except StoreError as exc:
+            return billed(self.db, {lane.slot: self.message_ids.get(lane.slot) for lane in lanes})
+        except StoreError as exc:  # the estimates stand; said once
             self._said(exc)
             return {}
-        return billed(self.db, {lane.slot: self.message_ids.get(lane.slot) for lane in lanes})
 
 
 def billed(db: Database, messages: Mapping[int, int | None]) -> dict[int, Decimal]:
