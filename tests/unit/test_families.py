@@ -422,3 +422,25 @@ async def test_detection_takes_no_retries_from_a_request_running_meanwhile() -> 
                 await detection
             retried = gw.retries
     assert listed and retried == 1  # the 503 was retried although detection ran
+
+
+async def test_older_newapi_rows_alike_within_one_second_are_each_kept(tmp_path: Path) -> None:
+    """An older new-api (no request_id) lists two answers alike in every field in the same
+    second: both are stored, and a second sync (which reads that second again) adds none."""
+    row = {"type": 2, "created_at": 1_763_900_000, "model_name": "gpt-4o-mini", "quota": 1500,
+           "prompt_tokens": 12, "completion_tokens": 30, "token_name": "default"}  # fmt: skip
+    older = {**row, "created_at": 1_763_899_999, "quota": 900}
+    log = {"success": True, "message": "", "data": [row, dict(row), older]}
+    with fake({"/api/log/token": (200, log)}) as url:
+        async with gateway(url + "/v1", logs="newapi") as gw:
+            first = await gw.usage_logs(0, 10)
+            again = await gw.usage_logs(0, 10)
+            db = store.open_db(tmp_path / "h.db")
+            synced = await sync_usage(gw, db, "t")
+            resynced = await sync_usage(gw, db, "t")
+    assert len({r.id for r in first}) == 3
+    assert [r.id for r in again] == [r.id for r in first]  # ids do not move between reads
+    assert (synced.new_rows, resynced.new_rows) == (3, 0)
+    assert store.count_usage(db, "t") == 3
+    assert store.usage_totals(db, "t").credits == Decimal(3900) / 500_000
+    db.close()

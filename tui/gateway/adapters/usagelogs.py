@@ -86,13 +86,25 @@ def _items(data: Any, where: str) -> tuple[list[Any], int | None]:
 
 def stable_id(when: int, *parts: object) -> int:
     """An id that orders like the row's time and stays the same on every read: new-api numbers
-    the rows of each answer 1, 2, 3 ... from the newest, so its ids move as rows arrive."""
+    the rows of each answer 1, 2, 3 ... from the newest, so its ids move as rows arrive.
+    Rows alike in every field within one second are told apart by `newapi_row`'s `repeats`."""
     digest = zlib.crc32("|".join(str(p) for p in parts).encode()) % 1000
     return when * 1000 + digest
 
 
-def newapi_row(row: Any, where: str, *, real_ids: bool = False) -> LogRow | None:
-    """A new-api / one-api log row as a LogRow in USD (None for rows that move no money)."""
+def newapi_row(
+    row: Any,
+    where: str,
+    *,
+    real_ids: bool = False,
+    repeats: dict[tuple[object, ...], int] | None = None,
+) -> LogRow | None:
+    """A new-api / one-api log row as a LogRow in USD (None for rows that move no money).
+    `repeats` counts the rows of one page of the log alike in every field so far: an older
+    new-api row has no request_id, so two requests alike within one second are alike in all
+    the id is made of; the second one's id also takes its place among them (the first's id is
+    as before). Counted within a page, so a row seen again on the next page because new rows
+    pushed the log down keeps its id and is stored once."""
     if not isinstance(row, dict):
         raise ProtocolError(_("{where} sent a usage-log row that is not an object.").format(
             where=where))  # fmt: skip
@@ -110,9 +122,14 @@ def newapi_row(row: Any, where: str, *, real_ids: bool = False) -> LogRow | None
     prompt, completion = _count(row.get("prompt_tokens")), _count(row.get("completion_tokens"))
     model = str(row.get("model_name") or "")
     ident = dec(row.get("id"))
+    parts: tuple[object, ...] = (reqid, model, quota, prompt, completion, kind)
+    seen = 0
+    if repeats is not None:
+        seen = repeats.get((when, *parts), 0)
+        repeats[(when, *parts)] = seen + 1
     return LogRow(
         id=int(ident) if real_ids and ident is not None else
-        stable_id(when, reqid, model, quota, prompt, completion, kind),
+        stable_id(when, *parts, seen) if seen else stable_id(when, *parts),
         user_id=str(row.get("user_id") or row.get("username") or ""),
         ctime=datetime.fromtimestamp(when, UTC),
         prompt_tokens=prompt,
@@ -133,7 +150,9 @@ def _count(value: Any) -> int:
 
 def _rows(items: list[Any], where: str, *, real_ids: bool = False) -> list[LogRow]:
     """The rows that move money, in the gateway's order (newest first)."""
-    return [r for r in (newapi_row(item, where, real_ids=real_ids) for item in items) if r]
+    repeats: dict[tuple[object, ...], int] = {}
+    made = (newapi_row(item, where, real_ids=real_ids, repeats=repeats) for item in items)
+    return [r for r in made if r]
 
 
 class NewApiKeyLogs(LogFamily):
