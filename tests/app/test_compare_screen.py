@@ -236,3 +236,49 @@ async def test_a_winner_picked_while_another_streams_stops_it_and_keeps_it(
         statuses = {a.message.model: str(a.message.status) for a in stored.answers}
         assert statuses[slow.model] == "stopped"  # stopped when the winner was picked, kept
         assert stored.answers[1 - fast].message.content == slow.text
+
+
+async def test_f7_right_after_typing_compares_every_key_typed(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """F7 is a priority binding: it ran before the keys typed in the same burst reached the
+    prompt (tmux send-keys, a paste), so it compared a cut prompt, or said to type one."""
+    from tests.app.test_type_ahead import burst
+
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await mark(pilot, app, MODELS[:2])
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen.query_one(ChatPanel).conversation is not None)
+        burst(app, *"second one", "f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        assert app.screen.prompt == "second one"
+
+
+async def test_files_waiting_to_be_attached_are_not_left_out_of_a_comparison_unsaid(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """The compared models are sent the typed prompt only: with a file waiting above the
+    input, F7 says so instead of comparing without it (the file then went with the next chat
+    message instead)."""
+    from tui.ui.screens.attach import AttachScreen
+
+    (tmp_path / "notes.txt").write_text("alpha\n")
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await mark(pilot, app, MODELS[:2])
+        await pilot.press("f2")
+        panel = app.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.conversation is not None)
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttachScreen))
+        await pilot.press(*f"{tmp_path}/notes.txt", "enter")
+        await wait_for(pilot, lambda: bool(panel.attached))
+        sent = len(demo.chat_requests)
+        await pilot.press(*"what is in it", "f7")
+        await pilot.pause()
+        assert not isinstance(app.screen, CompareScreen)
+        assert len(demo.chat_requests) == sent
+        said = [n.message for n in app._notifications]
+        assert any("not the files waiting" in m for m in said), said
+        assert panel.attached  # still waiting, nothing lost

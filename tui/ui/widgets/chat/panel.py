@@ -469,7 +469,13 @@ class ChatPanel(Vertical):
     # ---- comparing models --------------------------------------------------------------
 
     def action_compare(self) -> None:
-        """Send the typed prompt to the models marked in the Models panel, side by side."""
+        """Send the typed prompt to the models marked in the Models panel, side by side.
+        F7 is a priority binding (the prompt's TextArea takes F7 for 'select all'), so it runs
+        before the keys typed just ahead of it reach the prompt (a paste, tmux send-keys, a
+        fast typist): the prompt is read once they have (they wait in its queue)."""
+        self.query_one(PromptInput).call_later(self._compare_typed)
+
+    def _compare_typed(self) -> None:
         from ....chat.compare import MAX_MODELS
         from ...screens.compare import CompareScreen
 
@@ -485,6 +491,11 @@ class ChatPanel(Vertical):
             self.notify(said.format(most=MAX_MODELS), title=_("Compare"), severity="warning")
         elif not text.strip():
             self.notify(_("Type the prompt to compare first."), severity="warning")
+        elif self.attached:
+            said = _("A comparison sends the typed prompt only, not the files waiting above "
+                     "it: send them in the chat, or drop them (palette: “chat: drop attached "
+                     "files”) to compare.")  # fmt: skip
+            self.notify(said, title=_("Compare"), severity="warning")
         else:
             start = lambda: self._compare_session(models, text)  # noqa: E731
             screen = CompareScreen(models, text, start, self.deck.clock.monotonic)
