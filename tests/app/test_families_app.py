@@ -99,3 +99,35 @@ def test_the_dashboard_gives_a_usd_log_cents() -> None:
     credits = Figures("c", today=Decimal("1184"), burn=Decimal("2757.14"), basis="log")
     assert _spending(row) == {"today": "11.84", "burn": "27.57", "days": "51.3"}
     assert _spending(credits)["burn"] == "2,757"  # credits stay whole
+
+
+async def test_a_usd_gateway_says_usd_in_the_cost_preview_and_the_comparison(
+    tmp_path: Path
+) -> None:
+    """The cost preview under the input and the compare screen's figures are in the
+    profile's unit, as the answer's meta line is (both said 'credits' at a USD gateway)."""
+    from tests.app.test_compare_screen import ended, mark
+    from tui.profiles.config import ModelPrice
+    from tui.ui.screens.compare import CompareScreen
+    from tui.ui.widgets.chat.preview import CostPreview
+
+    price = ModelPrice(Decimal("0.01"), Decimal("0.02"))
+    with DemoGateway(history_rows=5, balance_dialect="openrouter") as demo:
+        app = family_app(demo.v1_base, tmp_path, balance="openrouter", unit="USD",
+                         prices={"gpt-4o-mini": price})  # fmt: skip
+        async with app.run_test(size=(120, 40)) as pilot:
+            panel = app.screen.query_one(ChatPanel)
+            await wait_for(pilot, lambda: panel.conversation is not None)
+            await pilot.press(*"Explain generators")
+            preview = app.screen.query_one(CostPreview)
+            await wait_for(pilot, lambda: "≈" in str(preview.render()), limit=20)
+            said = str(preview.render())
+            await mark(pilot, app, ["gpt-4o-mini", "deepseek-chat"])
+            await pilot.press("f2", "f7")
+            await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: ended(screen))
+            await pilot.pause()
+            shown = screen_text(app)
+    assert "USD" in said and "credits" not in said, said
+    assert "USD billed" in shown and "credits" not in shown, shown

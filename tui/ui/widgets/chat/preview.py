@@ -12,9 +12,11 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ....base.i18n import _
-from ....base.textfmt import number
+from ....base.textfmt import approx, number
 from ....chat.conversation import Conversation, Turn
+from ....spend.money import unit_label
 from ...deck import Deck
+from .message import MessageItem
 
 if TYPE_CHECKING:
     from ....chat.context import Plan
@@ -99,7 +101,8 @@ class CostPreview(Static):
         fields = {"tokens": number(tokens), "model": model, "sent": number(plan.sent)}
         fields["total"] = number(plan.total)
         if credits is not None:
-            fields["credits"] = number(credits, 2 if credits < 100 else 0)
+            fields["credits"] = approx(credits)  # "0.000123" USD, not "0.00"
+            fields["unit"] = unit_label(MessageItem.cost_unit)  # USD at new-api, LiteLLM ...
         # older messages left out: how many are sent (short: the line is one row at 80 columns)
         if plan.dropped and credits is None:
             text = _(
@@ -107,11 +110,11 @@ class CostPreview(Static):
             )
         elif plan.dropped:
             text = _(
-                "next send ≈ {tokens} tokens ({sent} of {total} messages) · ≈ {credits} credits"
+                "next send ≈ {tokens} tokens ({sent} of {total} messages) · ≈ {credits} {unit}"
             )
         elif credits is None:
             text = _("next send ≈ {tokens} tokens · no price known yet for {model}")
         else:
-            text = _("next send ≈ {tokens} tokens · ≈ {credits} credits")
+            text = _("next send ≈ {tokens} tokens · ≈ {credits} {unit}")
         if typed == self._text:  # not typed on meanwhile
             self.update(text.format(**fields))
