@@ -59,7 +59,9 @@ class ChatPanel(Vertical):
         Binding("escape", "stop", _("Stop"), id="chat.stop"),
         Binding("ctrl+r", "regenerate", _("Retry"), id="chat.regenerate"),
         Binding("ctrl+o", "params", _("Params"), id="chat.params"),
-        Binding("ctrl+n", "new_chat", _("New"), id="chat.new"),
+        # priority: acted on as it arrives, before keys typed after it reach the input (else a
+        # burst "Ctrl+N, text, Enter" at start sent the text before the new chat was opened)
+        Binding("ctrl+n", "new_chat", _("New"), id="chat.new", priority=True),
         Binding("ctrl+l", "toggle_list", _("Chats"), id="chat.list"),
         Binding("ctrl+f", "search", _("Search"), id="chat.search"),
         Binding("f7", "compare", _("Compare"), id="chat.compare", show=False, priority=True),
