@@ -123,7 +123,7 @@ def main() -> None:
     report(f"{what}: CPU", [r["cpu"] for r in results], "% of one core", target=60)
     report(f"  CPU per token, {what}", [r["cpu_ms_per_token"] for r in results], "ms")
     report(f"{what}: longest stall", [r["stall"] for r in results], "ms", target=50)
-    report(f"  longest stall's own CPU time (the loop busy, not waiting for a core), {what}",
+    report(f"  longest stall's own CPU (not waiting for a core), {what}",
            [r["busy"] for r in results], "ms")  # fmt: skip
     report(f"  slowest answer's tokens/s, {what}", [r["slowest"] for r in results], "tokens/s")
 
