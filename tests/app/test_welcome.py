@@ -45,13 +45,33 @@ async def fill(pilot: object, app: TokenDeck, preset: str, base: str, key: str) 
     screen.query_one("#key", Input).value = key
 
 
-async def test_explore_the_demo_keeps_the_demo(demo: DemoGateway, tmp_path: Path) -> None:
+async def test_explore_the_demo_keeps_the_demo_and_is_not_asked_again(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """The README's welcome is for the first start: "Explore the demo" is remembered (a config
+    with `welcomed = true` and no profile), so the next start opens on the chat and takes the
+    keys typed at once; OPENAI_API_KEY still makes the implicit profile (no profile saved)."""
     app = first_start(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
         await pilot.press("escape")
         assert app.demo and app.profile.name == "demo"
-    assert not (tmp_path / "config.toml").exists()
+    path = tmp_path / "config.toml"
+    saved = load(path)
+    assert saved.exists and saved.data.get("welcomed") is True and not saved.profiles
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert saved.profile(environ={}).demo
+    assert saved.profile(environ={"OPENAI_API_KEY": "sk-env-key-1234"}).name == "env"
+    saved.data["cursor_blink"] = False
+    profile = saved.profile(environ={})
+    again = TokenDeck(config=saved, profile=profile, spec=spec_for(profile, demo.url),
+                      demo=True, clock=FrozenClock(FIXED_NOW), welcome=not saved.exists,
+                      demo_url=demo.url)  # fmt: skip  (as `run` starts it)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"typed at once")
+        panel = again.screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: panel.query_one("#prompt").text == "typed at once")
+        assert not again.screen.query("#welcome-title")
 
 
 async def test_add_a_key_checks_it_saves_it_and_chats(demo: DemoGateway, tmp_path: Path) -> None:

@@ -210,6 +210,7 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "cursor_blink": ((bool,), N_("true or false")),
     "templates": ((dict,), N_("a table of [templates.NAME] tables")),
     "aliases": ((dict,), N_("a table of name = model id")),
+    "welcomed": ((bool,), N_("true or false")),
 }
 
 

@@ -194,7 +194,11 @@ class TokenDeck(Deck):
         async def chosen(name: str | None) -> None:
             if name:
                 await self.switch_profile(name)
-            elif not self.profile.demo:  # "Explore the demo" from a profile of the environment
+                return
+            # "Explore the demo": remembered (the welcome is for the first start only); no
+            # profile is written, so OPENAI_API_KEY still makes the implicit profile
+            self.save_setting("welcomed", True, _("Could not remember the welcome choice: {error}"))
+            if not self.profile.demo:  # chosen from a profile of the environment
                 await self.switch_profile(DEMO)
 
         self.push_screen(WelcomeScreen(self.config), chosen)
