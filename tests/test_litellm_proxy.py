@@ -191,7 +191,7 @@ def test_no_balance_endpoint_is_said_and_remembered(litellm_proxy: str, tmp_path
     report = json.loads(probe.stdout)
     assert report["models"] == 2 and report["family"] is None
     assert report["software"] == "litellm"
-    assert report["settings"] == {"balance": "none", "unit": "USD"}
+    assert report["settings"] == {"balance": "none", "unit": "USD", "software": "litellm"}
     assert "a LiteLLM proxy without its database" in said.stdout
 
 
@@ -223,3 +223,32 @@ async def test_app_chats_and_shows_no_balance_without_polling(
     assert answer.content == MOCK_TEXT and answer.usage is not None
     assert "No balance endpoint" in shown and "Could not refresh" not in shown
     assert gateway.retries == retries == 0  # 404s and 500s of detection were not retried
+
+
+
+def test_setup_saves_litellm_so_model_info_prices_apply(litellm_proxy: str, tmp_path: Path) -> None:
+    """Without its database the proxy has no balance endpoint: `config init` saves
+    software = "litellm" beside balance = "none", so /model/info's prices per token and
+    max_input_tokens apply without a probe (they are what an answer without a stated cost is
+    estimated from). This version states a streamed answer's cost in its last chunk's usage:
+    billed, equal to those prices."""
+    from tui.profiles.config import load
+
+    config = tmp_path / "config.toml"
+    init = tokendeck(config, "config", "init", "--preset", "custom", "--name", "ll",
+                     "--base-url", litellm_proxy + "/v1", "--api-key", MASTER_KEY)  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    saved = load(config).profiles["ll"]
+    assert (saved.balance, saved.software, saved.unit) == ("none", "litellm", "USD")
+    models = tokendeck(config, "models", "--json")
+    streamed = tokendeck(config, "chat", "--json", "Say hello")
+    assert models.returncode == 0, models.stderr
+    listed = {m["id"]: m for m in json.loads(models.stdout)}
+    assert listed["mock-gpt"]["context_length"] == 32768
+    assert listed["mock-gpt"]["pricing"] == {"prompt": float(PROMPT_PRICE),
+                                             "completion": float(COMPLETION_PRICE)}  # fmt: skip
+    assert streamed.returncode == 0, streamed.stderr
+    data = json.loads(streamed.stdout)
+    price = PROMPT_PRICE * data["prompt_tokens"] + COMPLETION_PRICE * data["completion_tokens"]
+    assert (data["cost_basis"], data["cost_unit"]) == ("billed", "USD")
+    assert abs(Decimal(data["cost"]) - price) < Decimal("1e-12")

@@ -131,3 +131,31 @@ async def test_a_usd_gateway_says_usd_in_the_cost_preview_and_the_comparison(
             shown = screen_text(app)
     assert "USD" in said and "credits" not in said, said
     assert "USD billed" in shown and "credits" not in shown, shown
+
+
+async def test_a_streamed_answer_on_litellm_without_a_database_is_estimated_in_usd(
+    tmp_path: Path,
+) -> None:
+    """No balance endpoint, no spend logs, no cost in a stream: /model/info's prices (known from
+    software = "litellm", whatever the balance setting) give the answer a USD estimate."""
+    from tui.gateway import Gateway
+
+    with DemoGateway(history_rows=5, balance_dialect="litellm") as demo:
+        app = family_app(demo.v1_base, tmp_path, balance="none", software="litellm", unit="USD")
+        async with Gateway(spec_for(app.profile)) as gw:
+            price = {m.id: m for m in await gw.models()}["gpt-4o-mini"]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"Explain generators", "enter")
+            panel = app.screen.query_one(ChatPanel)
+            await wait_for(pilot, lambda: len(panel.conversation.turns) == 2
+                           and not panel.streaming
+                           and panel.conversation.turns[-1].credits is not None)  # fmt: skip
+            await pilot.pause()
+            answer = panel.conversation.turns[-1]
+            meta = app.screen.query_one(Transcript).items[-1].meta
+    assert answer.usage is not None and answer.credits_estimated
+    assert price.prompt_price is not None and price.completion_price is not None
+    expected = (price.prompt_price * answer.usage.prompt_tokens
+                + price.completion_price * answer.usage.completion_tokens)  # fmt: skip
+    assert answer.credits == expected.quantize(Decimal("0.000001")).normalize()
+    assert "USD (estimate)" in meta and "credits" not in meta

@@ -116,3 +116,24 @@ def test_chat_says_the_billed_cost_openrouter_states(tmp_path: Path) -> None:
     data = json.loads(whole.stdout)
     assert (data["cost"], data["cost_basis"], data["cost_unit"]) == (
         str(Decimal(charged[0]["fen"]) / CENT), "billed", "USD")
+
+
+def test_a_litellm_proxy_without_its_database_estimates_streamed_answers_in_usd(
+    tmp_path: Path,
+) -> None:
+    """balance = "none" (no /key/info without a database), no spend logs, and a streamed answer
+    states no cost: software = "litellm" (as setup saves it) prices it from /model/info."""
+    with DemoGateway(history_rows=5, balance_dialect="litellm") as demo:
+        config = profile(tmp_path, demo.v1_base,
+                         'balance = "none"\nsoftware = "litellm"\nunit = "USD"\n')  # fmt: skip
+        listed = tokendeck(config, "models", "--json")
+        chat = tokendeck(config, "chat", "--json", "-u", "Explain decorators")
+    assert listed.returncode == 0, listed.stderr
+    price = next(m["pricing"] for m in json.loads(listed.stdout) if m["id"] == "gpt-4o-mini")
+    assert chat.returncode == 0, chat.stderr
+    data = json.loads(chat.stdout)
+    expected = (Decimal(str(price["prompt"])) * data["prompt_tokens"]
+                + Decimal(str(price["completion"])) * data["completion_tokens"])  # fmt: skip
+    assert (data["cost_basis"], data["cost_unit"]) == ("estimated", "USD")
+    assert Decimal(data["cost"]) == expected.quantize(Decimal("0.000001")).normalize()
+    assert "USD (estimate)" in chat.stderr and "cost unknown" not in chat.stderr

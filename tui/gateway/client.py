@@ -90,6 +90,7 @@ class Gateway:
         reader = adapters.LOG_READERS.get(spec.logs or "")
         self.log_reader: LogFamily | None = reader() if reader is not None else None
         self.detected: Adapter | None = None  # the family whose balance answered last
+        self._stated: list[Model] | None = None  # the last model list (stated_prices)
         self.retries = 0  # retries made so far (for the UI and tests)
         # told before each automatic retry: what failed and how long until the next try
         self.on_retry: Callable[[GatewayError, float], None] | None = None
@@ -399,13 +400,28 @@ class Gateway:
 
         payload = await self._json("GET", self.url("/models"))
         found = parse_models(payload, self.where)
-        if self.adapter.name == "litellm":  # its prices and limits are in /model/info
-            from .models import with_model_info
+        if self.adapter.name == "litellm" or families.states_prices(self.spec):
+            from .models import with_model_info  # its prices and limits are in /model/info
 
             with suppress(GatewayError):
                 info = await self.fetch_json("GET", "/model/info", at_root=True)
                 found = with_model_info(found, info)
+        if self._stated is None or found:
+            self._stated = found
         return found
+
+    async def stated_prices(self) -> list[Model]:
+        """The models with the per-token prices the gateway itself states (LiteLLM's
+        `/model/info`, USD), for estimates; listed once per Gateway (again by `models()`).
+        Empty, with no request, for a gateway that states none; and when the list fails."""
+        if not (self.adapter.name == "litellm" or families.states_prices(self.spec)):
+            return []
+        if self._stated is None:
+            try:
+                await self.models()
+            except GatewayError:
+                return []
+        return list(self._stated or ())
 
     @property
     def detected_dialect(self) -> str | None:

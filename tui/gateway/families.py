@@ -43,6 +43,14 @@ class Offers:
 
 
 USD_FAMILIES = ("openrouter", "litellm", "newapi-token", "newapi-user", "oneapi")  # in USD
+SOFTWARE = ("litellm",)  # what a profile's `software` may name (the probe saves it)
+
+
+def states_prices(spec: GatewaySpec) -> bool:
+    """Whether the gateway states per-token prices of its own (LiteLLM's `/model/info`, in
+    USD): known from its balance family or, with no balance endpoint (a LiteLLM proxy without
+    its database), from the software the probe found."""
+    return spec.software == "litellm" or spec.balance_dialect == "litellm"
 
 
 def cost_unit(spec: GatewaySpec) -> str:
@@ -54,7 +62,9 @@ def cost_unit(spec: GatewaySpec) -> str:
     if spec.adapter is not None and isinstance(spec.adapter.get("unit"), str):
         return str(spec.adapter["unit"])
     host = (urlsplit(spec.base_url).hostname or "").lower()
-    if spec.balance_dialect in USD_FAMILIES or host.endswith("openrouter.ai"):
+    if spec.balance_dialect in USD_FAMILIES or states_prices(spec):
+        return "USD"
+    if host.endswith("openrouter.ai"):
         return "USD"
     return "credits"
 

@@ -58,6 +58,8 @@ class ProbeReport:
             found["unit"] = self.unit
         elif self.software == "litellm":
             found["unit"] = "USD"  # what LiteLLM states costs in
+        if self.software == "litellm" and self.family != "litellm":
+            found["software"] = "litellm"  # its /model/info prices, with no balance family
         return found
 
     @property

@@ -44,6 +44,7 @@ class GatewaySpec:
     logs: str | None = None  # the usage-log family (families.LOG_FAMILIES); None: openai-hk's
     access_token: Secret | None = None  # a new-api / one-api user's access token (user logs)
     user_id: str | None = None  # new-api's New-Api-User header, with the access token
+    software: str | None = None  # what the gateway runs, as the probe found it ("litellm")
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 

@@ -58,6 +58,7 @@ class Profile:
     logs: str | None = None  # the usage-log family (gateway.families.LOG_FAMILIES)
     access_token: Secret | None = field(default=None, repr=False)  # new-api/one-api user logs
     user_id: str | None = None  # new-api's New-Api-User, with access_token
+    software: str | None = None  # what the gateway runs ("litellm": its /model/info prices)
     balance: str = "auto"
     default_model: str | None = None
     system_prompt: str | None = None
@@ -182,6 +183,7 @@ _PROFILE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "logs": ((str,), N_("a usage-log family name")),
     "access_token": ((str,), N_("a string")),
     "user_id": ((str, int), N_("a user id")),
+    "software": ((str,), N_("the gateway's software (litellm)")),
     "balance": ((str,), N_("a balance dialect name")),
     "default_model": ((str,), N_("a model id")),
     "system_prompt": ((str,), N_("a string")),
@@ -553,7 +555,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
     if currency and per_unit is None:
         problem = _("needs `credits_per_unit` too: how many credits make 1 {unit}")
         raise fail("currency", problem.format(unit=currency))
-    from ..gateway.families import CUSTOM, KNOWN, LOG_FAMILIES, NONE, USER_LOGS
+    from ..gateway.families import CUSTOM, KNOWN, LOG_FAMILIES, NONE, SOFTWARE, USER_LOGS
 
     adapter = t.get("adapter")
     if adapter is not None:
@@ -588,6 +590,10 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
                 name=logs, known=", ".join(LOG_FAMILIES)
             ),
         )
+    software = t.get("software")
+    if software is not None and software not in SOFTWARE:
+        raise fail("software", _("unknown gateway software '{name}' (known: {known})").format(
+            name=software, known=", ".join(SOFTWARE)))  # fmt: skip
     if logs in USER_LOGS and not t.get("access_token"):
         raise fail("logs", _("'{name}' reads your account's log: it needs access_token too")
                    .format(name=logs))  # fmt: skip
@@ -603,6 +609,7 @@ def _profile(name: str, t: dict[str, Any], file: Path, text: str | None = None) 
         logs=logs,
         access_token=Secret(t["access_token"]) if t.get("access_token") else None,
         user_id=str(t["user_id"]) if t.get("user_id") is not None else None,
+        software=software,
         balance=dialect,
         default_model=t.get("default_model"),
         system_prompt=t.get("system_prompt"),

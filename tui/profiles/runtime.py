@@ -52,6 +52,7 @@ def spec_for(profile: Profile, demo_url: str | None = None, *, key: bool = True)
         logs=None if profile.logs in (None, "none", "openai-hk") else profile.logs,
         access_token=profile.access_token,
         user_id=profile.user_id,
+        software=profile.software,
     )
 
 

@@ -5,15 +5,23 @@ The Chat and Usage panels, the profiles dashboard, `status --refresh` and the CL
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..gateway.errors import GatewayError
 from ..profiles.config import Profile
 from ..profiles.runtime import DEMO_URL_ENV
 from ..store import Database, StoreError, count_usage, forget_usage
-from .costs import CostUpdate, apply_costs
+from .costs import CostUpdate, PricedModel, apply_costs
 from .usage_sync import SyncResult, UsageSource, sync_usage
+
+
+class PricedSource(UsageSource, Protocol):
+    """What the service needs from tui.gateway.Gateway: its log, and the per-token prices the
+    gateway states itself (LiteLLM's /model/info; none elsewhere)."""
+
+    async def stated_prices(self) -> Sequence[PricedModel]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,7 @@ class UsageService:
 
     async def sync(
         self,
-        gateway: UsageSource,
+        gateway: PricedSource,
         db: Database,
         profile: Profile,
         *,
@@ -63,11 +71,12 @@ class UsageService:
         before a failure stay. `on_page` and `on_wait` as for `sync_usage`."""
         self.forget_made_up_history(db, profile)
         log = await sync_usage(gateway, db, profile.name, on_page=on_page, on_wait=on_wait)
-        costs = apply_costs(db, profile.name, prices=profile.prices)
+        models = await gateway.stated_prices()
+        costs = apply_costs(db, profile.name, models=models, prices=profile.prices)
         return Synced(log, costs, count_usage(db, profile.name))
 
     async def cost_answers(
-        self, gateway: UsageSource, db: Database | None, profile: Profile
+        self, gateway: PricedSource, db: Database | None, profile: Profile
     ) -> CostUpdate | None:
         """After a charged answer: sync the log where the gateway has one that answers (where
         not, estimates still help), then cost the answers. None without a writable store;
@@ -78,5 +87,6 @@ class UsageService:
             self.forget_made_up_history(db, profile)
             await sync_usage(gateway, db, profile.name)
         except (GatewayError, StoreError):
-            pass  # no usage log here: estimates still help
-        return apply_costs(db, profile.name, prices=profile.prices)
+            pass  # no usage log here: estimates still help (a LiteLLM proxy's stated prices)
+        models = await gateway.stated_prices()
+        return apply_costs(db, profile.name, models=models, prices=profile.prices)
