@@ -159,3 +159,20 @@ async def test_a_streamed_answer_on_litellm_without_a_database_is_estimated_in_u
                 + price.completion_price * answer.usage.completion_tokens)  # fmt: skip
     assert answer.credits == expected.quantize(Decimal("0.000001")).normalize()
     assert "USD (estimate)" in meta and "credits" not in meta
+
+
+async def test_a_usd_logs_grouped_views_head_their_amounts_usd(tmp_path: Path) -> None:
+    """Usage's by-day and by-model views said 'Credits' over a new-api log's USD (the rows
+    view already said USD)."""
+    with DemoGateway(history_rows=30, balance_dialect="newapi-token",
+                     now=FIXED_NOW.timestamp()) as demo:  # fmt: skip
+        app = family_app(demo.v1_base, tmp_path, balance="newapi-token", logs="newapi",
+                         unit="USD")  # fmt: skip
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("f4")
+            await wait_for(pilot, lambda: "30/30 rows" in screen_text(app), limit=60)
+            await pilot.press("4")  # by model
+            await wait_for(pilot, lambda: "Requests" in screen_text(app), limit=30)
+            shown = screen_text(app)
+    header = next(line for line in shown.splitlines() if "Requests" in line)
+    assert "USD" in header and "Credits" not in header, header

@@ -137,3 +137,21 @@ def test_a_litellm_proxy_without_its_database_estimates_streamed_answers_in_usd(
     assert (data["cost_basis"], data["cost_unit"]) == ("estimated", "USD")
     assert Decimal(data["cost"]) == expected.quantize(Decimal("0.000001")).normalize()
     assert "USD (estimate)" in chat.stderr and "cost unknown" not in chat.stderr
+
+
+def test_a_usd_log_is_said_in_usd_by_logs_and_report(
+    tmp_path: Path, newapi: DemoGateway
+) -> None:
+    """'logs' and 'report' tables head a new-api log's amounts with its unit (they said
+    'credits' for USD, as the Usage panel no longer does) and show '—' where its rows say no
+    balance after them (was 0); one row is '1 row'."""
+    config = profile(tmp_path, newapi.v1_base, 'logs = "newapi"\nunit = "USD"\n')
+    logs = tokendeck(config, "logs", "--limit", "1")
+    report = tokendeck(config, "report", "--by", "model")
+    assert logs.returncode == 0 and report.returncode == 0, logs.stderr + report.stderr
+    header, row, summary = logs.stdout.splitlines()
+    assert header.split()[4] == "USD" and "credits" not in logs.stdout
+    assert row.split()[6] == "—"  # after time (2 words), model, prompt, completion, amount
+    amount = Decimal(newapi.logs[0]["fen"]) / CENT
+    assert summary.startswith("1 row · ") and summary.endswith(f" · {amount} USD"), summary
+    assert report.stdout.splitlines()[0].split()[-1] == "USD", report.stdout

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from ..base.i18n import _
+from ..base.i18n import _, ngettext
 from ..base.textfmt import number, plain, table
 from ..base.times import local, parse_when
 from ..gateway import (
@@ -20,10 +20,11 @@ from ..gateway import (
     GatewayError,
 )
 from ..gateway.errors import NoBalanceEndpoint, retry_sentence
+from ..gateway.families import offers
 from ..gateway.types import Balance, LogRow
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
-from ..spend.money import unit_label
+from ..spend.money import log_unit, unit_label
 from ..spend.usage_export import RowWriter
 from .errors import UsageError
 from .output import dump_json, err, for_terminal, out
@@ -321,11 +322,16 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     if streamed:
         (stream or RowWriter(target, fmt)).close()
     else:
-        _print_rows(rows)
+        # new-api's and LiteLLM's rows say no balance after them (—, not 0), in USD
+        left = offers(gw.spec).log_family is None
+        _print_rows(rows, log_unit(profile), left=left)
     return ExitCode.OK
 
 
-def _print_rows(rows: list[LogRow]) -> None:
+def _print_rows(rows: list[LogRow], money: str | None = None, *, left: bool = True) -> None:
+    """The rows as a table; `money`: the unit of a log counted in money (its amounts' column
+    is headed by it, as in the Usage panel), `left` False for a log whose rows do not say
+    the balance after them."""
     cells = [
         [
             local(r.ctime).strftime("%Y-%m-%d %H:%M"),
@@ -333,7 +339,7 @@ def _print_rows(rows: list[LogRow]) -> None:
             number(r.prompt_tokens),
             number(r.completion_tokens),
             number(r.fen),
-            number(r.yufen),
+            number(r.yufen) if left else "—",
             r.reqid,
         ]
         for r in rows
@@ -345,7 +351,7 @@ def _print_rows(rows: list[LogRow]) -> None:
                 _("model"),
                 _("prompt"),
                 _("completion"),
-                _("credits"),
+                money or _("credits"),
                 _("balance"),
                 _("request id"),
             ],
@@ -355,11 +361,12 @@ def _print_rows(rows: list[LogRow]) -> None:
     )
     total = sum((r.fen for r in rows), Decimal(0))
     tokens = sum(r.prompt_tokens + r.completion_tokens for r in rows)
-    out(
-        _("{count} rows · {tokens} tokens · {credits} credits").format(
-            count=number(len(rows)), tokens=number(tokens), credits=number(total)
-        )
-    )
+    rows_said = ngettext("{count} row", "{count} rows", len(rows)).format(count=number(len(rows)))
+    said = _("{rows} · {tokens} tokens · {amount} {unit}").format(
+        rows=rows_said, tokens=number(tokens), amount=number(total),
+        unit=money or unit_label("credits"),
+    )  # fmt: skip
+    out(said)
 
 
 # ---- keys --------------------------------------------------------------------------------

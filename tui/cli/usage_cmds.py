@@ -18,7 +18,7 @@ from ..gateway.errors import ExitCode, GatewayError, NoUsageLog
 from ..profiles.config import Profile, load
 from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
-from ..spend.money import Rate, credits, rate_for
+from ..spend.money import Rate, credits, log_unit, rate_for
 from ..spend.service import UsageService
 from ..spend.usage_sync import SyncResult, new_rows, pages
 from ..store import (
@@ -202,7 +202,8 @@ def _print_report(
             writer.writerow([csv_cell(record[f]) for f in fields])
         return
     by = {"day": _("day"), "week": _("week"), "model": _("model")}[args.by]
-    headers = [by, _("requests"), _("prompt"), _("completion"), _("credits")]
+    # a log in money (new-api, LiteLLM: USD) heads its amounts with it, as the Usage panel
+    headers = [by, _("requests"), _("prompt"), _("completion"), log_unit(profile) or _("credits")]
     if rate is not None:
         headers.append(rate.currency)
     cells = [

@@ -424,7 +424,8 @@ class UsagePanel(Vertical, can_focus=True):
         buckets = usage_by(db, self.deck.profile.name, by, since=since, until=until, model=model)
         rate = rate_for(self.deck.profile)
         table = self.query_one("#usage-report", WindowTable)
-        table.show(ListSource(report_lines(buckets, rate)), report_columns(by, rate))
+        columns = report_columns(by, rate, log_unit(self.deck.profile))  # USD at new-api
+        table.show(ListSource(report_lines(buckets, rate)), columns)
         chart = self.query_one("#usage-chart", Static)
         chart.update(spend_chart(buckets, by, max(10, self.size.width - 2)))
         chart.display = by != "model" and bool(buckets)

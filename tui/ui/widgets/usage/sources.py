@@ -118,14 +118,15 @@ class RowsSource:
         return [row_line(r, self.left) for r in rows_of(self.db, self.profile, ids)]
 
 
-def report_columns(by: str, rate: Rate | None) -> list[Column]:
+def report_columns(by: str, rate: Rate | None, money: str | None = None) -> list[Column]:
+    """The grouped views' columns; a log counted in `money` heads its amounts with it."""
     titles = {"day": _("Day"), "week": _("Week"), "model": _("Model")}
     columns = [
         Column("key", titles[by], 10, flex=by == "model", keep=9),
         Column("requests", _("Requests"), 8, right=True, keep=7),
         Column("prompt", _("Prompt"), 9, right=True, keep=5),
         Column("completion", _("Completion"), 10, right=True, keep=4),
-        Column("credits", _("Credits"), 10, right=True, keep=8),
+        Column("credits", money or _("Credits"), 10, right=True, keep=8),
     ]
     if rate is not None:
         columns.append(Column("money", rate.currency, 9, right=True, keep=6))
