@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 out of credits, "
             "6 rate limited, 7 network, 8 server, 9 protocol, 10 bad request, "
-            "11 balance below threshold or over budget, 12 history store, 130 interrupted."
+            "11 balance below threshold or over budget, 12 history store, "
+            "13 no balance endpoint, 130 interrupted."
         ),
         formatter_class=_Formatter,
     )
