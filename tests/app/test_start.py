@@ -51,7 +51,7 @@ def ready(self, event):
         return
     sys._reported = True
     import gc
-    from tui.ui import cjkwrap
+    from tui.ui.patches import cjk_wrap as cjkwrap
     from tui.ui.widgets.chat.transcript import Transcript
     chat = self.screen.query_one("#chat-panel")
     report = {

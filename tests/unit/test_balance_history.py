@@ -22,7 +22,7 @@ from tui.spend.balance_history import (
     record,
     spend,
 )
-from tui.spend.profile_figures import figures
+from tui.spend.service import figures
 from tui.store.readings import KEEP, SLOT
 from tui.store.schema import target_version
 

@@ -9,11 +9,14 @@ import os
 import stat
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tui.cli.gateway_cmds import describe_balance
 from tui.demo import DEMO_KEY, DemoGateway, Fault
+from tui.gateway import Balance
 
 KEY = "sk-live-0123456789abcdefghijklmnopqrstuv"
 
@@ -71,6 +74,13 @@ def test_balance_check_exits_11_below_threshold(
     assert done.returncode == 11
     assert "below the threshold" in done.stderr
     assert tokendeck("balance", "--check", "--threshold", "5", env=demo_env).returncode == 0
+
+
+def test_the_balance_text_has_the_places_of_its_unit() -> None:
+    usd = Balance("deepseek", Decimal("12.3456"), used=Decimal("0.5"), unit="USD",
+                  also=((Decimal("3.14159"), "CNY"),))  # fmt: skip
+    assert describe_balance(usd) == "Balance: 12.35 USD + 3.14 CNY  (used 0.50)"  # as the app
+    assert describe_balance(Balance("opencodex", Decimal(12345))) == "Balance: 12,345 credits"
 
 
 def test_logs_csv_pages_and_filters(demo: DemoGateway, demo_env: dict[str, str]) -> None:

@@ -265,7 +265,7 @@ def test_gateway_words_are_kept_as_written_beside_our_chinese_explanation(
 def test_line_breaking_changes_nothing_for_text_without_wide_characters(text: str) -> None:
     import re
 
-    from tui.ui.cjkwrap import _WIDE, RICH_WORD, TEXTUAL_CHUNK
+    from tui.ui.patches.cjk_wrap import _WIDE, RICH_WORD, TEXTUAL_CHUNK
 
     assume(not re.search(f"[{_WIDE}]", text))
     assert TEXTUAL_CHUNK.findall(text) == re.findall(r"\S+\s*|\s+", text)
@@ -296,7 +296,7 @@ def _chunks(match_at: Callable[[str, int], re.Match[str] | None], text: str) -> 
 def test_the_installed_line_breaking_chunks_as_the_cjk_patterns(text: str) -> None:
     """What `install` puts in the wrappers' place (the wrapper's own pattern for ASCII text,
     ours compiled on first need for the rest) chunks any text exactly as our patterns do."""
-    from tui.ui import cjkwrap
+    from tui.ui.patches import cjk_wrap as cjkwrap
 
     textual_chunk = cjkwrap._Chunker("TEXTUAL_CHUNK", re.compile(r"\S+\s*|\s+"))
     rich_word = cjkwrap._Chunker("RICH_WORD", re.compile(r"\s*\S+\s*"))

@@ -95,6 +95,13 @@ def N_(message: str) -> str:
     return message
 
 
+def shown(message: str) -> str:
+    """A msgid kept untranslated (a binding description, a tooltip) as it is shown now: the
+    footer and the help screen translate at paint time, so a language switch needs no more than
+    a repaint. Empty stays empty (`_("")` would be the catalog's header)."""
+    return _(message) if message else message
+
+
 def translated_anything() -> bool:
     """Whether `_()` ever gave a text other than its msgid in this process."""
     return bool(_msgids)

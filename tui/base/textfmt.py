@@ -18,13 +18,13 @@ def cell_len(text: str) -> int:
     """Terminal cells `text` takes: wide (CJK) characters count two, combining marks none."""
     if text.isascii():
         return len(text)
-    from rich.cells import cell_len as rich_cell_len
+    from rich.cells import cell_len as rich_cell_len  # Rich: not for ASCII (CLI start)
 
     return rich_cell_len(text)
 
 
 # East Asian wide characters (Hangul jamo, CJK, kana, Hangul syllables, full-width forms): a
-# regular-expression class, shared with the line breaking of tui.ui.cjkwrap.
+# regular-expression class, shared with the line breaking of tui.ui.patches.cjk_wrap.
 EAST_ASIAN_WIDE = (
     "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
     "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
@@ -56,7 +56,7 @@ def _graphemes(text: str) -> list[tuple[str, int]]:
     """`text` as (grapheme, cells) pairs: a base character with the marks that join it."""
     if text.isascii():
         return [(char, 1) for char in text]
-    from rich.cells import split_graphemes
+    from rich.cells import split_graphemes  # Rich: not for ASCII (CLI start)
 
     spans, _total = split_graphemes(text)
     return [(text[start:end], cells) for start, end, cells in spans]

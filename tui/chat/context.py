@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from ..base.i18n import _
 from ..base.textfmt import number
-from ..gateway import Message
+from ..gateway import GatewayError, Message
 from .prompt_input import IMAGE_TOKENS, Attachment, user_message
 
 if TYPE_CHECKING:
@@ -291,8 +291,6 @@ class ModelWindows:
         return self.get(model)
 
     async def _load(self, fetch: Callable[[], Awaitable[Sequence[Model]]]) -> None:
-        from ..gateway import GatewayError
-
         try:
             self.learn(await fetch())
         except GatewayError:

@@ -52,6 +52,7 @@ from ..store.comparisons import (
     is_comparison,
     load_comparison,
 )
+from .compare_report import comparison_markdown
 from .context import Rows
 from .conversation import Conversation, Settings, Status, Turn
 from .prompt_input import Attachment
@@ -533,8 +534,6 @@ class History:
                 return None
             comparison = load_comparison(db, conversation_id) if fmt == "md" else None
             if comparison is not None:  # the prompt, a summary table, each model's answer
-                from .compare_report import comparison_markdown
-
                 return comparison_markdown(comparison)
             stored = messages(db, conversation_id)
             return to_markdown(record, stored) if fmt == "md" else to_json(record, stored)

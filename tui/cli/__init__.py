@@ -6,12 +6,11 @@ import sys
 from collections.abc import Sequence
 
 from ..gateway.errors import ExitCode
+from .run import run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tokendeck` console script; returns the exit code."""
-    from .run import run
-
     code = run(list(sys.argv[1:] if argv is None else argv))
     return int(code)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..base.i18n import set_language
+from ..profiles.config import ConfigError, load
+from ..profiles.runtime import start_demo_early, stop_demo_early
+from ..ui.gcfreeze import pause_for_start, resume_after_start
+
 
 def run_app(args: argparse.Namespace) -> int:
-    from ..ui.gcfreeze import pause_for_start, resume_after_start
-
     pause_for_start()  # until the first frame (TokenDeck.on_ready)
-    from ..profiles.config import ConfigError, load
-    from ..profiles.runtime import start_demo_early, stop_demo_early
-
     try:  # a demo profile: its gateway starts in a child while this process imports the app
         config = load(args.config)  # no config yet: the welcome screen offers the demo
         if not config.exists or config.profile(args.profile).demo:
@@ -19,12 +19,11 @@ def run_app(args: argparse.Namespace) -> int:
     except (ConfigError, OSError):
         pass  # the app reports it
     try:
-        # Binding descriptions are translated when their modules are imported; import them
-        # as msgids so that the language switch knows what each one says (run sets the
-        # language again before anything is shown).
-        from ..base.i18n import set_language
-
+        # Texts made when a module is imported stay msgids (binding descriptions are N_ and
+        # translated where they are painted); run sets the language before anything is shown.
         set_language("en")
+        # Textual and the app, imported with the collector paused and the demo starting on
+        # the other core (bench/cold_start.py: the first frame's time)
         from ..ui.app import run
 
         return run(config_path=args.config, profile=args.profile)

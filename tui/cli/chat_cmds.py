@@ -8,7 +8,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from ..base.i18n import _
@@ -36,11 +36,14 @@ from ..gateway import (
     Model,
     ReasoningDelta,
 )
+from ..gateway.errors import retry_sentence
 from ..gateway.families import cost_unit
 from ..profiles.config import Config, Profile, load
 from ..profiles.runtime import demo_for, spec_for
 from ..profiles.templates import Template, unknown_template
+from ..spend.costs import Estimator, apply_costs, prices_from_config, prices_from_models
 from ..spend.money import unit_label
+from ..store import StoreError, open_db
 from .output import dump_json, err
 from .run import UsageError, silence_stdout
 
@@ -254,7 +257,6 @@ async def _ask(
 
 
 def _params(conversation: Conversation) -> dict[str, Any]:
-    from dataclasses import asdict
 
     return asdict(conversation.settings)
 
@@ -376,8 +378,6 @@ async def _cost(
 def _estimate(
     history: History | None, profile: Profile, turn: Turn, models: Sequence[Model]
 ) -> None:
-    from ..spend.costs import Estimator, apply_costs, prices_from_config, prices_from_models
-    from ..store import StoreError, open_db
 
     assert turn.usage is not None
     try:
@@ -476,6 +476,5 @@ def _for_terminal(stream: Any) -> Callable[[str], str]:
 
 
 def _retrying(error: GatewayError, delay: float) -> None:
-    from ..gateway.errors import retry_sentence
 
     err(retry_sentence(error, delay))

@@ -10,6 +10,7 @@ import shutil
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 
 from ..base.i18n import _
 from ..base.textfmt import literal, number, table, truncate
@@ -24,7 +25,9 @@ from ..gateway.families import cost_unit
 from ..gateway.types import RetryPolicy
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
+from ..spend.costs import Estimator, prices_from_config, prices_from_models
 from ..spend.money import unit_label
+from ..spend.service import UsageService
 from ..store import Database, StoreError, open_db
 from .chat_cmds import read_prompt  # the same prompt and stdin rules as `chat`
 from .errors import UsageError
@@ -88,7 +91,6 @@ async def _session(
     models: list[str],
     prompt: str,
 ) -> CompareSession:
-    from ..spend.costs import Estimator, prices_from_config, prices_from_models
 
     system = args.system if args.system is not None else profile.system_prompt
     messages = ([Message("system", system)] if system else []) + [Message("user", prompt)]
@@ -111,9 +113,7 @@ async def _session(
         estimate = estimator.estimate
     cost_answers = None
     if db is not None and gw.has_logs:  # the usage log's rows give the billed figures
-        from functools import partial
 
-        from ..spend.service import UsageService
 
         cost_answers = partial(UsageService().cost_answers, gw, db, profile)
     settings = Settings(models[0], system or "", params.temperature, params.top_p,

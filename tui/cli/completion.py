@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from ..base.i18n import _
 from ..gateway.errors import ExitCode
+from .output import out
+from .parser import build_parser
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -430,8 +432,6 @@ def _fish(root: Command) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .output import out
-    from .parser import build_parser
 
     out(generate(args.shell, build_parser()), end="")
     return ExitCode.OK

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from typing import Any
 
+import tomlkit
+
 from ..base.i18n import _
 from ..gateway.errors import ExitCode
 from ..gateway.secret import Secret, header_safe
-from ..profiles.config import BAD_KEY, Config, load
+from ..profiles.config import BAD_KEY, Config, ConfigError, Profile, load
+from ..profiles.onboarding import check_key, spec_for_key, with_findings
 from ..profiles.presets import PRESETS, key_mismatch, profile_table
 from .errors import UsageError
 from .output import dump_json, err, out
@@ -65,7 +69,6 @@ def show(config: Config, as_json: bool) -> int:
             }
         )
         return ExitCode.OK
-    import tomlkit
 
     out(
         _("# {path}{missing}").format(
@@ -151,10 +154,7 @@ def _check(
     """Check the key live and probe the gateway (models, balance family, usage log), as the
     app does before it saves: (None, the table with what the probe found) when the key works
     (said on stderr), else (the exit code, the table), having said what is wrong."""
-    import asyncio
 
-    from ..profiles.config import ConfigError, Profile
-    from ..profiles.onboarding import check_key, spec_for_key, with_findings
 
     unsaved = _("Nothing was saved (--no-check saves without checking the key).")
     source = Profile(

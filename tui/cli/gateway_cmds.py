@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from ..gateway.families import offers
 from ..gateway.types import Balance, LogRow
 from ..profiles.config import Profile, load
 from ..profiles.runtime import demo_for, spec_for
-from ..spend.money import log_unit, unit_label
+from ..spend.money import also_text, in_unit, log_unit, unit_label
 from ..spend.usage_export import RowWriter
 from .errors import UsageError
 from .output import dump_json, err, for_terminal, out
@@ -52,7 +53,7 @@ async def _with_gateway(
 ) -> int:
     transport = None
     if _one_shot(args, profile):
-        from ..gateway.oneshot import OneShotTransport
+        from ..gateway.oneshot import OneShotTransport  # its event loop glue: one-shot only
 
         transport = OneShotTransport()
     async with Gateway(spec, transport=transport) as gateway:
@@ -167,10 +168,11 @@ async def balance(gw: Gateway, args: argparse.Namespace, profile: Profile) -> in
         for status in spending:
             out(_describe_budget(status, profile))
     failed = False
-    if args.check and low:
+    if args.check and low and result.remaining is not None and threshold is not None:
         err(
             _("balance {remaining} is below the threshold {threshold}").format(
-                remaining=number(result.remaining), threshold=number(threshold)
+                remaining=in_unit(result.remaining, result.unit),
+                threshold=in_unit(threshold, result.unit),
             )
         )
         failed = True
@@ -193,7 +195,7 @@ async def _no_balance(
     checked from the usage log (over one: exit 11 with --check)."""
     spending: list[BudgetStatus] = []
     if profile.daily_budget is not None or profile.monthly_budget is not None:
-        from .usage_cmds import budgets
+        from .usage_cmds import budgets  # the store: budgets only
 
         spending = await budgets(gw, profile, strict=args.check)
     if args.json:
@@ -217,11 +219,9 @@ async def _no_balance(
 def _record_reading(profile: Profile, result: Balance) -> StoreError | None:
     """Keep the reading in the history database (burn rate and days left of a gateway without
     a usage log); the store's problem when it cannot take it (the balance is still printed)."""
-    from datetime import UTC, datetime
-
-    from ..spend.balance_history import record
-    from ..store import StoreError, open_db
-    from ..store.errors import read_only
+    from ..spend.balance_history import record  # SQLite: `balance` only, not models
+    from ..store import StoreError, open_db  # (the store: as above)
+    from ..store.errors import read_only  # (as above)
 
     if result.remaining is None or result.unlimited or not result.remaining.is_finite():
         return None  # nothing to keep
@@ -241,7 +241,7 @@ def _record_reading(profile: Profile, result: Balance) -> StoreError | None:
 
 
 def _describe_budget(status: BudgetStatus, profile: Profile) -> str:
-    from ..spend.budgets import describe_budget
+    from ..spend.budgets import describe_budget  # the store: --check only
 
     return describe_budget(status, profile)
 
@@ -254,10 +254,10 @@ def describe_balance(result: Balance, unit: str | None = None) -> str:
         text = _("Balance: unknown")
     else:
         text = _("Balance: {amount} {unit}").format(
-            amount=number(result.remaining), unit=unit_name
-        ) + "".join(f" + {number(amount)} {currency}" for amount, currency in result.also)
+            amount=in_unit(result.remaining, result.unit), unit=unit_name
+        ) + also_text(result)
     if result.used is not None:
-        text += "  " + _("(used {amount})").format(amount=number(result.used))
+        text += "  " + _("(used {amount})").format(amount=in_unit(result.used, result.unit))
     return text
 
 
@@ -277,7 +277,7 @@ def _threshold(given: str | None, profile: Profile) -> Decimal | None:
 
 async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     if args.action == "sync":
-        from .usage_cmds import sync
+        from .usage_cmds import sync  # the sync and store: `logs sync` only
 
         return await sync(gw, args, profile)
     since = parse_when(args.since, "--since") if args.since else None

@@ -6,6 +6,7 @@ import argparse
 
 from ..base.i18n import _
 from ..base.textfmt import number, table
+from ..chat.compare_report import comparison_markdown
 from ..gateway.errors import ExitCode
 from ..store import (
     Database,
@@ -112,8 +113,6 @@ def export(db: Database, args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     comparison = load_comparison(db, args.id) if args.format == "md" else None
     if comparison is not None:  # the prompt, a summary table, each model's answer
-        from ..chat.compare_report import comparison_markdown
-
         text = comparison_markdown(comparison)
     else:
         stored = messages(db, args.id)

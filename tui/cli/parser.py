@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from .. import __version__
 from ..base.i18n import _
+from ..spend.status_cache import FIELDS
 from . import argparse_texts
 
 
@@ -320,8 +322,45 @@ def build_parser() -> argparse.ArgumentParser:
         "tokendeck completion bash > ~/.local/share/bash-completion/completions/tokendeck",
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
-    from . import probe_cmds, status_cmds
-
-    probe_cmds.register(subs, _sub)
-    status_cmds.register(subs, _sub)
+    _probe(subs, _sub)
+    _status(subs, _sub)
     return parser
+
+
+def _probe(subs: Any, sub: Any) -> None:
+    """Add `probe` to the parser (`sub` is parser._sub)."""
+    p = sub(
+        subs,
+        "probe",
+        _("detect a gateway's family, units, logs and key creation (never sends a chat)"),
+        "tokendeck probe --base-url https://gw.example/v1 --key-env GW_KEY --json",
+    )
+    p.add_argument("--base-url", help=_("the gateway's base URL (default: the profile's)"))
+    p.add_argument(
+        "--key-env", metavar=_("VAR"), help=_("read the key from this environment variable")
+    )
+
+
+def _status(subs: Any, sub: Any) -> None:
+    """Add `status` to the parser (`sub` is parser._sub)."""
+    p = sub(
+        subs,
+        "status",
+        _(
+            "one short line for shell prompts and tmux: profile, balance, today's spend, days "
+            "left (from the local cache, refreshed in the background at most once a minute)"
+        ),
+        "tmux set -g status-right '#(tokendeck status)'\n"
+        "  tokendeck status --format '{profile}: {balance} {unit}'",
+    )
+    p.add_argument(
+        "--format",
+        help=_("a template using {fields}").format(fields=" ".join(f"{{{f}}}" for f in FIELDS)),
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help=_(
+            "ask the gateway and sync the usage log now, then print (what runs in the background)"
+        ),
+    )

@@ -3,58 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from typing import Any
 
 from ..base.i18n import _
+from ..gateway.client import Gateway
 from ..gateway.errors import ExitCode
+from ..gateway.probe import probe
+from ..gateway.secret import Secret, header_safe
+from ..gateway.types import GatewaySpec
+from ..profiles.config import BAD_KEY, load
+from ..profiles.probe_text import describe
+from ..profiles.runtime import demo_for, spec_for
+from .errors import UsageError
 from .output import dump_json, err, out
 
 
-def register(subs: Any, sub: Any) -> None:
-    """Add `probe` to the parser (`sub` is parser._sub)."""
-    p = sub(
-        subs,
-        "probe",
-        _("detect a gateway's family, units, logs and key creation (never sends a chat)"),
-        "tokendeck probe --base-url https://gw.example/v1 --key-env GW_KEY --json",
-    )
-    p.add_argument("--base-url", help=_("the gateway's base URL (default: the profile's)"))
-    p.add_argument(
-        "--key-env", metavar=_("VAR"), help=_("read the key from this environment variable")
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from ..profiles.runtime import demo_for
-
     if args.base_url:
         return asyncio.run(_probe(_spec_from_url(args.base_url, args.key_env), args.json))
-    from ..profiles.config import load
-
     config = load(args.config)
     profile = config.profile(args.profile)
     if args.key_env:
-        from ..gateway.secret import Secret
-
         profile.api_key = Secret(_env_key(args.key_env))
     with demo_for(profile) as demo:
-        from ..profiles.runtime import spec_for
-
         return asyncio.run(_probe(spec_for(profile, demo.url if demo else None), args.json))
 
 
 def _env_key(name: str) -> str:
-    from .errors import UsageError
-
     value = os.environ.get(name, "").strip()
     if not value:
         raise UsageError(_("environment variable {name} is not set").format(name=name))
-    from ..gateway.secret import header_safe
-    from ..profiles.config import BAD_KEY
-
     if not header_safe(value):
         raise UsageError(_("environment variable {name}: {problem}").format(
             name=name, problem=_(BAD_KEY)))  # fmt: skip
@@ -62,10 +42,6 @@ def _env_key(name: str) -> str:
 
 
 def _spec_from_url(base_url: str, key_env: str | None) -> Any:
-    from ..gateway.secret import Secret
-    from ..gateway.types import GatewaySpec
-    from .errors import UsageError
-
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(_("--base-url must start with http:// or https://"))
     key = Secret(_env_key(key_env)) if key_env else None
@@ -73,10 +49,6 @@ def _spec_from_url(base_url: str, key_env: str | None) -> Any:
 
 
 async def _probe(spec: Any, as_json: bool = False) -> int:
-    from ..gateway.client import Gateway
-    from ..gateway.probe import probe
-    from ..profiles.probe_text import describe
-
     async with Gateway(spec) as gw:
         report = await probe(gw)
     if as_json:

@@ -7,61 +7,37 @@ import argparse
 import sys
 import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..base.clock import Clock
 from ..base.i18n import _
+from ..base.textfmt import number
 from ..gateway.errors import ExitCode
+from ..profiles.config import load
+from ..spend import status_cache
+from ..spend.money import unit_label, unit_places
+from ..spend.profile_figures import Figures
+from ..spend.status_cache import FIELDS
+from .errors import UsageError
 from .output import dump_json, err, out
 
-if TYPE_CHECKING:
-    from ..profiles.config import Profile
-    from ..spend.profile_figures import Figures
-
 MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
-FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
 clock = Clock()  # when a refresh reads the balance (tests put a FrozenClock here)
 
 
-def register(subs: Any, sub: Any) -> None:
-    """Add `status` to the parser (`sub` is parser._sub)."""
-    p = sub(
-        subs,
-        "status",
-        _(
-            "one short line for shell prompts and tmux: profile, balance, today's spend, days "
-            "left (from the local cache, refreshed in the background at most once a minute)"
-        ),
-        "tmux set -g status-right '#(tokendeck status)'\n"
-        "  tokendeck status --format '{profile}: {balance} {unit}'",
-    )
-    p.add_argument(
-        "--format",
-        help=_("a template using {fields}").format(fields=" ".join(f"{{{f}}}" for f in FIELDS)),
-    )
-    p.add_argument(
-        "--refresh",
-        action="store_true",
-        help=_(
-            "ask the gateway and sync the usage log now, then print (what runs in the background)"
-        ),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..profiles.config import load
-    from ..spend import status_cache
-
     config = load(args.config)
     profile = config.profile(args.profile)
     code = int(ExitCode.OK)
     if args.refresh:
-        code = refresh(profile)
+        from .status_refresh import refresh  # the gateway, the store: not for a cached line
+
+        code = refresh(profile, clock)
     found, fetched, attempted = status_cache.load(profile.name)
     now = time.time()
     refreshing = False
     if not args.refresh and now - max(fetched, attempted) >= MAX_AGE:
-        from ..store import StoreError
+        from ..store import StoreError  # the store package: only when the cache is stale
 
         try:
             status_cache.mark_attempt(profile.name, now)
@@ -81,16 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _amount(value: Decimal | None, places: int | None = None) -> str:
-    from ..base.textfmt import number
-
     return "?" if value is None else number(value, places)
 
 
 def _values(name: str, found: Figures | None, age: float | None) -> dict[str, str]:
     if found is None:
         return {f: "?" for f in FIELDS} | {"profile": name}
-    from ..spend.money import unit_places
-
     places = unit_places(found.unit)
     estimated = found.basis == "balance"  # in the balance's unit, not the log's credits
     return {
@@ -110,8 +82,6 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
     `ds · 10.00 CNY · today ≈2.00 · ≈0.6 days left` when estimated from balance readings."""
     if found is None:
         return _("{profile} · balance not known yet (refreshing)").format(profile=name)
-    from ..spend.money import unit_label
-
     v = _values(name, found, None)
     parts = [name]
     if found.unlimited:
@@ -131,8 +101,6 @@ def line(name: str, found: Figures | None, refreshing: bool = False) -> str:
 
 
 def _formatted(template: str, name: str, found: Figures | None, age: float | None) -> str:
-    from .errors import UsageError
-
     try:
         return template.format(**_values(name, found, age))
     except (KeyError, IndexError, ValueError) as exc:
@@ -151,7 +119,7 @@ def _record(name: str, found: Figures | None, age: float | None, refreshing: boo
 
 def _spawn(profile: str, config: str | None) -> bool:
     """Start `tokendeck status --refresh` detached from this process and terminal."""
-    import subprocess
+    import subprocess  # a stale cache only (~15 ms off a fresh `tokendeck status`)
 
     argv = [sys.executable, "-m", "tui", "status", "--refresh", "--profile", profile]
     if config:
@@ -168,43 +136,3 @@ def _spawn(profile: str, config: str | None) -> bool:
     except OSError:
         return False
     return True
-
-
-def refresh(profile: Profile) -> int:
-    """Ask the gateway for the balance, sync the usage log, store the figures in the cache."""
-    import asyncio
-
-    from ..profiles.runtime import demo_for, spec_for
-
-    with demo_for(profile) as demo:
-        spec = spec_for(profile, demo.url if demo else None)
-        return asyncio.run(_refresh(profile, spec))
-
-
-async def _refresh(profile: Profile, spec: Any) -> int:
-    from dataclasses import replace
-
-    from ..spend import status_cache
-    from ..spend.profile_figures import fetch_figures
-    from ..spend.service import UsageService
-    from ..store import StoreError, open_db
-
-    problem: StoreError | None = None
-    try:
-        db = open_db()
-    except StoreError as exc:  # the balance is still worth keeping in the status file
-        db, problem = None, exc
-    try:
-        found, code = await fetch_figures(profile, spec, db, clock.now(), UsageService())
-    finally:
-        if db is not None:
-            db.close()
-    if found.balance is None and found.error:  # keep the last known balance, marked stale
-        previous, _fetched, _tried = status_cache.load(profile.name)
-        if previous is not None and previous.balance is not None:
-            found = replace(found, balance=previous.balance, unlimited=previous.unlimited)
-    if problem is not None:
-        err(problem.message)
-        code = code or int(ExitCode.STORE)
-    status_cache.save(found, time.time())  # StoreError when the file cannot be written
-    return code

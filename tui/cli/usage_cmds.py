@@ -20,6 +20,7 @@ from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
 from ..spend.money import Rate, credits, log_unit, rate_for
 from ..spend.service import UsageService
+from ..spend.usage_export import csv_cell, csv_writer
 from ..spend.usage_sync import SyncResult, new_rows, pages
 from ..store import (
     Bucket,
@@ -34,7 +35,7 @@ from ..store import (
 from .output import dump_json, err, for_terminal, out
 
 if TYPE_CHECKING:  # the client (httpx2) only for a sync: `report --offline` reads the cache
-    from ..gateway import Gateway
+    from ..gateway import Gateway  # httpx2: not for `report --offline`
 
 USAGE = UsageService()  # one per process: a command syncs a profile's log once
 
@@ -154,7 +155,7 @@ def report(args: argparse.Namespace) -> int:
 
 
 async def _refresh(spec: Any, db: Database, profile: Profile) -> None:
-    from ..gateway import Gateway
+    from ..gateway import Gateway  # httpx2: not for `report --offline`
 
     async with Gateway(spec) as gw:
         await refresh(gw, db, profile)
@@ -194,8 +195,6 @@ def _print_report(
     if rate is not None:
         fields.append("money")
     if fmt == "csv":
-        from ..spend.usage_export import csv_cell, csv_writer
-
         writer = csv_writer(for_terminal(sys.stdout))
         writer.writerow([args.by, *fields[1:]])
         for record in [*records, total]:

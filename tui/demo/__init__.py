@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from .catalog import MODELS
     from .dialects import BALANCE_DIALECTS
     from .faults import FAULT_KINDS, Fault
-    from .gateway import DemoGateway
+    from .gateway import DemoGateway  # the server: not for DEMO_KEY users
     from .ledger import DEMO_HK_KEY, DEMO_KEY
 
 # Loaded on first use (PEP 562): `tokendeck models` against a running demo-server needs only
@@ -42,7 +42,7 @@ __all__ = [
 
 def serve_forever(port: int, host: str = "127.0.0.1", **opts: Any) -> None:
     """Serve until Ctrl-C, after printing the URL line; opts go to DemoGateway."""
-    from .gateway import DemoGateway
+    from .gateway import DemoGateway  # the server: not for DEMO_KEY users
 
     gateway = DemoGateway(port=port, host=host, **opts).start()
     print(f"tokendeck demo gateway on {gateway.url}", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from .ledger import Snapshot
@@ -101,7 +102,6 @@ def wallet_payload(s: Snapshot) -> Any:
 
 def custom_usage_payload(rows: list[dict[str, str]]) -> Any:
     """`/custom/usage`: the same log rows in a shape no built-in adapter reads."""
-    from datetime import UTC, datetime
 
     return {"result": {"items": [
         {"rid": int(r["id"]), "at": datetime.fromtimestamp(int(r["ctime"]), UTC).isoformat(),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,7 +61,6 @@ class Ledger:
     def create_key(self) -> str:
         """A new openai-hk style key on this account, different on every call and every run
         (the seeded generator made the same key each run of `tokendeck key create`)."""
-        import secrets
 
         with self._lock:
             alphabet = string.ascii_lowercase + string.digits
@@ -69,7 +70,6 @@ class Ledger:
 
     def call_id(self) -> str:
         """A LiteLLM-style call id (a UUID)."""
-        import uuid
 
         with self._lock:
             return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))

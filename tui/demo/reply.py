@@ -17,9 +17,11 @@ from .errors import (
     HTML_502,
     JSON_200_ERROR,
     OBJECT_ERROR,
+    openai_error,
     status_error,
 )
 from .faults import Fault, pause
+from .hostile import MESSAGE
 from .sse import ChunkedWriter
 
 JSON = "application/json"
@@ -104,9 +106,6 @@ class Reply:
         elif kind == "keepalive_only" and not stream:
             self._whitespace_only(fault)
         elif kind == "hostile" and fault.endpoint in ("chat", "balance", "wallet"):
-            from .errors import openai_error
-            from .hostile import MESSAGE
-
             self.json(400, openai_error(MESSAGE, "invalid_request_error"), headers)
         else:
             return False

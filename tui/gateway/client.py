@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing, contextmanager, suppress
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,8 @@ from .errors import (
     UnusableKey,
 )
 from .families import NONE, offers
-from .logs import check_page, parse_rows, unwrap
+from .logs import check_page, unwrap
+from .models import parse_models
 from .responses import billed_cost_header, error_fields, error_for, error_in_body, parse_json
 from .secret import header_safe, redact
 from .stream import ChunkDecoder, events_from_response
@@ -396,8 +398,6 @@ class Gateway:
     # ---- models, balance, logs, keys ----------------------------------------------------
 
     async def models(self) -> list[Model]:
-        from .models import parse_models
-
         payload = await self._json("GET", self.url("/models"))
         found = parse_models(payload, self.where)
         if self.adapter.name == "litellm" or families.states_prices(self.spec):
@@ -561,12 +561,15 @@ class Gateway:
             return await self.custom.usage_logs(self, start, limit)
         if self.log_reader is not None:
             return await self.log_reader.rows(self, start, limit)
-        return await self.openai_hk_logs(start, limit)
+        return await adapters.ADAPTERS["openai-hk"].usage_logs(self, start, limit)
 
-    async def openai_hk_logs(self, start: int, limit: int) -> list[LogRow]:
-        """One page of openai-hk usage logs (`{start, limit}` in, enveloped string rows out)."""
-        payload = await self._json("POST", self._logs_url(), json={"start": start, "limit": limit})
-        return parse_rows(self._unwrap(payload), self.where)
+    def log_endpoint(self) -> str:
+        """The usage-log URL (NoUsageLog when the profile has none)."""
+        return self._logs_url()
+
+    def unwrap(self, payload: Any) -> Any:
+        """The data of an openai-hk style envelope; its error, which may echo the key, redacted."""
+        return self._unwrap(payload)
 
     async def iter_usage_logs(
         self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
@@ -724,6 +727,5 @@ async def _cancel(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> Non
 
 
 def _with_time(result: Balance, now: datetime) -> Balance:
-    from dataclasses import replace
 
     return replace(result, fetched_at=now)

@@ -4,11 +4,15 @@ profiles dashboard and the CLI ask here). Light: checking a config never loads t
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..base.paths import data_dir
 from .types import GatewaySpec
 
 KNOWN = (
@@ -95,13 +99,11 @@ RECHECK_SECONDS = 86_400.0
 
 
 def _memory_path() -> Path:
-    from ..base.paths import data_dir
 
     return data_dir() / NO_BALANCE_FILE
 
 
 def _read() -> dict[str, dict[str, object]]:
-    import json
 
     try:
         data = json.loads(_memory_path().read_text("utf-8"))
@@ -113,7 +115,6 @@ def _read() -> dict[str, dict[str, object]]:
 def no_balance_known(profile: str, base_url: str, now: float | None = None) -> float | None:
     """When the profile's gateway was last found to offer no balance endpoint (unix seconds),
     if that was less than a day ago and at the same base URL; else None."""
-    import time
 
     record = _read().get(profile)
     if not record or record.get("base_url") != base_url:
@@ -130,9 +131,6 @@ def remember_no_balance(
 ) -> None:
     """Note (missing) or forget that the profile's gateway offers no balance endpoint; a file
     that cannot be written changes nothing but the next start's requests."""
-    import json
-    import os
-    import time
 
     records = _read()
     if not missing and profile not in records:

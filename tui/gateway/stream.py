@@ -13,6 +13,7 @@ import httpx2
 from ..base.i18n import _
 from .adapters.base import dec
 from .errors import GatewayError, GatewayTimeout, NetworkError, ProtocolError, ServerError
+from .httpx2_sse import AnyTypeEventSource
 from .logs import unwrap
 from .responses import clean_message, error_fields, parse_json
 from .types import (
@@ -45,13 +46,6 @@ def _join_surrogates(held: str, text: str) -> tuple[str, str]:
 # non-streamed answer "streamed" in one piece); httpx2's 1 MiB default refused those. The
 # cap still bounds what a broken stream that never ends its event can make us hold.
 MAX_EVENT_BYTES = 32 * 1024 * 1024
-
-
-class _AnyTypeEventSource(httpx2.EventSource):
-    """EventSource for bodies we already sniffed as SSE though labelled otherwise."""
-
-    def _check_content_type(self) -> None:
-        return None
 
 
 class ChunkDecoder:
@@ -232,7 +226,7 @@ async def events_from_response(
         async for event in _whole_body(response, where, deadline, decoder):
             yield event
         return
-    source_type = httpx2.EventSource if "event-stream" in content_type else _AnyTypeEventSource
+    source_type = httpx2.EventSource if "event-stream" in content_type else AnyTypeEventSource
     source = source_type(response, max_event_size=MAX_EVENT_BYTES).__aiter__()
     clock = asyncio.get_running_loop().time
     progress_by = clock() + stall if stall else deadline  # new text must come by then

@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+from tomlkit.exceptions import ParseError
+
 Change = Callable[[Any], None]  # edits a tomlkit document in place
 
 
@@ -54,8 +57,6 @@ def locked(path: Path) -> Iterator[None]:
 
 def apply(path: Path, changes: Sequence[Change]) -> str:
     """Apply `changes` to the file as it is now, under the lock; returns the text written."""
-    import tomlkit
-    from tomlkit.exceptions import ParseError
 
     target = target_of(path)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -108,8 +109,6 @@ def put_profile(name: str, table: dict[str, Any]) -> Change:
     keys keep their comments and places, other profiles are not touched."""
 
     def change(doc: Any) -> None:
-        import tomlkit
-
         profiles = doc.get("profiles")
         if profiles is None:
             profiles = tomlkit.table(is_super_table=True)

@@ -18,6 +18,8 @@ from ..gateway import (
     ProtocolError,
     Secret,
 )
+from ..gateway.probe import ProbeReport, explore
+from .config import ConfigError
 from .presets import Preset, key_mismatch
 
 if TYPE_CHECKING:
@@ -84,7 +86,6 @@ async def check_key(spec: GatewaySpec) -> KeyCheck:
             return KeyCheck(False, said, exit_code=exc.exit_code)
         except GatewayError as exc:
             return KeyCheck(False, exc.detail, exit_code=exc.exit_code)
-        from ..gateway.probe import ProbeReport, explore
 
         report = await explore(gateway, ProbeReport(spec.base_url, models=len(models)))
         if isinstance(report.error, AuthError):
@@ -137,7 +138,6 @@ async def check_and_save(
     config: Config, name: str, table: dict[str, Any], spec: GatewaySpec, *, make_default: bool
 ) -> tuple[bool, str]:
     """Check the key live, then save profile `name` (0600): (saved, the sentence to show)."""
-    from .config import ConfigError
 
     result = await check_key(spec)
     if not result.ok:

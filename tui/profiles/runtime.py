@@ -15,7 +15,7 @@ from ..gateway.types import GatewaySpec, Timeouts
 from .config import Profile
 
 if TYPE_CHECKING:
-    from ..demo import DemoGateway
+    from ..demo import DemoGateway  # the demo server: in-process demo only
 
 DEMO_URL_ENV = (
     "TOKENDECK_DEMO_URL"  # use a running `tokendeck demo-server` instead of one in-process
@@ -27,7 +27,7 @@ def spec_for(profile: Profile, demo_url: str | None = None, *, key: bool = True)
     without the key (not read: an api_key_cmd is not run), for what the spec says of the
     gateway (tui.gateway.families.offers)."""
     if profile.demo:
-        from ..demo import DEMO_KEY
+        from ..demo import DEMO_KEY  # tui.demo.ledger: demo profiles only
 
         if not demo_url:
             raise ValueError(_("a demo profile needs the demo gateway's URL"))
@@ -147,7 +147,7 @@ class DemoHandle(AbstractContextManager["DemoHandle"]):
         return self._url
 
     def _start_here(self) -> None:
-        from ..demo import DemoGateway
+        from ..demo import DemoGateway  # the demo server: in-process demo only
 
         self.server = DemoGateway(**self._options).start()
         self._url = self.server.url

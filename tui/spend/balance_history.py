@@ -15,6 +15,9 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from ..store import StoreError, balance_samples, record_balance
+from .budgets import period_start
+
 if TYPE_CHECKING:
     from ..gateway.types import Balance
     from ..store import Database
@@ -86,7 +89,6 @@ def record(db: Database | None, profile: str, balance: Balance | None, at: datet
     """Store `balance` as a reading of `profile` at `at`; False when there is nothing to store
     (no amount, unlimited) or the store cannot take it (read-only, damaged, busy) — a reading
     is never worth an error."""
-    from ..store import StoreError, record_balance
 
     if db is None or db.read_only or balance is None:
         return False
@@ -106,8 +108,6 @@ def reading_unit(balance: Balance) -> str:
 def from_store(db: Database, profile: str, now: datetime, balance: Balance | None) -> Estimate:
     """The estimate from `profile`'s stored readings in the unit `balance` is in (the newest
     reading's unit without a balance). StoreError when the store cannot be read."""
-    from ..store import balance_samples
-    from .budgets import period_start
 
     stamp = now.timestamp()
     day_start = period_start(now, "day").timestamp()

@@ -11,6 +11,7 @@ from ..base.localefmt import money
 from ..base.textfmt import number
 
 if TYPE_CHECKING:
+    from ..gateway.types import Balance
     from ..profiles.config import Profile
 
 CREDITS = "credits"
@@ -21,6 +22,16 @@ def unit_places(unit: str) -> int | None:
     """Decimal places an amount in `unit` is shown with: cents for USD and CNY, the number's
     own otherwise (credits are whole)."""
     return 2 if unit in ("USD", "CNY") else None
+
+
+def in_unit(amount: Number, unit: str) -> str:
+    """`amount` with the places of its unit: 12.35 for USD (not 12.3456), 1,234 credits."""
+    return number(amount, unit_places(unit))
+
+
+def also_text(balance: Balance) -> str:
+    """" + 2.00 USD": the account's balance in its other currencies (DeepSeek)."""
+    return "".join(f" + {in_unit(amount, unit)} {unit}" for amount, unit in balance.also)
 
 
 def unit_label(unit: str) -> str:

@@ -1,19 +1,27 @@
 """The usage log and what answers cost, without a screen: one service syncs a profile's log into
-the cache, then costs its answers, and forgets an in-process demo's made-up history once per run.
-The Chat and Usage panels, the profiles dashboard, `status --refresh` and the CLI all call it."""
+the cache, then costs its answers, and forgets an in-process demo's made-up history once per run;
+and a profile's figures (balance, today, burn, days left) from the gateway and the cache. The
+Chat and Usage panels, the profiles dashboard, `status --refresh` and the CLI all call it."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
-from ..gateway.errors import GatewayError
+from ..gateway.client import Gateway
+from ..gateway.errors import GatewayError, NoBalanceEndpoint
+from ..gateway.types import Balance, GatewaySpec
 from ..profiles.config import Profile
 from ..profiles.runtime import DEMO_URL_ENV
-from ..store import Database, StoreError, count_usage, forget_usage
+from ..store import Database, StoreError, burn_rate, count_usage, forget_usage, usage_totals
+from .balance_history import from_store, record
+from .budgets import period_start
 from .costs import CostUpdate, PricedModel, apply_costs
+from .profile_figures import Figures, balance_in_credits
 from .usage_sync import SyncResult, UsageSource, sync_usage
 
 
@@ -90,3 +98,73 @@ class UsageService:
             pass  # no usage log here: estimates still help (a LiteLLM proxy's stated prices)
         models = await gateway.stated_prices()
         return apply_costs(db, profile.name, models=models, prices=profile.prices)
+
+
+def figures(
+    profile: Profile,
+    balance: Balance | None,
+    db: Database | None,
+    now: datetime,
+    error: str | None = None,
+    *,
+    has_logs: bool | None = None,
+) -> Figures:
+    """The row for `profile`, from its balance and the usage cache in `db` (if any). A gateway
+    without a usage log (`has_logs` False; None: whether the cache holds rows of the profile)
+    has its figures estimated from the balance readings in `db` instead."""
+    today = burn = days = basis = None
+    if db is not None and has_logs is not False and count_usage(db, profile.name):
+        today = usage_totals(db, profile.name, since=period_start(now, "day")).credits
+        burn = burn_rate(db, profile.name, now)
+        left = balance_in_credits(balance, profile) if balance is not None else None
+        if left is not None and burn:
+            days = max(Decimal(0), left / burn)
+        basis = "log"
+    elif db is not None and not has_logs:
+        estimate = from_store(db, profile.name, now, balance)
+        today, burn, days, basis = estimate.today, estimate.burn, estimate.days_left, "balance"
+    return Figures(
+        profile=profile.name,
+        balance=None if balance is None else balance.remaining,
+        unlimited=bool(balance and balance.unlimited),
+        unit=profile.unit or (balance.unit if balance is not None else "credits"),
+        today=today,
+        burn=burn,
+        days_left=days,
+        error=error,
+        family=balance.dialect if balance is not None else None,
+        basis=basis,
+    )
+
+
+async def fetch_figures(
+    profile: Profile,
+    spec: GatewaySpec,
+    db: Database | None,
+    now: datetime,
+    usage: UsageService,
+) -> tuple[Figures, int]:
+    """Ask the gateway for the balance (stored as a reading in `db`), have `usage` bring the
+    cache up to date (and cost the answers) when the gateway has a log, and make the row;
+    (figures, exit code: 0, or the failure's). Never raises for a gateway or store problem:
+    the row carries it."""
+    code, error, balance, missing = 0, None, None, None
+    async with Gateway(spec) as gw:
+        try:
+            balance = await gw.balance()
+        except NoBalanceEndpoint as exc:
+            missing = exc.message  # not a failure: the row says it, in no error colour
+        except GatewayError as exc:
+            code, error = int(exc.exit_code), exc.detail
+        record(db, profile.name, balance, now)
+        has_logs = gw.has_logs
+        try:
+            if db is not None and not db.read_only and gw.has_logs:
+                await usage.sync(gw, db, profile)
+        except (GatewayError, StoreError):
+            pass  # the figures use what the cache holds
+    try:
+        found = figures(profile, balance, db, now, error, has_logs=has_logs)
+    except StoreError as exc:
+        found = figures(profile, balance, None, now, error or exc.message)
+    return (replace(found, no_balance=missing) if missing else found), code

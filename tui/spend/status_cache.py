@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ..store.errors import StoreError
 
 FILENAME = "status.json"
+# what `tokendeck status --format` may show of a record
+FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
 _DECIMALS = ("balance", "today", "burn", "days_left")
 
 
@@ -66,7 +68,7 @@ def mark_attempt(name: str, when: float, path: Path | None = None) -> None:
 
 
 def _update(name: str, changes: dict[str, Any], path: Path | None) -> None:
-    import tempfile
+    import tempfile  # writes only (~15 ms off `tokendeck status`)
 
     file = path or cache_path()
     profiles = read_all(file)

@@ -7,7 +7,7 @@ import signal
 import sys
 from contextlib import suppress
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import SystemCommand
@@ -17,17 +17,18 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from ..base.clock import Clock
-from ..base.i18n import _, set_language
+from ..base.i18n import N_, _, set_language
 from ..gateway import GatewaySpec
 from ..profiles.config import DEMO, Config, ConfigError, Profile, demo_profile, load
 from ..profiles.runtime import demo_for, spec_for
-from . import cjkwrap
 from .commands import system_commands
 from .deck import Deck
 from .gcfreeze import resume_after_start
-from .langswitch import localize_bindings, localize_commands
+from .langswitch import localize_commands
+from .patches import cjk_wrap
+from .patches.detachable_driver import detach_app, detachable
+from .patches.theme_start import start_theme
 from .screens.main import MainScreen
-from .terminal import detach, detachable
 from .themes import VARIABLE_DEFAULTS, load_themes
 from .widgets.chat import ChatPanel
 
@@ -64,16 +65,19 @@ class TokenDeck(Deck):
     TITLE = "tokendeck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("f2", "panel('chat')", _("Chat"), id="panel.chat", show=False, priority=True),
-        Binding("f3", "panel('models')", _("Models"), id="panel.models", show=False, priority=True),
-        Binding("f4", "panel('usage')", _("Usage"), id="panel.usage", show=False, priority=True),
-        Binding(
-            "f5", "panel('balance')", _("Balance"), id="panel.balance", show=False, priority=True
+        *(
+            Binding(key, f"panel('{name}')", title, id=f"panel.{name}", show=False, priority=True)
+            for key, name, title in (
+                ("f2", "chat", N_("Chat")),
+                ("f3", "models", N_("Models")),
+                ("f4", "usage", N_("Usage")),
+                ("f5", "balance", N_("Balance")),
+            )
         ),
-        Binding("f6", "profiles", _("Profiles"), id="app.profiles", show=False, priority=True),
-        Binding("f1", "help", _("Help"), id="app.help", priority=True),
-        Binding("question_mark", "help", _("Help"), id="app.help_question", show=False),
-        Binding("ctrl+q", "quit", _("Quit"), id="app.quit", priority=True),
+        Binding("f6", "profiles", N_("Profiles"), id="app.profiles", show=False, priority=True),
+        Binding("f1", "help", N_("Help"), id="app.help", priority=True),
+        Binding("question_mark", "help", N_("Help"), id="app.help_question", show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
 
     def __init__(
@@ -96,28 +100,15 @@ class TokenDeck(Deck):
             config=config, profile=profile, spec=spec, demo=demo, clock=clock, gateway=gateway,
             demo_url=demo_url, demo_handle=demo_handle,
         )  # fmt: skip
-        localize_bindings(self)  # descriptions evaluated at import time, in today's language
-        cjkwrap.install()  # line breaks between Chinese characters
+        cjk_wrap.install()  # line breaks between Chinese characters
         self.model = profile.default_model or ""
         themes, self._theme_problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
         wanted = config.theme or DEFAULT_THEME
-        self._start_theme(wanted if wanted in self.available_themes else DEFAULT_THEME)
-
-    def _start_theme(self, name: str) -> None:
-        """Choose the theme before anything is parsed. Setting `theme` runs Textual's watcher,
-        which queues a refresh that parses every style sheet once more (fresh parser, no
-        cache) just before the first frame; here the watcher's other work is done instead and
-        the first parse already uses the theme's variables."""
-        self.set_reactive(TokenDeck.theme, name)
-        theme = self.current_theme
-        classes = {c: False for c in self.classes if c.startswith("-theme-")}
-        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
-                        "-light-mode": not theme.dark})  # fmt: skip
-        self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
+        # chosen before anything is parsed, without Textual's theme watcher (its refresh would
+        # parse every style sheet once more just before the first frame)
+        start_theme(self, wanted if wanted in self.available_themes else DEFAULT_THEME)
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -139,7 +130,7 @@ class TokenDeck(Deck):
             self.exit()
             return
         self.hung_up = True
-        detach(self._driver)
+        detach_app(self)
         panels = [panel for screen in self.screen_stack for panel in screen.query(ChatPanel)]
         if not any(panel.finish_in_background() for panel in panels):
             self.exit()
@@ -157,12 +148,6 @@ class TokenDeck(Deck):
         for path in later_styles():
             css = path.read_text("utf-8")
             self.stylesheet.add_source(css, read_from=(str(path), ""), is_default_css=False)
-
-    def _load_screen_css(self, screen: Screen[Any]) -> None:
-        # Textual's hook for every screen pushed, switched to or installed: the first one
-        # after the main screen may come before `load_styles` ran after the first frame.
-        self.load_styles()
-        super()._load_screen_css(screen)
 
     def on_ready(self) -> None:
         """The first frame is out."""
@@ -189,7 +174,7 @@ class TokenDeck(Deck):
             self.call_after_refresh(self._welcome)
 
     def _welcome(self) -> None:
-        from .screens.welcome import WelcomeScreen
+        from .screens.welcome import WelcomeScreen  # first start only: not in the first frame
 
         async def chosen(name: str | None) -> None:
             if name:
@@ -255,7 +240,7 @@ class TokenDeck(Deck):
 
     def action_profiles(self) -> None:
         """The profiles dashboard; choosing a profile there switches to it."""
-        from .screens.profiles import ProfilesScreen
+        from .screens.profiles import ProfilesScreen  # F6: not in the first frame
 
         if isinstance(self.screen, ProfilesScreen):
             return
@@ -267,7 +252,7 @@ class TokenDeck(Deck):
         self.push_screen(ProfilesScreen(self), chosen)
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen, binding_rows
+        from .screens.help import HelpScreen, binding_rows  # F1: not in the first frame
 
         screen = self.screen
         if isinstance(screen, HelpScreen):
@@ -275,11 +260,16 @@ class TokenDeck(Deck):
         panel = screen.current_panel_title() if isinstance(screen, MainScreen) else ""
         self.push_screen(HelpScreen(binding_rows(screen), panel))
 
+    def action_show_help_panel(self) -> None:
+        """The palette's "Keys": our help screen, whose descriptions are in the user's language
+        (Textual's key panel would show the msgids)."""
+        self.action_help()
+
     def get_system_commands(self, screen: Screen[object]) -> list[SystemCommand]:
         return [*localize_commands(super().get_system_commands(screen)), *system_commands(self)]
 
     def action_command_palette(self) -> None:
-        from .palette import Palette
+        from .patches.palette import Palette  # the palette's module: opened on demand
 
         if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
             placeholder = _("Search for commands…")

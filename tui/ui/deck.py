@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import var
@@ -24,6 +23,7 @@ from ..gateway.errors import NoBalanceEndpoint
 from ..profiles.config import Config, ConfigError, Profile
 from ..profiles.runtime import spec_for
 from .inert import DropControls
+from .patches.screen_css import LaterStylesFirst
 
 if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQLite store)
     from ..chat.history import History
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # loaded on first use, after the first frame (HTTP client, SQ
     from ..store import StoreError
 
 
-class Deck(App[int]):
+class Deck(LaterStylesFirst):
     """What every screen and widget may use of the app: state, services, shared reactives."""
 
     balance: var[Balance | None] = var(None)

@@ -1,34 +1,25 @@
-"""The app in another language without a restart: binding descriptions, Textual's own texts,
-and the screens composed again with the chat kept as it was.
+"""The app in another language without a restart: Textual's own texts, and the screens composed
+again with the chat kept as it was.
 
-Textual merges a class's BINDINGS once, when the class is defined, and every widget copies
-that map; the Footer and the help screen read `Binding.description` from the copies. So a
-description is whatever `_()` gave at import time. `localize_bindings` puts each of them into
-the current language: the class-level maps (for widgets made from now on) and the copies of
-the app and every mounted node (for what is on screen); a class defined later (a panel
-imported when first shown) has its map translated as it is made.
+Binding descriptions stay msgids (`N_`): the footer and the help screen translate them as they
+paint (`tui.base.i18n.shown`), so nothing of Textual's classes is patched and a new language
+needs only a repaint. Textual's own widgets' descriptions are msgids too (listed below for the
+catalog).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
 from textual.app import SystemCommand
-from textual.binding import Binding, BindingsMap
-from textual.dom import DOMNode
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from ..base.i18n import (
     LANGUAGE_NAMES,
     N_,
     _,
-    current_language,
-    msgid_of,
-    on_language_change,
     set_language,
-    translated_anything,
 )
 from .deck import Deck
 from .screens.main import MainScreen
@@ -132,89 +123,6 @@ TEXTUAL_TEXTS = (
 )
 
 
-def _subclasses(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
-# (key, action, id, text shown) -> the msgid it was made from. Several msgids can share one
-# translation ("Range" and "Where" are both 范围), so a text alone cannot say what to show
-# in the next language; each binding remembers its own msgid from the first time it is seen
-# (the app's modules are imported in English, so that first text is the msgid itself).
-_origins: dict[tuple[str, str, str | None, str], str] = {}
-
-
-def _again(b: Binding, text: str) -> str:
-    origin = _origins.get((b.key, b.action, b.id, text)) or msgid_of(text)
-    shown = _(origin)
-    _origins[(b.key, b.action, b.id, shown)] = origin
-    return shown
-
-
-def _translated(bindings: BindingsMap) -> BindingsMap:
-    keys: dict[str, list[Binding]] = {}
-    for key, group in bindings.key_to_bindings.items():
-        keys[key] = [
-            replace(
-                b,
-                description=_again(b, b.description) if b.description else b.description,
-                tooltip=_again(b, b.tooltip) if b.tooltip else b.tooltip,
-            )
-            for b in group
-        ]
-    return BindingsMap.from_keys(keys)
-
-
-def _nodes(app: Deck) -> Iterator[DOMNode]:
-    yield app
-    for screen in app.screen_stack:
-        yield from screen.walk_children(with_self=True)
-
-
-def _localize_classes() -> None:
-    """The class-level binding maps each new widget copies, in the current language."""
-    if current_language() == "en" and not translated_anything():
-        return  # English msgids everywhere already: nothing to do (the usual start)
-    classes: set[type[DOMNode]] = {DOMNode, *_subclasses(DOMNode)}
-    for cls in classes:
-        merged = cls.__dict__.get("_merged_bindings")
-        if merged is not None:
-            cls._merged_bindings = _translated(merged)
-
-
-on_language_change(lambda _code: _localize_classes())
-
-
-def _localize_new_classes() -> None:
-    """Classes defined from now on (panels are imported when first shown) merge their
-    BINDINGS from the literals of their Textual bases, in English: translate each new map
-    as the class is made."""
-    made = DOMNode.__dict__["__init_subclass__"].__func__
-
-    def init_subclass(cls: type[DOMNode], **kwargs: Any) -> None:
-        made(cls, **kwargs)
-        merged = cls.__dict__.get("_merged_bindings")
-        if merged is not None and (current_language() != "en" or translated_anything()):
-            cls._merged_bindings = _translated(merged)
-
-    DOMNode.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
-
-
-_localize_new_classes()
-
-
-def localize_bindings(app: Deck) -> None:
-    """Every binding description, class-level and live, in the current language."""
-    if current_language() == "en" and not translated_anything():
-        return
-    _localize_classes()
-    for node in _nodes(app):
-        node._bindings = _translated(node._bindings)
-    for screen in app.screen_stack:
-        screen.refresh_bindings()
-
-
 def localize_commands(commands: Iterable[SystemCommand]) -> list[SystemCommand]:
     """Textual's stock palette commands with their titles and help in the current language."""
     return [c._replace(title=_(c.title), help=_(c.help)) for c in commands]
@@ -232,7 +140,6 @@ async def switch_language(app: Deck, code: str) -> bool:
         )
         return False
     code = set_language(code)
-    localize_bindings(app)
     app.save_setting("language", code, _("Could not save the language choice: {error}"))
     for screen in list(app.screen_stack):
         if screen is main and main is not None and chat is not None:
@@ -252,7 +159,6 @@ async def recompose_keeping_input(screen: Any) -> None:
     Widgets that hold state of their own besides their children's values get a call to
     `restored()` afterwards.
     """
-    from textual.widgets import Select  # not imported for the first frame (~3.5 ms)
 
     before = list(screen.walk_children(with_self=False))
     focused = screen.focused

@@ -30,7 +30,9 @@ class Client(Protocol):
         headers: Mapping[str, str] | None = None,
     ) -> Any: ...
 
-    async def openai_hk_logs(self, start: int, limit: int) -> list[LogRow]: ...
+    def log_endpoint(self) -> str: ...
+
+    def unwrap(self, payload: Any) -> Any: ...
 
     @property
     def host(self) -> str: ...
@@ -93,8 +95,8 @@ class Adapter:
         raise NotImplementedError
 
     async def usage_logs(self, client: Client, start: int, limit: int) -> list[LogRow]:
-        """One page of usage-log rows, newest first (the openai-hk `sk/log` shape by default)."""
-        return await client.openai_hk_logs(start, limit)
+        """One page of usage-log rows, newest first (families with a log say how)."""
+        raise NotImplementedError
 
     def request_id(self, headers: Mapping[str, str]) -> str | None:
         """The request id a chat response's headers carry (None: take the body's `id`)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ...base.i18n import _
+from ..errors import AuthError
 from ..types import Balance
 from .base import Adapter, Call, Client, data_of, dec
 
@@ -41,8 +44,6 @@ class NewApiUser(Adapter):
     needs_user = True
 
     async def balance(self, client: Client) -> Balance | None:
-        from .usagelogs import user_headers
-
         payload = await client.fetch_json(
             "GET", "/api/user/self", at_root=True, headers=user_headers(client)
         )
@@ -87,3 +88,17 @@ class NewApiToken(Adapter):
             unit="USD",
             currency="USD",
         )
+
+
+def user_headers(client: Client) -> Mapping[str, str]:
+    """The access token (it replaces the key) and new-api's `New-Api-User`."""
+    token = client.spec.access_token
+    if token is None:
+        raise AuthError(
+            _("{where}'s user log needs the access token of your account: set access_token "
+              "(and user_id) in the profile.").format(where=client.where)
+        )  # fmt: skip
+    headers = {"Authorization": token.reveal()}
+    if client.spec.user_id:
+        headers["New-Api-User"] = client.spec.user_id
+    return headers

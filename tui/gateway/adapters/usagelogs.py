@@ -8,7 +8,7 @@ the gateway numbers rows by their place in the answer (new-api does): the cache 
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -17,7 +17,7 @@ from ...base.i18n import _
 from ..errors import AuthError, GatewayError, NetworkError, ProtocolError
 from ..types import LogRow
 from .base import Client, dec
-from .newapi import QUOTA_PER_USD
+from .newapi import QUOTA_PER_USD, user_headers
 
 CONSUME, REFUND = 2, 6  # new-api / one-api log types that move money (1 top-up, 3 manage ...)
 NEWAPI_PAGE = 100  # new-api caps page_size at 100
@@ -246,19 +246,6 @@ class OneApiUserLogs(UserLogs):
     page_size = ONEAPI_PAGE
     real_ids = True
 
-
-def user_headers(client: Client) -> Mapping[str, str]:
-    """The access token (it replaces the key) and new-api's `New-Api-User`."""
-    token = client.spec.access_token
-    if token is None:
-        raise AuthError(
-            _("{where}'s user log needs the access token of your account: set access_token "
-              "(and user_id) in the profile.").format(where=client.where)
-        )  # fmt: skip
-    headers = {"Authorization": token.reveal()}
-    if client.spec.user_id:
-        headers["New-Api-User"] = client.spec.user_id
-    return headers
 
 
 class LiteLLMSpendLogs(LogFamily):

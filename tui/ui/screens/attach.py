@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...chat.prompt_input import Attachment, AttachmentError, complete_path, read_attachment
 
 
@@ -22,8 +22,8 @@ class AttachScreen(ModalScreen[Attachment | None]):
     folder); the file's problems (missing, too big, binary) are said here, not after."""
 
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="attach.cancel"),
-        Binding("tab", "complete", _("Complete"), id="attach.complete", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="attach.cancel"),
+        Binding("tab", "complete", N_("Complete"), id="attach.complete", priority=True),
     ]
 
     def __init__(self, start: str = "") -> None:

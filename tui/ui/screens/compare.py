@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number, truncate
 from ...chat.compare import Lane, LaneState
@@ -168,13 +168,13 @@ class CompareScreen(Screen[CompareOutcome]):
 
     CSS_PATH = "compare.tcss"
     BINDINGS = [
-        Binding("escape", "stop_all", _("Stop all"), id="compare.stop_all"),
-        Binding("escape", "close", _("Close"), id="compare.close"),
-        Binding("x", "stop_one", _("Stop this"), id="compare.stop_one"),
-        Binding("left", "move(-1)", _("Previous"), id="compare.previous", show=False),
-        Binding("right", "move(1)", _("Next"), id="compare.next", show=False),
-        Binding("w,enter", "winner", _("Continue with this"), id="compare.winner"),
-        Binding("e", "export", _("Export"), id="compare.export"),
+        Binding("escape", "stop_all", N_("Stop all"), id="compare.stop_all"),
+        Binding("escape", "close", N_("Close"), id="compare.close"),
+        Binding("x", "stop_one", N_("Stop this"), id="compare.stop_one"),
+        Binding("left", "move(-1)", N_("Previous"), id="compare.previous", show=False),
+        Binding("right", "move(1)", N_("Next"), id="compare.next", show=False),
+        Binding("w,enter", "winner", N_("Continue with this"), id="compare.winner"),
+        Binding("e", "export", N_("Export"), id="compare.export"),
         Binding("1", "pick(0)", show=False),
         Binding("2", "pick(1)", show=False),
         Binding("3", "pick(2)", show=False),

@@ -9,13 +9,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
-        Binding("escape,n", "answer(False)", _("No"), id="confirm.no"),
-        Binding("y", "answer(True)", _("Yes"), id="confirm.yes"),
+        Binding("escape,n", "answer(False)", N_("No"), id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
     ]
 
     def __init__(self, question: str, yes: str) -> None:
@@ -42,7 +42,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class TextPrompt(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="prompt.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="prompt.cancel")]
 
     def __init__(self, title: str, value: str = "") -> None:
         super().__init__(classes="dialog-screen")

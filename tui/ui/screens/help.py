@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _, shown
 from ..widgets.cells import cell
 
 
@@ -29,13 +29,13 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str, bool]]:
             if keys not in old[0].split(" / "):
                 rows[key] = (f"{old[0]} / {keys}", old[1], old[2], old[3])
             continue
-        rows[key] = (keys, binding.description, binding.id or "", is_global)
+        rows[key] = (keys, shown(binding.description), binding.id or "", is_global)
     # tokendeck's own keys (those with an id) first, then the text fields' editing keys
     return sorted(rows.values(), key=lambda r: (not r[2], r[3], r[1].lower()))
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", _("Close"), id="help.close")]
+    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", N_("Close"), id="help.close")]
 
     def __init__(self, rows: list[tuple[str, str, str, bool]], panel: str) -> None:
         super().__init__()

@@ -8,12 +8,12 @@ from importlib import import_module
 from textual import events
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 
 from ...base.i18n import _
 from ..deck import Deck
 from ..messages import AnswerFinished, ModelChosen
+from ..patches.first_restyle import StyledOnce
 from ..widgets.chat import ChatPanel
 from ..widgets.footer import SteadyFooter
 from ..widgets.status import StatusBar
@@ -33,9 +33,8 @@ def titles() -> list[tuple[str, str]]:
             ("usage", _("Usage (F4)")), ("balance", _("Balance (F5)"))]  # fmt: skip
 
 
-class MainScreen(Screen[None]):
+class MainScreen(StyledOnce):
     AUTO_FOCUS = None  # each panel focuses its own widget when shown
-    _first_resume_seen = False
 
     def __init__(self, deck: Deck) -> None:
         super().__init__()
@@ -54,21 +53,12 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self._focus_panel(self.active_panel)
 
-    def update_node_styles(self, animate: bool = True) -> None:
-        # Textual styles every widget of the screen once more as the screen is first shown,
-        # straight after composing it, where each was just styled as it was mounted with the
-        # same style sheet (~8 ms at start); classes changed later restyle as usual.
-        if self.stack_updates == 1 and not self._first_resume_seen:
-            self._first_resume_seen = True
-            return
-        super().update_node_styles(animate)
-
     async def recompose(self) -> None:
         await super().recompose()
         if self.app.screen is not self:
             # Under another screen (the language switch) this one is drawn as its background
             # from its last layout, which still holds the widgets just removed: lay it out now.
-            self._refresh_layout()
+            self.lay_out_now()
         if self.app.screen is self:  # a screen on top keeps the focus (the language switch)
             self._focus_panel(self.active_panel)
 
@@ -82,7 +72,7 @@ class MainScreen(Screen[None]):
         if found:
             return found.first()
         module, cls = LATER[name]
-        self.app.load_styles()  # type: ignore[attr-defined]
+        self.deck.load_styles()
         widget: Widget = getattr(import_module(module, __package__), cls)(
             self.deck, id=f"{name}-panel", classes="panel"
         )

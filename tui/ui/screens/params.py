@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...chat.conversation import Settings
 from ...chat.presets import with_template
 from ...profiles.templates import Template, resolve_model
@@ -21,8 +21,8 @@ from ...profiles.templates import Template, resolve_model
 
 class ParamsScreen(ModalScreen[Settings | None]):
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel"), id="params.cancel"),
-        Binding("ctrl+s", "save", _("Save"), id="params.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="params.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="params.save"),
     ]
 
     def __init__(

@@ -10,18 +10,25 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number
+from ...gateway.client import Gateway
+from ...gateway.errors import GatewayError
 from ...gateway.families import offers
 from ...profiles.config import ConfigError, Profile
 from ...profiles.runtime import spec_for
+from ...spend import status_cache
 from ...spend.money import MONEY_UNITS, unit_label, unit_places
-from ...spend.profile_figures import Figures, fetch_figures
+from ...spend.profile_figures import Figures
+from ...spend.service import fetch_figures
 from ..deck import Deck
 from ..widgets.cells import cell
+from ..widgets.footer import SteadyFooter
+from .dialogs import ConfirmScreen
+from .profiles_form import NewKeyScreen, ProfileFormScreen
 
 COLUMNS = ("current", "profile", "family", "balance", "today", "burn", "days")
 
@@ -30,12 +37,12 @@ class ProfilesScreen(Screen[str | None]):
     """Dismissed with the name of the profile to switch to, or None to stay."""
 
     BINDINGS = [
-        Binding("escape", "back", _("Back"), id="profiles.back"),
-        Binding("enter", "use", _("Use"), id="profiles.use", priority=True),
-        Binding("a", "add", _("Add"), id="profiles.add"),
-        Binding("e", "edit", _("Edit"), id="profiles.edit"),
-        Binding("k", "create_key", _("New key"), id="profiles.create_key"),
-        Binding("r,ctrl+r", "refresh", _("Refresh"), id="profiles.refresh"),
+        Binding("escape", "back", N_("Back"), id="profiles.back"),
+        Binding("enter", "use", N_("Use"), id="profiles.use", priority=True),
+        Binding("a", "add", N_("Add"), id="profiles.add"),
+        Binding("e", "edit", N_("Edit"), id="profiles.edit"),
+        Binding("k", "create_key", N_("New key"), id="profiles.create_key"),
+        Binding("r,ctrl+r", "refresh", N_("Refresh"), id="profiles.refresh"),
     ]
 
     def __init__(self, deck: Deck) -> None:
@@ -47,7 +54,7 @@ class ProfilesScreen(Screen[str | None]):
         yield Static(_("Profiles"), id="profiles-title", markup=False)
         yield DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="profiles-detail", markup=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -91,8 +98,6 @@ class ProfilesScreen(Screen[str | None]):
         self._show_detail()
 
     async def _load(self, profile: Profile) -> None:
-        from ...spend import status_cache
-
         deck = self.deck
         demo_url = deck.demo_url if profile.demo else None
         try:  # in a thread: an api_key_cmd may take seconds (the dashboard stays live)
@@ -165,13 +170,9 @@ class ProfilesScreen(Screen[str | None]):
         self.reload()
 
     def action_add(self) -> None:
-        from .profiles_form import ProfileFormScreen
-
         self.app.push_screen(ProfileFormScreen(self.deck.config), self._saved)
 
     def action_edit(self) -> None:
-        from .profiles_form import ProfileFormScreen
-
         name = self.highlighted
         if not name or name not in self.deck.config.profiles:
             self.notify(_("The demo profile cannot be edited: add your own."), severity="warning")
@@ -193,8 +194,6 @@ class ProfilesScreen(Screen[str | None]):
                 table.move_cursor(row=table.get_row_index(name))
 
     def action_create_key(self) -> None:
-        from .dialogs import ConfirmScreen
-
         name = self.highlighted
         profile = next((p for p in self.profiles() if p.name == name), None)
         if profile is None:
@@ -216,10 +215,6 @@ class ProfilesScreen(Screen[str | None]):
 
     @work(group="create-key", exclusive=True, exit_on_error=False)
     async def _create_key(self, profile: Profile) -> None:
-        from ...gateway.client import Gateway
-        from ...gateway.errors import GatewayError
-        from .profiles_form import NewKeyScreen
-
         try:
             async with Gateway(spec_for(profile, self.deck.demo_url)) as gateway:
                 key = await gateway.create_key()

@@ -3,6 +3,7 @@ gateway, and show a newly created key once (copy with OSC 52, save as a profile)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -12,11 +13,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...base.safe import terminal_safe
+from ...gateway.client import Gateway
+from ...gateway.probe import probe
 from ...profiles.config import Config, ConfigError, Profile
 from ...profiles.onboarding import check_and_save, spec_for_key
 from ...profiles.presets import PRESETS, key_mismatch, profile_table
+from ...profiles.probe_text import describe
 from ..widgets.keyform import KeyForm
 
 if TYPE_CHECKING:
@@ -51,7 +55,7 @@ def preset_for_key(key: str, base_url: str) -> str:
 class ProfileFormScreen(ModalScreen[str | None]):
     """Dismissed with the name of the profile saved, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="profile_form.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="profile_form.cancel")]
 
     def __init__(
         self,
@@ -123,8 +127,6 @@ class ProfileFormScreen(ModalScreen[str | None]):
         return name, table, key
 
     def _spec(self, name: str, table: dict[str, Any], key: str) -> GatewaySpec:
-        from dataclasses import replace
-
         spec = spec_for_key(name, table["base_url"], key, table)
         return replace(spec, adapter=table.get("adapter"))
 
@@ -140,10 +142,6 @@ class ProfileFormScreen(ModalScreen[str | None]):
 
     @work(group="profile-form", exclusive=True, exit_on_error=False)
     async def _probe(self) -> None:
-        from ...gateway.client import Gateway
-        from ...gateway.probe import probe
-        from ...profiles.probe_text import describe
-
         try:
             name, table, key = self._table()
         except ConfigError as exc:
@@ -191,9 +189,9 @@ class NewKeyScreen(ModalScreen[str | None]):
     """A key just created, shown this once; dismissed with a profile name if saved as one."""
 
     BINDINGS = [
-        Binding("escape", "close", _("Close"), id="new_key.close"),
-        Binding("c", "copy", _("Copy"), id="new_key.copy"),
-        Binding("s", "save", _("Save as profile"), id="new_key.save"),
+        Binding("escape", "close", N_("Close"), id="new_key.close"),
+        Binding("c", "copy", N_("Copy"), id="new_key.copy"),
+        Binding("s", "save", N_("Save as profile"), id="new_key.save"),
     ]
 
     def __init__(self, config: Config, key: str, source: Profile) -> None:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...base.i18n import _, ngettext
+from ...base.i18n import N_, _, ngettext
 from ...base.textfmt import truncate
 from ...chat.history import History
 from ...store import SearchHit
@@ -43,7 +43,7 @@ def snippet_text(hit: SearchHit) -> Text:
 
 class SearchScreen(ModalScreen[SearchChoice | None]):
     BINDINGS = [
-        Binding("escape", "cancel", _("Close"), id="search.close"),
+        Binding("escape", "cancel", N_("Close"), id="search.close"),
         Binding("down", "to_results", show=False),
     ]
 

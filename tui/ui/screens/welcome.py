@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...profiles.config import DEFAULT_OPENAI_BASE, Config
 from ...profiles.onboarding import check_and_save, spec_for_key
 from ...profiles.presets import PRESETS, Preset, profile_table
@@ -21,7 +21,7 @@ from ..widgets.keyform import KeyForm
 class WelcomeScreen(ModalScreen[str | None]):
     """Dismissed with the name of the profile saved, or None to explore the demo."""
 
-    BINDINGS = [Binding("escape", "explore", _("Explore the demo"), id="welcome.demo")]
+    BINDINGS = [Binding("escape", "explore", N_("Explore the demo"), id="welcome.demo")]
 
     def __init__(self, config: Config) -> None:
         super().__init__()

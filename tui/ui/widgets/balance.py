@@ -13,18 +13,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number
-from ...gateway import Balance
+from ...gateway import Balance, GatewayError
+from ...spend.budgets import budget_sentence, budget_status
 from ...spend.money import log_unit, unit_places
+from ...spend.service import figures
+from ...store import StoreError
 from ..deck import Deck
 from .money import unit_name
 
 
 class BalancePanel(VerticalScroll, can_focus=True):
     BINDINGS = [
-        Binding("r,ctrl+r", "refresh", _("Refresh"), id="balance.refresh"),
+        Binding("r,ctrl+r", "refresh", N_("Refresh"), id="balance.refresh"),
     ]
     _synced = False  # the usage log was synced since the panel was first shown
 
@@ -61,8 +64,6 @@ class BalancePanel(VerticalScroll, can_focus=True):
     async def _sync_log(self) -> None:
         """Bring the usage cache up to date (a gateway with a usage log), then show today's
         spend, burn rate and days left from it."""
-        from ...gateway import GatewayError
-        from ...store import StoreError
 
         deck = self.deck
         db = deck.history.db
@@ -148,8 +149,6 @@ class BalancePanel(VerticalScroll, can_focus=True):
         """Today's spend, burn rate and days left (spend.profile_figures, as F6 and `status`
         show them): exact from the usage cache for a gateway with a usage log, else ≈ from
         the stored balance readings."""
-        from ...spend.profile_figures import figures
-        from ...store import StoreError
 
         deck = self.deck
         db = deck.history.db
@@ -218,8 +217,6 @@ class BalancePanel(VerticalScroll, can_focus=True):
         profile = deck.profile
         if profile.daily_budget is None and profile.monthly_budget is None:
             return []
-        from ...spend.budgets import budget_sentence, budget_status
-        from ...store import StoreError
 
         db = deck.history.db
         try:

@@ -18,6 +18,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ...base.i18n import shown
+
 PALETTE_BORDER = "▏"
 
 
@@ -99,13 +101,15 @@ class SteadyFooter(Widget):
         for _node, binding, enabled, tooltip in active.values():
             if binding.show and binding.action not in keys:
                 keys[binding.action] = Key(binding.key, app.get_key_display(binding),
-                                           binding.description, enabled, tooltip)  # fmt: skip
+                                           shown(binding.description), enabled,
+                                           shown(tooltip))  # fmt: skip
         self.keys = list(keys.values())
         self.palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
-            self.palette = Key(binding.key, app.get_key_display(binding), binding.description,
-                               enabled, binding.tooltip or binding.description)  # fmt: skip
+            self.palette = Key(binding.key, app.get_key_display(binding),
+                               shown(binding.description), enabled,
+                               shown(binding.tooltip or binding.description))  # fmt: skip
 
     def text(self) -> str:
         """What the footer says, keys and descriptions (for tests and screen readers)."""

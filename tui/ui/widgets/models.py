@@ -13,9 +13,10 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from ...base.i18n import _
+from ...base.i18n import N_, _
 from ...base.safe import terminal_safe
 from ...base.textfmt import number, plain
+from ...chat.compare import MAX_MODELS
 from ...chat.context import windows_for
 from ...gateway import GatewayError, Model
 from ..deck import Deck
@@ -34,10 +35,10 @@ class ModelFilter(Input):
 
 class ModelsPanel(Vertical):
     BINDINGS = [
-        Binding("ctrl+r", "refresh", _("Refresh"), id="models.refresh"),
-        Binding("slash", "search", _("Search"), id="models.search", show=False),
-        Binding("space", "mark", _("Mark to compare"), id="models.mark"),
-        Binding("c", "compare", _("Compare"), id="models.compare"),
+        Binding("ctrl+r", "refresh", N_("Refresh"), id="models.refresh"),
+        Binding("slash", "search", N_("Search"), id="models.search", show=False),
+        Binding("space", "mark", N_("Mark to compare"), id="models.mark"),
+        Binding("c", "compare", N_("Compare"), id="models.compare"),
     ]
 
     models: var[list[Model] | None] = var(None)
@@ -174,7 +175,6 @@ class ModelsPanel(Vertical):
 
     def action_mark(self) -> None:
         """Mark the highlighted model to compare (2 to 4), or unmark it."""
-        from ...chat.compare import MAX_MODELS
 
         table = self.query_one("#model-table", DataTable)
         if not table.row_count or not self._shown:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ...base.i18n import _
-from ...base.textfmt import number
 from ...gateway import Balance
-from ...spend.money import unit_label, unit_places
+from ...spend.money import also_text, in_unit, unit_label
 
 
 def unit_name(balance: Balance, unit: str | None = None) -> str:
@@ -18,13 +17,6 @@ def balance_text(balance: Balance, unit: str | None = None) -> str:
     if balance.remaining is None:
         return _("balance unknown")
     return _("balance {amount} {unit}").format(
-        amount=number(balance.remaining, unit_places(balance.unit)),
+        amount=in_unit(balance.remaining, balance.unit),
         unit=unit_name(balance, unit),
     ) + also_text(balance)
-
-
-def also_text(balance: Balance) -> str:
-    """" + 2.00 USD": the account's balance in its other currencies (DeepSeek)."""
-    return "".join(
-        f" + {number(amount, unit_places(unit))} {unit}" for amount, unit in balance.also
-    )

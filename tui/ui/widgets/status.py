@@ -91,8 +91,8 @@ class StatusBar(Widget):
         profile = deck.profile
         warnings = []
         if profile.daily_budget is not None or profile.monthly_budget is not None:
-            from ...spend.budgets import budget_status
-            from ...store import StoreError
+            from ...spend.budgets import budget_status  # the store: after the first frame
+            from ...store import StoreError  # (as above)
 
             db = deck.history.db
             try:

@@ -3,7 +3,6 @@ is laid out once per width by the transcript and cached, a streaming answer grow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -12,22 +11,10 @@ from textual.message import Message
 from textual.strip import Strip
 
 from ....base.i18n import _
-from ....base.textfmt import approx, approx_cells, number
+from ....base.textfmt import approx, approx_cells, literal, number
 from ....chat.conversation import Status, Turn
 from ....spend.money import unit_label
 from .blocks import Block, BlockSplitter
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def literal(text: str) -> str:
-    """Model output made safe for the terminal: control characters and escapes shown, not run."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(
-        lambda m: chr(0x2400 + ord(m.group())) if m.group() != "\x7f" else "\u2421",
-        text.replace("\r\n", "\n"),
-    )
 
 
 @dataclass(eq=False)

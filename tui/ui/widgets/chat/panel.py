@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 from contextlib import aclosing
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -17,9 +18,12 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from ....base.i18n import _
+from ....base.i18n import N_, _
+from ....base.paths import data_dir
+from ....base.textfmt import literal
 from ....base.turns import in_turns
 from ....chat.conversation import Conversation, Settings, Status, Turn
+from ....chat.presets import with_template
 from ....gateway import (
     ChatAccumulator,
     ContentDelta,
@@ -28,10 +32,12 @@ from ....gateway import (
     ReasoningDelta,
     UsageInfo,
 )
+from ....gateway.families import cost_unit
+from ....gateway.types import RetryPolicy
 from ...deck import Deck
 from ...messages import AnswerFinished
 from .attach import AttachedFiles, edit_draft
-from .message import MessageAction, MessageItem, literal
+from .message import MessageAction, MessageItem
 from .preview import CostPreview
 from .prompt import PromptInput
 from .retry import RetryOffer
@@ -39,11 +45,11 @@ from .sidebar import ConversationAction, ConversationList
 from .transcript import Transcript
 
 if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
-    from ....chat.compare_session import CompareSession
+    from ....chat.compare_session import CompareSession  # (as above)
     from ....chat.context import Plan
     from ....chat.history import Answer, History
     from ....chat.prompt_input import Attachment
-    from ....gateway import Gateway
+    from ....gateway import Gateway  # httpx2: loaded after the first frame
     from ...screens.compare import CompareOutcome
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.S | re.M)
@@ -56,19 +62,19 @@ CATCH_UP = 10.0  # seconds between two tries to save what the store refused (a f
 
 class ChatPanel(Vertical):
     BINDINGS = [
-        Binding("escape", "stop", _("Stop"), id="chat.stop"),
-        Binding("ctrl+r", "regenerate", _("Retry"), id="chat.regenerate"),
-        Binding("ctrl+o", "params", _("Params"), id="chat.params"),
+        Binding("escape", "stop", N_("Stop"), id="chat.stop"),
+        Binding("ctrl+r", "regenerate", N_("Retry"), id="chat.regenerate"),
+        Binding("ctrl+o", "params", N_("Params"), id="chat.params"),
         # priority: acted on as it arrives, before keys typed after it reach the input (else a
         # burst "Ctrl+N, text, Enter" at start sent the text before the new chat was opened)
-        Binding("ctrl+n", "new_chat", _("New"), id="chat.new", priority=True),
-        Binding("ctrl+l", "toggle_list", _("Chats"), id="chat.list"),
-        Binding("ctrl+f", "search", _("Search"), id="chat.search"),
-        Binding("f7", "compare", _("Compare"), id="chat.compare", show=False, priority=True),
-        Binding("ctrl+t", "copy_answer", _("Copy answer"), id="chat.copy_answer", show=False),
-        Binding("ctrl+g", "copy_code", _("Copy code"), id="chat.copy_code", show=False),
-        Binding("ctrl+b", "attach", _("Attach a file"), id="chat.attach", show=False),
-        Binding("ctrl+s", "editor", _("Edit in $EDITOR"), id="chat.editor", show=False),
+        Binding("ctrl+n", "new_chat", N_("New"), id="chat.new", priority=True),
+        Binding("ctrl+l", "toggle_list", N_("Chats"), id="chat.list"),
+        Binding("ctrl+f", "search", N_("Search"), id="chat.search"),
+        Binding("f7", "compare", N_("Compare"), id="chat.compare", show=False, priority=True),
+        Binding("ctrl+t", "copy_answer", N_("Copy answer"), id="chat.copy_answer", show=False),
+        Binding("ctrl+g", "copy_code", N_("Copy code"), id="chat.copy_code", show=False),
+        Binding("ctrl+b", "attach", N_("Attach a file"), id="chat.attach", show=False),
+        Binding("ctrl+s", "editor", N_("Edit in $EDITOR"), id="chat.editor", show=False),
     ]
 
     streaming: var[bool] = var(False)
@@ -103,8 +109,6 @@ class ChatPanel(Vertical):
                 yield CostPreview(self.deck, self, id="cost-preview")
 
     def on_mount(self) -> None:
-        from ....gateway.families import cost_unit
-
         deck = self.deck
         spec = deck.spec  # not deck.gateway: that would load httpx2 before the first frame
         MessageItem.cost_unit = deck.profile.unit or (cost_unit(spec) if spec else "credits")
@@ -169,7 +173,7 @@ class ChatPanel(Vertical):
         A comparison opens on the compare screen, the chat staying where it was."""
         stored = self.history.comparison(conversation.id) if conversation.id else None
         if stored is not None:
-            from ...screens.compare import CompareScreen
+            from ...screens.compare import CompareScreen  # compare: when asked
 
             screen = CompareScreen.reopen(stored, self.deck.clock.monotonic)
             screen.export = self.export_file
@@ -379,7 +383,7 @@ class ChatPanel(Vertical):
     async def plan(self, conversation: Conversation, turns: list[Turn]) -> Plan:
         """What a request for an answer to `turns` sends (tui.chat.context: the cost preview uses it
         too, so that both agree)."""
-        from ....chat.context import plan_request
+        from ....chat.context import plan_request  # first send: not in the first frame
 
         profile = self.deck.profile
         return await plan_request(
@@ -478,8 +482,8 @@ class ChatPanel(Vertical):
         self.query_one(PromptInput).call_later(self._compare_typed)
 
     def _compare_typed(self) -> None:
-        from ....chat.compare import MAX_MODELS
-        from ...screens.compare import CompareScreen
+        from ....chat.compare import MAX_MODELS  # compare: when asked
+        from ...screens.compare import CompareScreen  # compare: when asked
 
         self._open_stored()
         text = self.query_one(PromptInput).text
@@ -506,14 +510,10 @@ class ChatPanel(Vertical):
 
     async def _compare_session(self, models: list[str], text: str) -> CompareSession:
         """The comparison of `text` asked in this conversation: each model sent what fits it."""
-        from dataclasses import replace
-        from functools import partial
-
-        from ....chat.compare import Lane
-        from ....chat.compare_session import CompareSession
-        from ....gateway import Gateway
-        from ....gateway.types import RetryPolicy
-        from ....spend.costs import Estimator, prices_from_config, prices_from_models
+        from ....chat.compare import Lane  # compare: when asked
+        from ....chat.compare_session import CompareSession  # (as above)
+        from ....gateway import Gateway  # httpx2: loaded after the first frame
+        from ....spend.costs import Estimator, prices_from_config, prices_from_models  # the store
 
         deck, conversation = self.deck, self.conversation
         assert conversation is not None
@@ -737,7 +737,7 @@ class ChatPanel(Vertical):
         self.query_one(PromptInput).focus()
 
     def action_search(self) -> None:
-        from ...screens.search import SearchChoice, SearchScreen
+        from ...screens.search import SearchChoice, SearchScreen  # Ctrl+F: not in the 1st frame
 
         async def opened(choice: SearchChoice | None) -> None:
             if choice is None:
@@ -755,7 +755,7 @@ class ChatPanel(Vertical):
     @on(ConversationAction)
     async def _conversation_action(self, event: ConversationAction) -> None:
         event.stop()
-        from ...screens.dialogs import ConfirmScreen, TextPrompt
+        from ...screens.dialogs import ConfirmScreen, TextPrompt  # dialogs: when asked
 
         cid = event.conversation_id
         if event.action == "open":
@@ -797,7 +797,7 @@ class ChatPanel(Vertical):
             )
 
     def action_params(self) -> None:
-        from ...screens.params import ParamsScreen
+        from ...screens.params import ParamsScreen  # Ctrl+O: not in the first frame
 
         config = self.deck.config
         screen = ParamsScreen(self.settings, config.templates, config.aliases)
@@ -810,8 +810,6 @@ class ChatPanel(Vertical):
 
     def action_template(self, name: str) -> None:
         """Apply [templates.NAME]: its settings to the conversation, its prefix to the draft."""
-        from ....chat.presets import with_template
-
         config = self.deck.config
         template = config.templates.get(name)
         if template is None or self.conversation is None:
@@ -846,7 +844,6 @@ class ChatPanel(Vertical):
     def export_file(self, conversation_id: int, fmt: str) -> None:
         """Write a stored conversation (a comparison: with its summary table) to the exports
         folder as Markdown or JSON, and say where."""
-        from ....base.paths import data_dir
 
         text = self.history.export(conversation_id, fmt)
         if text is None:
@@ -888,7 +885,7 @@ class ChatPanel(Vertical):
         self.notify(said, title=title, timeout=timeout)
 
     def action_attach(self) -> None:
-        from ...screens.attach import AttachScreen
+        from ...screens.attach import AttachScreen  # attach: when asked
 
         def attach(file: Attachment | None) -> None:
             if file is not None:

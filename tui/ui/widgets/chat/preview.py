@@ -62,7 +62,7 @@ class CostPreview(Static):
         self._timer = self.set_timer(DEBOUNCE, self.refresh_estimate)
 
     def _estimator(self, profile: str, model: str, turns: int) -> Estimator | None:
-        from ....spend.costs import Estimator, prices_from_config
+        from ....spend.costs import Estimator, prices_from_config  # SQLite: after 1st frame
 
         deck = self.deck
         key = (profile, model, turns)

@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ....base.i18n import _
+from ....base.i18n import N_
+from ....chat.prompt_input import pasted_paths
 from .warm import warm_markdown
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
@@ -20,9 +21,9 @@ class PromptInput(TextArea):
     """A TextArea that sends on Enter; works in terminals that cannot tell Shift+Enter apart."""
 
     BINDINGS = [
-        Binding("enter", "submit", _("Send"), id="chat.send"),
+        Binding("enter", "submit", N_("Send"), id="chat.send"),
         # in the help (F1) and the chat hint, not the footer: at 80 columns it pushed "Search" off
-        Binding("ctrl+j", "newline", _("Newline"), id="chat.newline", show=False),
+        Binding("ctrl+j", "newline", N_("Newline"), id="chat.newline", show=False),
     ]
 
     @dataclass
@@ -54,8 +55,6 @@ class PromptInput(TextArea):
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
-        from ....chat.prompt_input import pasted_paths
-
         paths = pasted_paths(event.text)
         if paths:  # else TextArea's own handler (called next, by the MRO) types the text
             event.stop()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING
 
 from rich.console import Console, RenderableType
 from rich.padding import Padding
@@ -13,11 +11,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from ...patches.rich_markdown import markdown_class
 from .message import Part
 from .warm import warm_code
-
-if TYPE_CHECKING:  # imported on first use (markdown-it, Pygments): not needed at start
-    from rich.markdown import Markdown as RichMarkdown
 
 _CODE_THEMES = {True: "monokai", False: "friendly"}
 REASONING_BAR = "▎ "
@@ -77,7 +73,7 @@ def render_part(part: Part, role: str, meta_style: Style, look: Look, console: C
         edge = Segment(" ", look.user_body)
         return gap + [Strip([edge, *strip, edge]).crop(0, width) for strip in body]
     renderable: RenderableType = (
-        Text(text) if part.plain else _markdown_class()(text, _CODE_THEMES[look.dark])
+        Text(text) if part.plain else markdown_class()(text, _CODE_THEMES[look.dark])
     )
     body = _lines(console, renderable, width - 2, Style())
     while body and _empty(body[0]):  # Rich opens lists and code with a blank line
@@ -90,7 +86,7 @@ def render_part(part: Part, role: str, meta_style: Style, look: Look, console: C
 def _code(part: Part, look: Look, console: Console, width: int) -> list[Strip]:
     """A chunk of a code fence: highlighted once complete; while it grows (the tail of a
     streaming answer), plain on the code background, which is far cheaper to lay out again."""
-    from rich.syntax import Syntax
+    from rich.syntax import Syntax  # Pygments: first code block
 
     theme = _CODE_THEMES[look.dark]
     code = part.body.rstrip("\n")
@@ -104,32 +100,6 @@ def _code(part: Part, look: Look, console: Console, width: int) -> list[Strip]:
         renderable = Syntax(code, part.code or "text", theme=theme, word_wrap=True,
                             padding=padding)  # fmt: skip
     return _indent(_lines(console, renderable, width - 2, Style()), " ", Style(), width)
-
-
-@cache
-def _markdown_class() -> type[RichMarkdown]:
-    """`_Markdown`, defined on first use (its imports cost ~0.1 s at start)."""
-    from markdown_it import MarkdownIt
-    from rich.markdown import Markdown as RichMarkdown
-
-    class _Markdown(RichMarkdown):
-        """Rich's Markdown with one shared parser: building a parser costs as much as parsing."""
-
-        _parser: MarkdownIt | None = None
-
-        def __init__(self, markup: str, code_theme: str) -> None:
-            if _Markdown._parser is None:
-                _Markdown._parser = MarkdownIt().enable("strikethrough").enable("table")
-            self.markup = markup
-            self.parsed = _Markdown._parser.parse(markup)
-            self.code_theme = code_theme
-            self.justify = None
-            self.style = "none"
-            self.hyperlinks = False
-            self.inline_code_lexer = None
-            self.inline_code_theme = code_theme
-
-    return _Markdown
 
 
 def _empty(strip: Strip) -> bool:

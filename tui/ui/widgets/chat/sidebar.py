@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ....base.i18n import _, ngettext
+from ....base.i18n import N_, _, ngettext
 from ....base.localefmt import recent_date
 from ....base.textfmt import approx, number, truncate
 
@@ -35,10 +35,10 @@ class ConversationAction(Message):
 
 class ConversationList(Vertical):
     BINDINGS = [
-        Binding("r", "act('rename')", _("Rename"), id="history.rename"),
-        Binding("d,delete", "act('delete')", _("Delete"), id="history.delete"),
-        Binding("p", "act('pin')", _("Pin"), id="history.pin"),
-        Binding("escape", "leave", _("Back to the prompt"), id="history.leave"),
+        Binding("r", "act('rename')", N_("Rename"), id="history.rename"),
+        Binding("d,delete", "act('delete')", N_("Delete"), id="history.delete"),
+        Binding("p", "act('pin')", N_("Pin"), id="history.pin"),
+        Binding("escape", "leave", N_("Back to the prompt"), id="history.leave"),
     ]
 
     class Leave(Message):

@@ -18,10 +18,11 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ....base.i18n import _
+from ....base.i18n import N_, _
 from ....chat.conversation import Status, Turn
 from ...gcfreeze import freeze_long_lived, thaw
-from .frames import repaint_part, set_virtual_size
+from ...patches.scroll_update import set_virtual_size
+from .frames import repaint_part
 from .message import MessageAction, MessageItem, Part
 from .render import Look, render_part
 
@@ -60,16 +61,16 @@ class Transcript(ScrollView, can_focus=True):
     Transcript > .transcript--hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("e", "act('edit')", _("Edit & resend"), id="message.edit"),
+        Binding("e", "act('edit')", N_("Edit & resend"), id="message.edit"),
         # an answer cannot be edited: its Edit is dimmed, and this says why instead of nothing
         Binding("e", "explain_edit", show=False),
-        Binding("f", "act('fork')", _("Fork here"), id="message.fork"),
-        Binding("r", "act('regenerate')", _("Regenerate"), id="message.regenerate"),
-        Binding("c", "act('copy')", _("Copy"), id="message.copy"),
-        Binding("t", "toggle_reasoning", _("Reasoning"), id="message.reasoning", show=False),
-        Binding("i", "act('request_id')", _("Request id"), id="message.request_id", show=False),
-        Binding("up,k", "move(-1)", _("Previous"), id="message.previous", show=False),
-        Binding("down,j", "move(1)", _("Next"), id="message.next", show=False),
+        Binding("f", "act('fork')", N_("Fork here"), id="message.fork"),
+        Binding("r", "act('regenerate')", N_("Regenerate"), id="message.regenerate"),
+        Binding("c", "act('copy')", N_("Copy"), id="message.copy"),
+        Binding("t", "toggle_reasoning", N_("Reasoning"), id="message.reasoning", show=False),
+        Binding("i", "act('request_id')", N_("Request id"), id="message.request_id", show=False),
+        Binding("up,k", "move(-1)", N_("Previous"), id="message.previous", show=False),
+        Binding("down,j", "move(1)", N_("Next"), id="message.next", show=False),
     ]
 
     frame = FRAME  # the fastest a streaming answer here is laid out again (compare: slower)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 
+from ...patches.rich_markdown import markdown_class
+
 _started: set[str] = set()
 _lock = threading.Lock()
 
@@ -31,9 +33,7 @@ def warm_markdown() -> None:
 
 def _load_markdown() -> None:
     try:
-        from .render import _markdown_class
-
-        _markdown_class()("x", "monokai")  # imports markdown-it, Rich's Markdown; the parser
+        markdown_class()("x", "monokai")  # imports markdown-it, Rich's Markdown; the parser
         from rich.syntax import Syntax  # noqa: F401 - Pygments' core, for code blocks
     except Exception:  # noqa: BLE001 - a warm-up only: the real layout reports its own errors
         pass
@@ -51,7 +51,7 @@ def warm_code(language: str, theme: str) -> None:
 
 def _load(language: str, theme: str) -> None:
     try:
-        from rich.syntax import Syntax
+        from rich.syntax import Syntax  # Pygments (warmed in this thread)
 
         Syntax.get_theme(theme)
         lexer = Syntax("", language or "text", theme=theme).lexer

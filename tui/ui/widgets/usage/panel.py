@@ -16,28 +16,44 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, ProgressBar, Select, Static
+from textual.worker import get_current_worker
 
 from ....base.i18n import N_, _
+from ....base.paths import data_dir
 from ....base.safe import terminal_safe
 from ....base.textfmt import number
 from ....base.times import TimeError, parse_when
 from ....gateway import GatewayError
 from ....gateway.families import offers
-from ....spend.money import log_unit
+from ....spend.budgets import period_start
+from ....spend.money import log_unit, rate_for
+from ....spend.usage_export import database_files, own_file, write_rows
 from ....spend.usage_sync import new_rows, pages
 from ....store import (
     Database,
     GroupBy,
     StoreError,
     count_usage,
+    open_db,
     sum_buckets,
     usage_by,
     usage_models,
+    usage_view,
 )
-from ....store.usage_view import RowQuery, count_query, indexed
+from ....store.usage_view import (
+    RowQuery,
+    count_query,
+    indexed,
+    iter_query,
+    make_sort_index,
+    window_ids,
+)
 from ...deck import Deck
 from ...gcfreeze import freeze_long_lived
+from ...screens.dialogs import ConfirmScreen, TextPrompt
 from ..cells import cell
+from ..status import StatusBar
+from .analytics import balance_view, spend_chart
 from .sources import (
     DESCENDING_FIRST,
     FIRST,
@@ -52,9 +68,6 @@ from .table import ListSource, WindowTable
 
 if TYPE_CHECKING:
     from ....spend.usage_sync import SyncResult
-
-# Imported when first needed, not with the panel (its import is a step of the first show):
-# budgets and money (a time range, the totals in a thread), the sync, the analytics views.
 
 ALL_MODELS = "__all__"
 VIEWS = ("rows", "day", "week", "model", "balance")
@@ -78,27 +91,27 @@ BAR_AFTER = 0.3  # seconds a sync runs before its progress bar is shown
 
 class UsagePanel(Vertical, can_focus=True):
     BINDINGS = [
-        Binding("ctrl+r", "refresh", _("Sync"), id="usage.refresh"),
-        Binding("v", "view(1)", _("View"), id="usage.view"),
-        Binding("V", "view(-1)", _("Previous view"), id="usage.view_back", show=False),
+        Binding("ctrl+r", "refresh", N_("Sync"), id="usage.refresh"),
+        Binding("v", "view(1)", N_("View"), id="usage.view"),
+        Binding("V", "view(-1)", N_("Previous view"), id="usage.view_back", show=False),
         *(
             Binding(
                 str(i + 1),
                 f"show_view('{name}')",
-                _(VIEW_TITLES[name]),
+                VIEW_TITLES[name],
                 show=False,
                 id=f"usage.view_{name}",
             )
             for i, name in enumerate(VIEWS)
         ),  # fmt: skip
-        Binding("t", "range", _("Range"), id="usage.range"),
-        Binding("T", "custom_range", _("Custom range"), id="usage.range_custom", show=False),
-        Binding("slash", "search", _("Filter"), id="usage.search"),
-        Binding("s", "sort", _("Sort"), id="usage.sort"),
-        Binding("S", "reverse", _("Reverse"), id="usage.reverse", show=False),
-        Binding("o", "orphans", _("Orphans"), id="usage.orphans"),
-        Binding("e", "export", _("Export"), id="usage.export"),
-        Binding("escape", "leave_filter", _("Back to rows"), id="usage.leave", show=False),
+        Binding("t", "range", N_("Range"), id="usage.range"),
+        Binding("T", "custom_range", N_("Custom range"), id="usage.range_custom", show=False),
+        Binding("slash", "search", N_("Filter"), id="usage.search"),
+        Binding("s", "sort", N_("Sort"), id="usage.sort"),
+        Binding("S", "reverse", N_("Reverse"), id="usage.reverse", show=False),
+        Binding("o", "orphans", N_("Orphans"), id="usage.orphans"),
+        Binding("e", "export", N_("Export"), id="usage.export"),
+        Binding("escape", "leave_filter", N_("Back to rows"), id="usage.leave", show=False),
     ]
 
     def __init__(self, deck: Deck, **kwargs: object) -> None:
@@ -268,8 +281,6 @@ class UsagePanel(Vertical, can_focus=True):
             widget.update(text)
 
     def _budgets_changed(self) -> None:
-        from ..status import StatusBar
-
         for bar in self.screen.query(StatusBar):
             bar.refresh_budgets()
 
@@ -283,8 +294,6 @@ class UsagePanel(Vertical, can_focus=True):
             return None, None
         now = self.deck.clock.now()
         if self.range == "today":
-            from ....spend.budgets import period_start
-
             return period_start(now, "day"), None
         return now - timedelta(days=7 if self.range == "7d" else 30), None
 
@@ -367,11 +376,7 @@ class UsagePanel(Vertical, can_focus=True):
     ) -> None:
         """In a thread with a connection of its own (searching or summing 100,000 rows must
         not hold up the keys): the query's first rows, then its count and totals."""
-        from textual.worker import get_current_worker
 
-        from ....spend.money import log_unit, rate_for
-        from ....store import open_db
-        from ....store.usage_view import make_sort_index, query_totals, window_ids
 
         worker, profile, problem = get_current_worker(), self.deck.profile, ""
         sums = None
@@ -386,7 +391,7 @@ class UsagePanel(Vertical, can_focus=True):
                     self.app.call_from_thread(self._rows_ready, query, ids, keep_cursor)
                 if not totals:
                     return
-                sums = query_totals(db, profile.name, query)
+                sums = usage_view.query_totals(db, profile.name, query)  # (tests hold it)
                 in_range = count_usage(db, profile.name, since=query.since, until=query.until)
         except StoreError as exc:
             problem = exc.message
@@ -416,9 +421,6 @@ class UsagePanel(Vertical, can_focus=True):
         self.totals_shown = current
 
     def _show_report(self, db: Database, by: GroupBy) -> None:
-        from ....spend.money import log_unit, rate_for
-        from .analytics import spend_chart
-
         since, until = self.bounds()
         model = self.row_query().model
         buckets = usage_by(db, self.deck.profile.name, by, since=since, until=until, model=model)
@@ -435,8 +437,6 @@ class UsagePanel(Vertical, can_focus=True):
         )
 
     def _show_balance(self, db: Database) -> None:
-        from .analytics import balance_view
-
         since, until = self.bounds()
         profile = self.deck.profile
         height = max(3, self.size.height - 11)
@@ -510,8 +510,6 @@ class UsagePanel(Vertical, can_focus=True):
         self.refresh_view()
 
     def action_custom_range(self) -> None:
-        from ...screens.dialogs import TextPrompt
-
         prompt = _("Range: since..until, each like 2026-11-01, 2026-11-01T08:30 or 7d (or empty)")
         self.app.push_screen(TextPrompt(prompt, "7d.."), self._custom_chosen)
 
@@ -605,9 +603,6 @@ class UsagePanel(Vertical, can_focus=True):
     # ---- export --------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        from ....base.paths import data_dir
-        from ...screens.dialogs import TextPrompt
-
         if self.view != "rows" or self.source is None:
             self.action_show_view("rows")
         source, db = self.source, self._db()
@@ -622,8 +617,6 @@ class UsagePanel(Vertical, can_focus=True):
         self.app.push_screen(TextPrompt(title, str(default)), self._export_chosen)
 
     def _export_chosen(self, text: str | None) -> None:
-        from ...screens.dialogs import ConfirmScreen
-
         db = self._db()
         if not text or db is None:
             return
@@ -653,7 +646,6 @@ class UsagePanel(Vertical, can_focus=True):
 
     def _export_problem(self, path: Path, db_path: Path) -> str | None:
         """Why the export may not go to `path`: one of tokendeck's own files, or a folder."""
-        from ....spend.usage_export import database_files, own_file
 
         if own_file(path, [*database_files(db_path), self.deck.config.path]) is not None:
             return _("{path} is one of tokendeck's own files (history or config): choose another "
@@ -667,9 +659,6 @@ class UsagePanel(Vertical, can_focus=True):
         """Write the filtered rows to `path` (CSV, or JSON for a .json name) from a connection
         of this thread's own; the file appears whole or not at all. Its folder is made only
         when `create` (the user agreed, or it is the proposed one)."""
-        from ....spend.usage_export import write_rows
-        from ....store import open_db
-        from ....store.usage_view import iter_query
 
         fmt = "json" if path.suffix.lower() == ".json" else "csv"
         part = path.with_name(path.name + ".part")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ....base.i18n import _
 from ....base.textfmt import number
+from ....spend.money import Amount, credits, format_amount
 from ....store import Bucket, Database, Totals
 from ....store.usage_view import (
     RowQuery,
@@ -136,7 +137,6 @@ def report_columns(by: str, rate: Rate | None, money: str | None = None) -> list
 
 def report_lines(buckets: Sequence[Bucket], rate: Rate | None) -> list[Line]:
     """One line per bucket with a bar of its credits against the largest."""
-    from ....spend.money import credits
 
     top = max((b.totals.credits for b in buckets), default=Decimal(0))
     lines = []
@@ -161,7 +161,6 @@ def totals_text(
 ) -> str:
     """ "1,234/3,000 rows · 1.2M in · 300K out · 12,345 credits (123.45 CNY)"; amounts in
     `money` for a log that counts in it (new-api, LiteLLM: USD)."""
-    from ....spend.money import Amount, credits, format_amount
 
     amount = format_amount(credits(t.credits) if money is None else Amount(t.credits, money))
     if rate is not None and money is None:

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ....base.i18n import _
+from ....base.i18n import N_
 from ....base.safe import terminal_safe
 from ....base.textfmt import cell_len, pad, truncate
 from ..charts import bar
@@ -98,12 +98,12 @@ class WindowTable(ScrollView, can_focus=True):
     cursor, a fixed header, and sort marks on the header."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", _("Up"), show=False, id="table.up"),
-        Binding("down", "cursor(1)", _("Down"), show=False, id="table.down"),
-        Binding("pageup", "page(-1)", _("Page up"), show=False, id="table.page_up"),
-        Binding("pagedown", "page(1)", _("Page down"), show=False, id="table.page_down"),
-        Binding("home,ctrl+home", "jump(0)", _("First row"), show=False, id="table.home"),
-        Binding("end,ctrl+end", "jump(-1)", _("Last row"), show=False, id="table.end"),
+        Binding("up", "cursor(-1)", N_("Up"), show=False, id="table.up"),
+        Binding("down", "cursor(1)", N_("Down"), show=False, id="table.down"),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False, id="table.page_down"),
+        Binding("home,ctrl+home", "jump(0)", N_("First row"), show=False, id="table.home"),
+        Binding("end,ctrl+end", "jump(-1)", N_("Last row"), show=False, id="table.end"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "window-table--header",

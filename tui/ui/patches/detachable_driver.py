@@ -6,6 +6,10 @@ fails (EIO), that thread dies, and the app blocks as soon as its queue of writes
 driver here writes through `_Output`, which drops what cannot be written; `detach` then points
 the process's standard streams at /dev/null and stops reading keys, so the app can go on
 without a terminal (to finish an answer it is receiving) and exit cleanly.
+
+Private members: `LinuxDriver._file` (the stream the writer thread writes to, wrapped here),
+`App._driver` (the running driver, for `detach_app`). Pinned: textual 8.2.8. Fails when
+upstream changes: tests/test_hangup.py (SIGHUP while an answer streams), tests/unit/test_patches.py.
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ import os
 from contextlib import suppress
 from typing import IO, Any
 
+from textual.app import App
 from textual.driver import Driver
+
+try:
+    from textual.drivers.linux_driver import LinuxDriver
+except ImportError:  # no termios: not a POSIX terminal
+    LinuxDriver = None  # type: ignore[assignment,misc]
+
+SYMBOLS = ("textual.drivers.linux_driver.LinuxDriver.__init__", "textual.app.App._driver")
+PINNED = {"textual": "8.2.8"}
+TESTS = ("tests/test_hangup.py",)
 
 
 class _Output:
@@ -50,11 +64,7 @@ class _Output:
 def detachable(base: type[Driver]) -> type[Driver]:
     """`base` (Textual's driver for this platform) writing through `_Output`; other drivers
     (headless, web) as they are."""
-    try:
-        from textual.drivers.linux_driver import LinuxDriver
-    except ImportError:  # no termios: not a POSIX terminal
-        return base
-    if not issubclass(base, LinuxDriver):
+    if LinuxDriver is None or not issubclass(base, LinuxDriver):
         return base
 
     class DetachableDriver(base):  # type: ignore[valid-type,misc]
@@ -64,6 +74,11 @@ def detachable(base: type[Driver]) -> type[Driver]:
             driver._file = _Output(driver._file)
 
     return DetachableDriver
+
+
+def detach_app(app: App[Any]) -> None:
+    """`detach` the app's running driver."""
+    detach(app._driver)
 
 
 def detach(driver: Driver | None) -> None:

@@ -9,6 +9,11 @@ the one after. Latin text chunks exactly as before. Both patterns are module glo
 wrappers look up on each call; textual is pinned and tests/app/test_i18n_app.py checks the
 result on screen, so a change upstream shows up as a failing test, not as silent raggedness.
 
+Private members: `textual._wrap.re_chunk`, `rich._wrap.re_word` (replaced). Pinned: textual
+8.2.8, rich 15.0.0. Fails when upstream changes: tests/unit/test_i18n.py (the chunks, against
+the wrappers' own patterns), tests/app/test_i18n_app.py (Chinese wrapped on screen),
+tests/unit/test_patches.py (the symbols and the patterns they had).
+
 Compiling the two patterns takes ~15 ms (Python's regex compiler expands each range of wide
 characters code point by code point), so they are compiled on first need: `install` puts a
 `_Chunker` in each wrapper's place, which hands text without wide characters (the same chunks
@@ -22,7 +27,14 @@ import re
 from functools import cache
 from typing import Any
 
-from ..base.textfmt import EAST_ASIAN_WIDE
+import rich._wrap
+import textual._wrap
+
+from ...base.textfmt import EAST_ASIAN_WIDE
+
+SYMBOLS = ("textual._wrap.re_chunk", "rich._wrap.re_word")
+PINNED = {"textual": "8.2.8", "rich": "15.0.0"}
+TESTS = ("tests/unit/test_i18n.py", "tests/app/test_i18n_app.py")
 
 _WIDE = EAST_ASIAN_WIDE
 _CLOSE = "、。，．：；！？）》」』】〕〉”’…"
@@ -77,9 +89,6 @@ def _wide(text: str) -> bool:
 
 
 def install() -> None:
-    import rich._wrap
-    import textual._wrap
-
     if not isinstance(textual._wrap.re_chunk, _Chunker):
         textual._wrap.re_chunk = _Chunker("TEXTUAL_CHUNK", textual._wrap.re_chunk)  # type: ignore[assignment]
     if not isinstance(rich._wrap.re_word, _Chunker):
