@@ -65,14 +65,13 @@ class TokenDeck(Deck):
     TITLE = "tokendeck"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        *(
-            Binding(key, f"panel('{name}')", title, id=f"panel.{name}", show=False, priority=True)
-            for key, name, title in (
-                ("f2", "chat", N_("Chat")),
-                ("f3", "models", N_("Models")),
-                ("f4", "usage", N_("Usage")),
-                ("f5", "balance", N_("Balance")),
-            )
+        Binding("f2", "panel('chat')", N_("Chat"), id="panel.chat", show=False, priority=True),
+        Binding(
+            "f3", "panel('models')", N_("Models"), id="panel.models", show=False, priority=True
+        ),
+        Binding("f4", "panel('usage')", N_("Usage"), id="panel.usage", show=False, priority=True),
+        Binding(
+            "f5", "panel('balance')", N_("Balance"), id="panel.balance", show=False, priority=True
         ),
         Binding("f6", "profiles", N_("Profiles"), id="app.profiles", show=False, priority=True),
         Binding("f1", "help", N_("Help"), id="app.help", priority=True),
