@@ -176,3 +176,24 @@ async def test_a_usd_logs_grouped_views_head_their_amounts_usd(tmp_path: Path) -
             shown = screen_text(app)
     header = next(line for line in shown.splitlines() if "Requests" in line)
     assert "USD" in header and "Credits" not in header, header
+
+
+async def test_the_balance_view_of_a_log_without_balance_after_makes_up_no_zero(
+    tmp_path: Path,
+) -> None:
+    """new-api's rows (as one-api's and LiteLLM's) say no balance after each request: Usage's
+    Balance view said 'Credits left: 0', 'Runs out about <today>' over a flat line at 0."""
+    with DemoGateway(history_rows=300, balance_dialect="newapi-token",
+                     now=FIXED_NOW.timestamp()) as demo:  # fmt: skip
+        app = family_app(demo.v1_base, tmp_path, balance="newapi-token", logs="newapi",
+                         unit="USD", daily_budget=Decimal("0.01"))  # fmt: skip
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.press("f4")
+            await wait_for(pilot, lambda: "300/300 rows" in screen_text(app), limit=60)
+            await pilot.press("5")
+            await wait_for(pilot, lambda: "Burn rate" in screen_text(app))
+            shown = screen_text(app)
+    assert "does not say the balance after each request" in shown, shown
+    assert "Credits left" not in shown and "Runs out" not in shown
+    assert "Burn rate: $" in shown  # in the log's money, not whole credits
+    assert "daily budget" in shown  # what the rows do say still counts

@@ -12,7 +12,7 @@ from ....base.localefmt import day
 from ....base.textfmt import cell_len, number, pad
 from ....profiles.config import Profile
 from ....spend.budgets import budget_sentence, budget_status
-from ....spend.money import credits_text, rate_for
+from ....spend.money import credits_text, log_unit, rate_for, spend_text
 from ....store import Bucket, Database, balance_series, burn_rate, latest_balance, run_out_date
 from ..charts import columns, sparkline
 
@@ -37,22 +37,34 @@ def balance_view(
     until: datetime | None,
     width: int,
     height: int,
+    after: bool = True,
 ) -> tuple[str, str]:
     """(the chart of credits left after each request, the figures under it: credits left,
-    burn rate, run-out date, budgets)."""
+    burn rate, run-out date, budgets). `after` False: the log's rows do not say the balance
+    after them (new-api, one-api, LiteLLM): no chart and no credits left are made up from
+    them (they would read 0), only what the rows do say."""
     name, rate = profile.name, rate_for(profile)
-    series = balance_series(db, name, since=since, until=until, max_points=max(2, width))
     figures = []
     left = latest_balance(db, name)
     rate_per_day = burn_rate(db, name, now)
     if left is None:
         return "", _("No usage rows cached yet: nothing to chart.")
-    figures.append(_("Credits left: {amount}").format(amount=credits_text(left, rate)))
-    figures.append(
-        _("Burn rate: {amount} a day (last 7 days)").format(
-            amount=credits_text(rate_per_day.quantize(Decimal(1)), rate)
-        )
+    burn = (
+        spend_text(rate_per_day, profile)
+        if log_unit(profile)
+        else credits_text(rate_per_day.quantize(Decimal(1)), rate)
     )
+    if not after:
+        figures.append(
+            _("This usage log does not say the balance after each request, so there is no "
+              "balance over time to chart: the Balance panel (F5) asks the gateway.")
+        )  # fmt: skip
+        figures.append(_("Burn rate: {amount} a day (last 7 days)").format(amount=burn))
+        figures += [budget_sentence(s, profile) for s in budget_status(db, profile, now)]
+        return "", "\n".join(figures)
+    series = balance_series(db, name, since=since, until=until, max_points=max(2, width))
+    figures.append(_("Credits left: {amount}").format(amount=credits_text(left, rate)))
+    figures.append(_("Burn rate: {amount} a day (last 7 days)").format(amount=burn))
     when = run_out_date(left, rate_per_day, now)
     if when is None:
         figures.append(_("Run-out date: none (nothing spent in the last 7 days)"))

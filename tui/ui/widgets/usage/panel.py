@@ -361,8 +361,7 @@ class UsagePanel(Vertical, can_focus=True):
             known = None  # a sync stored rows meanwhile: count them again
         expect = old.count() if old is not None and same and keep_cursor else 0
         profile = self.deck.profile.name
-        spec = self.deck.spec
-        left = spec is None or offers(spec).log_family is None  # new-api's rows say no balance
+        left = self._rows_say_balance()
         self.source = source = RowsSource(
             db, profile, query, known, expect, first=first, left=left
         )
@@ -436,13 +435,19 @@ class UsagePanel(Vertical, can_focus=True):
             totals_text(sum_buckets(buckets), rate, money=log_unit(self.deck.profile)),
         )
 
+    def _rows_say_balance(self) -> bool:
+        """Whether the log's rows say the balance after each request (openai-hk's do; new-api,
+        one-api and LiteLLM rows do not)."""
+        spec = self.deck.spec
+        return spec is None or offers(spec).log_family is None
+
     def _show_balance(self, db: Database) -> None:
         since, until = self.bounds()
         profile = self.deck.profile
         height = max(3, self.size.height - 11)
         chart, figures = balance_view(
             db, profile, self.deck.clock.now(), since=since, until=until,
-            width=max(20, self.size.width - 2), height=height,
+            width=max(20, self.size.width - 2), height=height, after=self._rows_say_balance(),
         )  # fmt: skip
         widget = self.query_one("#usage-chart", Static)
         widget.update(chart)
