@@ -155,3 +155,17 @@ def test_a_usd_log_is_said_in_usd_by_logs_and_report(
     amount = Decimal(newapi.logs[0]["fen"]) / CENT
     assert summary.startswith("1 row · ") and summary.endswith(f" · {amount} USD"), summary
     assert report.stdout.splitlines()[0].split()[-1] == "USD", report.stdout
+
+
+def test_an_estimate_at_the_demo_as_new_api_is_near_what_it_bills(
+    tmp_path: Path, newapi: DemoGateway
+) -> None:
+    """The demo as new-api priced /models in credits while it bills USD (a credit is a cent):
+    'tokendeck chat --json' estimated 58.62 USD for an answer billed 0.59 USD."""
+    config = profile(tmp_path, newapi.v1_base, 'logs = "newapi"\nunit = "USD"\n')
+    chat = tokendeck(config, "chat", "--json", "Explain decorators")
+    assert chat.returncode == 0, chat.stderr
+    data = json.loads(chat.stdout)
+    billed = Decimal(newapi.logs[0]["fen"]) / CENT
+    assert (data["cost_basis"], data["cost_unit"]) == ("estimated", "USD")
+    assert abs(Decimal(data["cost"]) - billed) <= Decimal("0.01"), (data["cost"], billed)

@@ -63,13 +63,16 @@ def fen_for(model: ModelInfo, prompt_tokens: int, completion_tokens: int) -> int
     return max(1, round(cost / 1000))
 
 
-def per_token(price_per_1k: int) -> str:
-    """A price per 1K tokens as a decimal string per token (OpenRouter's pricing shape)."""
-    return str(Decimal(price_per_1k) / Decimal(1000))
+def per_token(price_per_1k: int, per_unit: int = 1) -> str:
+    """A price per 1K tokens as a decimal string per token (OpenRouter's pricing shape), in
+    credits, or in units of `per_unit` credits (USD: 100)."""
+    return str(Decimal(price_per_1k) / Decimal(1000 * per_unit))
 
 
-def model_entry(model: ModelInfo) -> dict[str, Any]:
-    """The `/models` list entry; models with a known context length also carry pricing."""
+def model_entry(model: ModelInfo, per_unit: int = 1) -> dict[str, Any]:
+    """The `/models` list entry; models with a known context length also carry pricing, in
+    credits, or per `per_unit` credits for a family counting in USD (OpenRouter's pricing is
+    USD per token): priced in credits there, estimates came out 100 times the billed cost."""
     entry: dict[str, Any] = {
         "id": model.id,
         "object": "model",
@@ -79,7 +82,7 @@ def model_entry(model: ModelInfo) -> dict[str, Any]:
     if model.context_length is not None:
         entry["context_length"] = model.context_length
         entry["pricing"] = {
-            "prompt": per_token(model.in_price),
-            "completion": per_token(model.out_price),
+            "prompt": per_token(model.in_price, per_unit),
+            "completion": per_token(model.out_price, per_unit),
         }
     return entry

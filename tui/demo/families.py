@@ -25,6 +25,8 @@ ACCESS_TOKEN = "demo-access-token-0000"  # the demo account's new-api / one-api 
 NEWAPI_MAX_PAGE = 100
 ONEAPI_PAGE = 10
 LITELLM_SPEND_CAP = 1000  # rows /spend/logs answers at most
+# the dialects whose amounts are USD (a credit is a cent): /models prices them so too
+USD_DIALECTS = ("newapi-token", "oneapi", "openrouter", "litellm")
 SUCCESS = {"success": True, "message": ""}
 
 

@@ -246,7 +246,8 @@ class DemoHandler(BaseHTTPRequestHandler):
             return
         fault = self.gw.faults.take("models")
         if not reply.response_fault(fault):
-            entries = [model_entry(m) for m in MODELS]
+            usd = self.gw.balance_dialect in fam.USD_DIALECTS  # its prices in USD, as its costs
+            entries = [model_entry(m, CREDITS_PER_UNIT if usd else 1) for m in MODELS]
             if self.gw.balance_dialect == "litellm":  # LiteLLM's /v1/models: the bare shape
                 keep = ("id", "object", "created", "owned_by")
                 entries = [{k: e[k] for k in keep if k in e} for e in entries]
