@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .catalog import ModelInfo, fen_for
-from .seed import USER_ID, History, reqid
+from .seed import ALNUM, USER_ID, History
 
 DEMO_KEY = "sk-live-demo0000000000000000"  # opencodex-shaped
 DEMO_HK_KEY = "hk-demo0000000000000000"  # openai-hk-shaped
@@ -75,8 +75,12 @@ class Ledger:
             return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
     def new_reqid(self) -> str:
-        with self._lock:
-            return reqid(self._rng)
+        """A served request's id, different in every run: the seeded generator gave each
+        process's first answer the same id, so the built-in demo (a new one per command) gave
+        answers of different commands one id, and the log row of the last one priced them all."""
+        import secrets
+
+        return "".join(secrets.choice(ALNUM) for _ in range(16))
 
     @property
     def balance(self) -> int:
