@@ -70,6 +70,21 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         finally:
             self._width = full
 
+    def _format_action(self, action: argparse.Action) -> str:
+        """An option's lines fit in cells: argparse places the help after the invocation by
+        characters, so a Chinese metavar ("-t 名称") pushes it past the edge; wrap it narrower."""
+        full = self._width
+        try:
+            for _attempt in range(3):
+                text = super()._format_action(action)
+                over = max((cell_len(line) for line in text.splitlines()), default=0) - full
+                if over <= 0 or self._width - over < 40:
+                    break
+                self._width -= over
+            return text
+        finally:
+            self._width = full
+
     def start_section(self, heading: str | None) -> None:
         # argparse puts an ASCII colon after a heading; Chinese text takes the full-width one
         # ("位置参数：") — its end shows which, as with "用法：" in the catalog

@@ -34,6 +34,7 @@ from ....gateway import (
 )
 from ....gateway.families import cost_unit
 from ....gateway.types import RetryPolicy
+from ....profiles.runtime import spec_for
 from ...deck import Deck
 from ...messages import AnswerFinished
 from .attach import AttachedFiles, edit_draft
@@ -110,8 +111,11 @@ class ChatPanel(Vertical):
 
     def on_mount(self) -> None:
         deck = self.deck
-        spec = deck.spec  # not deck.gateway: that would load httpx2 before the first frame
-        MessageItem.cost_unit = deck.profile.unit or (cost_unit(spec) if spec else "credits")
+        MessageItem.cost_unit = deck.profile.unit or (
+            # the demo counts credits; its URL is not waited for before the first frame, and
+            # another gateway's spec is read without its key (an api_key_cmd is not run here)
+            "credits" if deck.profile.demo else cost_unit(spec_for(deck.profile, key=False))
+        )
         self._wide = self.app.size.width >= WIDE
         self.query_one(ConversationList).set_class(self._wide, "-shown")
         # The first frame shows a new conversation; what is stored is read just after it.
