@@ -197,3 +197,26 @@ async def test_the_balance_view_of_a_log_without_balance_after_makes_up_no_zero(
     assert "Credits left" not in shown and "Runs out" not in shown
     assert "Burn rate: $" in shown  # in the log's money, not whole credits
     assert "daily budget" in shown  # what the rows do say still counts
+
+
+async def test_an_access_token_log_gives_the_answer_its_exact_cost(tmp_path: Path) -> None:
+    """new-api's access-token mode (/api/log/self with New-Api-User): after the answer the app
+    syncs the account's log and the answer shows its own row's cost, joined by request id."""
+    from tui.demo.families import ACCESS_TOKEN
+
+    with DemoGateway(history_rows=20, balance_dialect="newapi-token") as demo:
+        app = family_app(demo.v1_base, tmp_path, balance="newapi-user", logs="newapi-user",
+                         access_token=Secret(ACCESS_TOKEN), user_id="9", unit="USD")  # fmt: skip
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*"Explain generators", "enter")
+            panel = app.screen.query_one(ChatPanel)
+            await wait_for(pilot, lambda: len(panel.conversation.turns) == 2
+                           and not panel.streaming and panel.conversation.turns[-1].credits
+                           is not None and not panel.conversation.turns[-1].credits_estimated)
+            await pilot.pause()
+            answer = panel.conversation.turns[-1]
+            meta = app.screen.query_one(Transcript).items[-1].meta
+        charged = demo.logs[0]
+    assert answer.request_id == charged["reqid"]
+    assert answer.credits == Decimal(charged["fen"]) / 100
+    assert f"{answer.credits} USD" in meta and "≈" not in meta

@@ -169,3 +169,47 @@ def test_an_estimate_at_the_demo_as_new_api_is_near_what_it_bills(
     billed = Decimal(newapi.logs[0]["fen"]) / CENT
     assert (data["cost_basis"], data["cost_unit"]) == ("estimated", "USD")
     assert abs(Decimal(data["cost"]) - billed) <= Decimal("0.01"), (data["cost"], billed)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "settings"),
+    [
+        ("newapi-token", 'balance = "newapi-user"\nlogs = "newapi-user"\nuser_id = "9"\n'),
+        ("oneapi", 'balance = "oneapi"\nlogs = "oneapi-user"\n'),
+    ],
+)
+def test_a_users_log_costs_answers_by_request_id_and_checks_the_budget(
+    tmp_path: Path, dialect: str, settings: str
+) -> None:
+    """new-api's access-token mode (/api/log/self with New-Api-User) and one-api's user log:
+    the answer's exact cost is its own row's (joined by X-Oneapi-Request-Id), and
+    'balance --check' holds today's spend from those rows against daily_budget."""
+    from tui import store
+    from tui.demo.families import ACCESS_TOKEN
+
+    with DemoGateway(history_rows=30, balance_dialect=dialect) as demo:
+        config = profile(tmp_path, demo.v1_base, settings + f'access_token = "{ACCESS_TOKEN}"\n'
+                         'unit = "USD"\ndaily_budget = "0.01"\n')  # fmt: skip
+        chats, syncs = [], []
+        for _answer in range(2):  # the second sync is incremental: it stops at the first's rows
+            chats.append(tokendeck(config, "chat", "--json", "Explain decorators"))
+            syncs.append(tokendeck(config, "logs", "sync"))
+        check = tokendeck(config, "balance", "--check")
+        charged = demo.logs[1::-1]  # oldest first, as the chats went
+        report = tokendeck(config, "report", "--json")
+    assert all(done.returncode == 0 for done in chats + syncs), [d.stderr for d in chats + syncs]
+    answers = [json.loads(done.stdout) for done in chats]
+    # the header new-api and one-api send is what their rows keep
+    assert [a["request_id"] for a in answers] == [row["reqid"] for row in charged]
+    db = store.open_db(read_only=True)
+    try:
+        stored = [store.messages_tail(db, a["conversation_id"], 1)[-1] for a in answers]
+    finally:
+        db.close()
+    assert [m.request_id for m in stored] == [row["reqid"] for row in charged]
+    assert [m.credits for m in stored] == [Decimal(row["fen"]) / CENT for row in charged]
+    assert not any(m.credits_estimated for m in stored)
+    assert check.returncode == 11, check.stderr  # the answer alone is over 0.01 USD
+    assert "is over the daily budget $0.01" in check.stderr and "credits" not in check.stderr
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["total"]["requests"] == 32
