@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, OptionList, Select
 
 from tests.app.test_history import ask, chat, transcript
 from tests.helpers import make_app, wait_for
 from tui.demo import DemoGateway
 from tui.profiles.templates import Template
-from tui.store import messages, open_db
+from tui.store import list_conversations, messages, open_db
 from tui.ui.screens.attach import AttachScreen
 from tui.ui.screens.params import ParamsScreen
 from tui.ui.widgets.chat.attach import AttachedFiles
@@ -86,6 +86,70 @@ async def test_a_pasted_path_attaches_the_image_and_a_text_paste_is_typed(
         sent = demo.chat_requests[-1]
         assert [(i.media_type, i.size) for i in sent.images] == [("image/png", len(PNG))]
         assert sent.messages[-1] == ("user", "just words here")
+
+
+async def attach_by_dialog(pilot: object, app: object, path: Path) -> None:
+    await pilot.press("ctrl+b")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, AttachScreen))  # type: ignore[arg-type,attr-defined]
+    await pilot.press(*str(path), "enter")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: not isinstance(app.screen, AttachScreen))  # type: ignore[arg-type,attr-defined]
+
+
+async def test_files_waiting_with_the_draft_come_back_after_a_restart(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """Quit with a draft and two files waiting; the next start shows both again (read back by
+    their hash from the history), and Enter sends them; then nothing waits any more."""
+    notes, more = tmp_path / "notes.txt", tmp_path / "more notes.md"
+    notes.write_text("alpha\n")
+    more.write_text("# beta\n")
+    app = tooled_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await ask(pilot, app, "first")
+        await attach_by_dialog(pilot, app, notes)
+        app.post_message(events.Paste(f"'{more}'"))  # type: ignore[attr-defined]
+        bar = chat(app).query_one(AttachedFiles)
+        await wait_for(pilot, lambda: len(bar.files) == 2)
+        await pilot.press(*"half a thought")
+        cid = chat(app).conversation.id  # type: ignore[union-attr]
+    notes.unlink()  # what waits is the stored copy, not the file on disk
+    again = tooled_app(demo, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: chat(again).conversation is not None)
+        assert chat(again).conversation.id == cid  # type: ignore[union-attr]
+        bar = chat(again).query_one(AttachedFiles)
+        await wait_for(pilot, lambda: [f.name for f in bar.files] == ["notes.txt", "more notes.md"])
+        assert chat(again).query_one(PromptInput).text == "half a thought"
+        assert "notes.txt (6 bytes), more notes.md (7 bytes)" in str(bar.render())
+        await ask(pilot, again, "")  # Enter: the draft and its files go
+        assert demo.chat_requests[-1].files == (("notes.txt", 6), ("more notes.md", 7))
+        assert bar.files == []
+    with open_db() as db:
+        assert db.query("SELECT * FROM draft_files") == []
+        assert [a.name for a in messages(db, cid)[-2].attachments] == ["notes.txt", "more notes.md"]
+    third = tooled_app(demo, tmp_path)
+    async with third.run_test(size=(80, 24)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: chat(third).conversation is not None)
+        assert chat(third).query_one(AttachedFiles).files == []  # sent: nothing waits
+
+
+async def test_a_message_of_files_only_is_titled_by_their_names(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    (tmp_path / "report.txt").write_text("numbers\n")
+    (tmp_path / "plan.txt").write_text("steps\n")
+    app = tooled_app(demo, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: chat(app).conversation is not None)
+        await attach_by_dialog(pilot, app, tmp_path / "report.txt")
+        await attach_by_dialog(pilot, app, tmp_path / "plan.txt")
+        await ask(pilot, app, "")  # no text: only the files
+        options = app.screen.query_one("#conversation-options", OptionList)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: options.option_count == 1)
+        assert "report.txt, plan.txt" in str(options.get_option_at_index(0).prompt)
+    with open_db() as db:
+        assert [c.title for c in list_conversations(db)] == ["report.txt, plan.txt"]
 
 
 async def test_a_model_that_refuses_images_says_why(demo: DemoGateway, tmp_path: Path) -> None:

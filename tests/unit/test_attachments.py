@@ -203,3 +203,53 @@ def test_history_reads_a_database_an_older_version_made(
     done = tokendeck("history", "--json")
     assert done.returncode == 0, done.stderr  # it said "read-only and needs an upgrade"
     assert json.loads(done.stdout)[0]["title"] == "made before attachments"
+
+
+def test_files_waiting_with_a_draft_share_the_blobs_of_sent_files(tmp_path: Path) -> None:
+    """A draft's files are stored by hash in the same blobs as sent files: a blob stays while a
+    draft or a message links to it, and goes with the last link (schema 9)."""
+    note = Attachment("n.txt", "text/plain", b"alpha\n")
+    image = Attachment("p.png", "image/png", PNG)
+    key = store.draft_key(None)
+    with store.open_db(tmp_path / "h.db") as db:
+        store.save_draft(db, key, "", [note, image])  # files only: no text is needed
+        assert store.load_draft(db, key) == ""
+        assert [(f.name, f.data) for f in store.load_draft_files(db, key)] == [
+            ("n.txt", b"alpha\n"), ("p.png", PNG)]  # fmt: skip
+        store.save_draft(db, key, "typed")  # files=None: the files stay as they are
+        assert len(store.load_draft_files(db, key)) == 2
+        cid = store.create_conversation(db, _settings())
+        store.add_message(db, cid, "user", "", attachments=[note])
+        assert store.blob_count(db) == 2
+        store.save_draft(db, key, "", ())  # sent: nothing waits; the note is the message's
+        assert store.load_draft_files(db, key) == [] and store.blob_count(db) == 1
+        store.save_draft(db, store.draft_key(cid), "next", [note, image])
+        store.delete_conversation(db, cid)  # its message and its draft: no link is left
+        assert store.blob_count(db) == 0
+        assert store.load_draft_files(db, store.draft_key(cid)) == []
+
+
+def test_a_message_of_files_only_is_titled_by_their_names(tmp_path: Path) -> None:
+    with store.open_db(tmp_path / "h.db") as db:
+        cid = store.create_conversation(db, _settings())
+        files = [Attachment("a.txt", "text/plain", b"a"), Attachment("b.png", "image/png", PNG)]
+        store.add_message(db, cid, "user", "", attachments=files)
+        assert [c.title for c in store.list_conversations(db)] == ["a.txt, b.png"]
+
+
+def test_migration_from_v8_keeps_sent_files_and_adds_draft_files(tmp_path: Path) -> None:
+    path = tmp_path / "v8.db"
+    note = Attachment("n.txt", "text/plain", b"alpha\n")
+    with old_db(path, 8) as old:
+        cid = store.create_conversation(old, _settings())
+        store.add_message(old, cid, "user", "with a file", attachments=[note])
+    with store.open_db(path) as db:
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == store_schema.target_version()
+        store.save_draft(db, store.draft_key(cid), "", [note])
+        store.delete_conversation(db, cid)
+        assert store.blob_count(db) == 0
+        other = store.create_conversation(db, _settings())
+        store.save_draft(db, store.draft_key(None), "", [note])
+        store.add_message(db, other, "user", "", attachments=[note])
+        store.delete_conversation(db, other)
+        assert store.blob_count(db) == 1  # the draft still links to it

@@ -154,9 +154,9 @@ def test_migration_to_v8_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path
         old.conn.commit()
         assert sort_indexed(old, "prompt")
     with store.open_db(path) as db:
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == 8 <= (
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == (
             store_schema.target_version()
-        )
+        ) >= 8
         days = db.query_one("SELECT sum(requests) FROM usage_days WHERE profile = ?", (P,))
         assert days is not None and days[0] == len(rows)
         assert not sort_indexed(db, "prompt") and not sort_indexed(db, "credits")

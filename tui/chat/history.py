@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -31,6 +31,7 @@ from ..store import (
     latest_conversation,
     list_conversations,
     load_draft,
+    load_draft_files,
     message_files,
     message_texts,
     messages,
@@ -519,9 +520,17 @@ class History:
         text: str = self._guard(lambda db: load_draft(db, draft_key(conversation_id)), "")
         return text
 
-    def save_draft(self, conversation_id: int | None, text: str) -> None:
+    def draft_files(self, conversation_id: int | None) -> list[Attachment]:
+        """The files waiting with the conversation's draft."""
+        found = self._guard(lambda db: load_draft_files(db, draft_key(conversation_id)), [])
+        return [attachment_of(stored) for stored in found]
+
+    def save_draft(
+        self, conversation_id: int | None, text: str, files: Sequence[Attachment] | None = None
+    ) -> None:
+        """Keep the draft's text and, unless `files` is None, the files waiting with it."""
         if self.writable:
-            self._guard(lambda db: save_draft(db, draft_key(conversation_id), text))
+            self._guard(lambda db: save_draft(db, draft_key(conversation_id), text, files))
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         hits: list[SearchHit] = self._guard(lambda db: search(db, query, limit), [])

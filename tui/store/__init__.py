@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         update_settings,
     )
     from .db import Database, is_database_file, open_db, recover_interrupted
-    from .drafts import draft_key, load_draft, save_draft
+    from .drafts import draft_key, load_draft, load_draft_files, save_draft
     from .errors import Problem, StoreError
     from .export import to_json, to_markdown
     from .forks import fork, fork_with_edit
@@ -132,6 +132,7 @@ __all__ = [
     "latest_conversation",
     "list_conversations",
     "load_draft",
+    "load_draft_files",
     "mark_complete",
     "message_files",
     "message_texts",
@@ -168,7 +169,7 @@ __getattr__, __dir__ = lazy_names(
     __name__,
     __all__,
     # the light ones first
-    ("errors", "db", "readings", "records", "drafts", "conversations", "attachments",
+    ("errors", "db", "readings", "records", "attachments", "drafts", "conversations",
      "transcript", "writer", "usage", "usage_stats", "fulltext", "forks", "export", "claims"),
     globals(),
 )  # fmt: skip

@@ -1,5 +1,6 @@
 """Files attached to messages: each file's bytes stored once by content hash (blobs), linked to
-the messages that carry it in order (attachments). A blob goes when its last link goes."""
+the messages that carry it in order (attachments) and to drafts (draft_files). A blob goes when
+its last link goes."""
 
 from __future__ import annotations
 
@@ -30,15 +31,22 @@ def link_attachments(
     """Store `files` for a message inside the caller's transaction; bytes already stored under
     the same hash are not stored again."""
     for order, file in enumerate(files):
-        digest = hashlib.sha256(file.data).hexdigest()
-        conn.execute(
-            "INSERT OR IGNORE INTO blobs (sha256, media_type, size, data) VALUES (?, ?, ?, ?)",
-            (digest, file.media_type, len(file.data), file.data),
-        )
+        digest = file_digest(conn, file)
         conn.execute(
             "INSERT INTO attachments (message_id, ord, name, sha256) VALUES (?, ?, ?, ?)",
             (message_id, order, file.name, digest),
         )
+
+
+def file_digest(conn: sqlite3.Connection, file: AttachmentLike) -> str:
+    """The file's SHA-256, its bytes stored under it unless they already are (inside the
+    caller's transaction)."""
+    digest = hashlib.sha256(file.data).hexdigest()
+    conn.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, media_type, size, data) VALUES (?, ?, ?, ?)",
+        (digest, file.media_type, len(file.data), file.data),
+    )
+    return digest
 
 
 def attachments_of(db: Database, message_ids: Sequence[int]) -> dict[int, list[StoredAttachment]]:

@@ -170,15 +170,22 @@ def rename_conversation(db: Database, conversation_id: int, title: str) -> None:
 
 
 def refresh_title(conn: sqlite3.Connection, conversation_id: int) -> None:
-    """Derive the title from the first user message, unless the user chose one."""
+    """Derive the title from the first user message (the names of its files when it has no
+    text), unless the user chose one."""
     row = conn.execute(
-        "SELECT content FROM messages WHERE conversation_id = ? AND role = 'user'"
+        "SELECT content, id FROM messages WHERE conversation_id = ? AND role = 'user'"
         " ORDER BY position LIMIT 1",
         (conversation_id,),
     ).fetchone()
+    title = derive_title(row[0]) if row else ""
+    if row and not title:
+        names = conn.execute(
+            "SELECT name FROM attachments WHERE message_id = ? ORDER BY ord", (row[1],)
+        ).fetchall()
+        title = derive_title(", ".join(name for (name,) in names))
     conn.execute(
         "UPDATE conversations SET title = ? WHERE id = ? AND NOT title_custom",
-        (derive_title(row[0]) if row else "", conversation_id),
+        (title, conversation_id),
     )
 
 
@@ -202,7 +209,8 @@ def delete_conversation(db: Database, conversation_id: int) -> None:
             "UPDATE conversations SET fork_message_id = NULL WHERE parent_id = ?",
             (conversation_id,),
         )
-        conn.execute("DELETE FROM drafts WHERE key = ?", (draft_key(conversation_id),))
+        for table in ("drafts", "draft_files"):
+            conn.execute(f"DELETE FROM {table} WHERE key = ?", (draft_key(conversation_id),))
         if conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount:
             return
     raise missing(conversation_id)

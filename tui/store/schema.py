@@ -217,6 +217,28 @@ _V8 = (
 )
 
 
+# Files waiting with a draft (schema 9): linked to the draft's key as attachments are to their
+# message, their bytes in the same blobs; a blob goes when neither links to it any more.
+_UNLINK = """CREATE TRIGGER {name} AFTER DELETE ON {table}
+    WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = old.sha256)
+    AND NOT EXISTS (SELECT 1 FROM draft_files WHERE sha256 = old.sha256) BEGIN
+        DELETE FROM blobs WHERE sha256 = old.sha256;
+    END"""
+_V9 = (
+    """CREATE TABLE draft_files (
+        key TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        PRIMARY KEY (key, ord)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX draft_files_blob ON draft_files(sha256)",
+    "DROP TRIGGER attachments_unlink",
+    _UNLINK.format(name="attachments_unlink", table="attachments"),
+    _UNLINK.format(name="draft_files_unlink", table="draft_files"),
+)
+
+
 def _v7(conn: sqlite3.Connection) -> None:
     _run(_V7)(conn)
     profiles = [row[0] for row in conn.execute("SELECT DISTINCT profile FROM usage_rows")]
@@ -260,7 +282,7 @@ def _run(statements: tuple[str, ...]) -> Migration:
 # Append only: entry i takes a database from user_version i to i + 1.
 MIGRATIONS: list[Migration] = [
     _run(_V1), _run(_V2), _run(_V3), _run(_V4), _run(_V5), _run(_V6), _v7,
-    _run(_V8),
+    _run(_V8), _run(_V9),
 ]  # fmt: skip
 
 

@@ -73,6 +73,8 @@ def add_message(
             finish_reason=finish_reason, error=error,
         )  # fmt: skip
         link_attachments(conn, message_id, attachments)
+        if attachments and role == "user":  # a message of files only is titled by their names
+            refresh_title(conn, conversation_id)
         return message_id
 
 

@@ -59,6 +59,11 @@ class AttachedFiles(Static):
         self.notify(_("Attached {names}: sent with your next message.").format(names=names))
         return True
 
+    def restore(self, files: Sequence[Attachment]) -> None:
+        """Show `files` as the ones waiting (a draft's, read back), in place of any others."""
+        self.files = list(files)
+        self._show()
+
     def take(self) -> tuple[Attachment, ...]:
         """The files, for the message being sent; none are left waiting."""
         files, self.files = tuple(self.files), []

@@ -88,6 +88,7 @@ class ChatPanel(Vertical):
         self._wide = False  # the terminal is WIDE columns or more (the list shows by default)
         self._draft_timer: Timer | None = None
         self._draft_text: str | None = None  # typed since the last save
+        self._saved_files: tuple[Attachment, ...] = ()  # waiting with the draft as last saved
         self._told_left_out: set[int | None] = set()  # conversations told of left-out turns
         self._background = False  # the terminal went away: quit once the answer is stored
         self._compare_gateway: Gateway | None = None  # a comparison's own client
@@ -105,8 +106,11 @@ class ChatPanel(Vertical):
                 yield Transcript(id="transcript")
                 yield RetryOffer(id="retry-offer")
                 yield Static("", id="edit-banner", markup=False)
-                yield AttachedFiles(id="attached")
-                yield PromptInput(id="prompt")
+                # kept at hand: the draft is saved from them on unmount, when no query finds them
+                self._attached = AttachedFiles(id="attached")
+                self._prompt = PromptInput(id="prompt")
+                yield self._attached
+                yield self._prompt
                 yield CostPreview(self.deck, self, id="cost-preview")
 
     def on_mount(self) -> None:
@@ -131,6 +135,8 @@ class ChatPanel(Vertical):
             return
         prompt = self.query_one(PromptInput)
         typed = prompt.text  # typed ahead of this: kept after the draft, as if typed later
+        attached = self.query_one(AttachedFiles)
+        waiting = list(attached.files)  # likewise for files attached ahead of it
         recent = self.history.summaries(1)
         loaded = self.history.load(recent[0].id) if recent else None
         if loaded is not None and loaded.id is not None:
@@ -141,6 +147,8 @@ class ChatPanel(Vertical):
         self._open(loaded or self._new_conversation())
         if typed:
             prompt.insert(typed)
+        if waiting:
+            attached.restore([*attached.files, *waiting])
         self.watch(self.deck, "model", self._model_changed, init=False)
         self.refresh_bindings()
 
@@ -203,6 +211,8 @@ class ChatPanel(Vertical):
         prompt = self.query_one(PromptInput)
         prompt.load_text(self.history.draft(conversation.id))
         prompt.move_cursor(prompt.document.end)
+        self._saved_files = tuple(self.history.draft_files(conversation.id))
+        self.query_one(AttachedFiles).restore(self._saved_files)
         self._show_settings()
         self.refresh_list()
         if focus_message is not None:
@@ -261,18 +271,28 @@ class ChatPanel(Vertical):
     def _draft_changed(self, event: TextArea.Changed) -> None:
         self._draft_text = event.text_area.text
         self.query_one(CostPreview).typed(self._draft_text)
+        self._save_soon()
+
+    def _save_soon(self) -> None:
+        """Save the draft after DRAFT_DELAY seconds without another change."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, self.save_draft)
 
     def save_draft(self) -> None:
-        """Store what was typed since the last save (not while an earlier message is edited)."""
+        """Store what was typed and the files attached since the last save (not while an
+        earlier message is edited)."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if self.conversation is not None and self.editing is None and self._draft_text is not None:
-            self.history.save_draft(self.conversation.id, self._draft_text)
-            self._draft_text = None
+        if self.conversation is None or self.editing is not None:
+            return
+        files = tuple(self._attached.files)
+        changed = files != self._saved_files
+        if self._draft_text is not None or changed:
+            text = self._prompt.text if self._draft_text is None else self._draft_text
+            self.history.save_draft(self.conversation.id, text, files if changed else None)
+            self._draft_text, self._saved_files = None, files
 
     # ---- sending -----------------------------------------------------------------------
 
@@ -314,8 +334,9 @@ class ChatPanel(Vertical):
         self.query_one(PromptInput).clear()
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self.history.save_draft(draft_owner, "")
-        self.history.save_draft(conversation.id, "")
+        self.history.save_draft(draft_owner, "", ())
+        self.history.save_draft(conversation.id, "", ())
+        self._saved_files = ()
         await self._answer()
 
     async def _answer(self, reuse: Turn | None = None) -> None:
@@ -905,6 +926,7 @@ class ChatPanel(Vertical):
     def _files_changed(self, event: AttachedFiles.Changed) -> None:
         event.stop()
         self.query_one(CostPreview).typed(self.query_one(PromptInput).text)
+        self._save_soon()  # the files waiting are kept with the draft, as the text is
 
     @on(PromptInput.FilesPasted)
     def _files_pasted(self, event: PromptInput.FilesPasted) -> None:
