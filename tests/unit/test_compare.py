@@ -301,3 +301,21 @@ def test_cli_compare_without_a_usable_history_still_answers(
     assert "The comparison is not saved." in done.stderr
     assert "━━ deepseek-chat ━━" in done.stdout and "━━ gpt-4o-mini ━━" in done.stdout
     assert (data / "tokendeck.db").read_bytes() == b"this is no database" * 100  # untouched
+
+
+async def test_a_model_that_answered_nothing_costs_nothing(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """A refused request was billed nothing: it had an estimate from its prompt ('≈0.05' in
+    the summary and the history's total), where a chat answer that failed so has none."""
+    demo.add_fault(Fault("status", status=400, times=2))  # both refused, priced models
+    session = await _session(demo, tmp_path / "h.db", ["deepseek-chat", "gpt-4o-mini"])
+    await session.run()
+    await session.gateway.aclose()  # type: ignore[attr-defined]
+    assert all(lane.state == LaneState.FAILED for lane in session.lanes)
+    assert [lane.cost for lane in session.lanes] == [None, None]
+    db = session.db
+    assert db is not None and session.conversation_id is not None
+    stored = load_comparison(db, session.conversation_id)
+    assert stored is not None
+    assert [a.message.credits for a in stored.answers] == [None, None]

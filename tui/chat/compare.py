@@ -272,8 +272,14 @@ class Comparison:
         self._tell(lane, event)
 
     def _estimate(self, lane: Lane) -> None:
-        if self.estimate is not None:
+        """The lane's cost until the gateway's figure is in; none for a request that got no
+        answer and no usage (refused: nothing was billed, as a chat answer that failed so)."""
+        if self.estimate is None:
+            return
+        if lane.deltas or lane.result.usage is not None:
             lane.estimate = self.estimate(lane.model, lane.prompt_tokens, lane.tokens)
+        else:
+            lane.estimate = None
 
     def _retry_wait(self, lane: Lane) -> float | None:
         """Seconds to wait before asking again, when the gateway refused for now (429, 5xx)
