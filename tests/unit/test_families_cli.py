@@ -213,3 +213,22 @@ def test_a_users_log_costs_answers_by_request_id_and_checks_the_budget(
     assert "is over the daily budget $0.01" in check.stderr and "credits" not in check.stderr
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["total"]["requests"] == 32
+
+
+def test_exported_rows_of_a_log_without_balance_after_carry_none(
+    tmp_path: Path, newapi: DemoGateway
+) -> None:
+    """'logs --format json|csv' (and the Usage export, which writes the same way) of new-api's
+    rows: balance_after is null / an empty cell, not the 0 they are cached with."""
+    config = profile(tmp_path, newapi.v1_base, 'logs = "newapi"\nunit = "USD"\n')
+    as_json = tokendeck(config, "logs", "--limit", "3", "--format", "json")
+    as_csv = tokendeck(config, "logs", "--limit", "3", "--format", "csv")
+    assert as_json.returncode == 0 and as_csv.returncode == 0, as_json.stderr + as_csv.stderr
+    rows = json.loads(as_json.stdout)
+    assert [r["balance_after"] for r in rows] == [None] * 3
+    assert [Decimal(str(r["credits"])) for r in rows] == [
+        Decimal(w["fen"]) / CENT for w in newapi.logs[:3]
+    ]
+    head, *lines = as_csv.stdout.splitlines()
+    column = head.split(",").index("balance_after")
+    assert len(lines) == 3 and all(line.split(",")[column] == "" for line in lines)

@@ -290,6 +290,8 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     # 800 MB), from the first page on (a failure before it prints nothing but the error); the
     # table needs every row for its widths
     streamed = fmt in ("csv", "json")
+    # new-api's, one-api's and LiteLLM's rows say no balance after them (—, empty, not 0)
+    left = offers(gw.spec).log_family is None
     target = for_terminal(sys.stdout) if fmt == "csv" else sys.stdout
     stream: RowWriter | None = None
     rows: list[LogRow] = []
@@ -313,17 +315,15 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
                     break
             count += len(kept)
             if streamed:
-                stream = stream or RowWriter(target, fmt)
+                stream = stream or RowWriter(target, fmt, left=left)
                 stream.write(kept)
             else:
                 rows += kept
             if done:
                 break
     if streamed:
-        (stream or RowWriter(target, fmt)).close()
+        (stream or RowWriter(target, fmt, left=left)).close()
     else:
-        # new-api's and LiteLLM's rows say no balance after them (—, not 0), in USD
-        left = offers(gw.spec).log_family is None
         _print_rows(rows, log_unit(profile), left=left)
     return ExitCode.OK
 

@@ -68,8 +68,10 @@ def csv_writer(out: IO[str]) -> Any:
     return csv.writer(_LineFeedEnds(out), lineterminator="\r\n")
 
 
-def log_record(row: LogRowLike) -> dict[str, Any]:
-    """A row as a record with the CLI's field names; the time in local time."""
+def log_record(row: LogRowLike, *, left: bool = True) -> dict[str, Any]:
+    """A row as a record with the CLI's field names; the time in local time. `left` False:
+    the log's rows say no balance after them (new-api, one-api, LiteLLM): balance_after is
+    null, not the 0 they are stored with."""
     return {
         "id": row.id,
         "time": row.ctime.astimezone().isoformat(),
@@ -77,7 +79,7 @@ def log_record(row: LogRowLike) -> dict[str, Any]:
         "prompt_tokens": row.prompt_tokens,
         "completion_tokens": row.completion_tokens,
         "credits": row.fen,
-        "balance_after": row.yufen,
+        "balance_after": row.yufen if left else None,
         "request_id": row.reqid,
         "ip": row.ip,
         "note": row.note,
@@ -96,12 +98,13 @@ def json_value(value: Any) -> Any:
 class RowWriter:
     """Writes rows as `csv` or `json` (a list, indented as `json.dumps(rows, indent=2)` would)
     as they come, batch by batch: a log of a million rows never sits in memory. `close()`
-    ends the JSON list; `count` is how many rows were written."""
+    ends the JSON list; `count` is how many rows were written. `left` False: the rows say no
+    balance after them (an empty balance_after cell, null in JSON)."""
 
-    def __init__(self, out: IO[str], fmt: str) -> None:
+    def __init__(self, out: IO[str], fmt: str, *, left: bool = True) -> None:
         if fmt not in ("csv", "json"):
             raise ValueError(f"unknown row format {fmt!r}")
-        self.out, self.fmt, self.count = out, fmt, 0
+        self.out, self.fmt, self.count, self.left = out, fmt, 0, left
         self._csv = csv_writer(out) if fmt == "csv" else None
         if self._csv is not None:
             self._csv.writerow(LOG_FIELDS)
@@ -110,11 +113,12 @@ class RowWriter:
     def write(self, batch: Iterable[LogRowLike]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
-            zone, cell = self._zones.iso, _text_cell
+            zone, cell, left = self._zones.iso, _text_cell, self.left
             self._csv.writerows(
                 (
                     row.id, zone(row.ctime), cell(row.model), row.prompt_tokens,
-                    row.completion_tokens, plain(row.fen), plain(row.yufen), cell(row.reqid),
+                    row.completion_tokens, plain(row.fen), plain(row.yufen) if left else "",
+                    cell(row.reqid),
                     cell(row.ip), cell(row.note),
                 )
                 for row in batch
@@ -123,7 +127,10 @@ class RowWriter:
             return
         for row in batch:
             text = json_safe(
-                json.dumps(log_record(row), ensure_ascii=False, indent=2, default=json_value)
+                json.dumps(
+                    log_record(row, left=self.left), ensure_ascii=False, indent=2,
+                    default=json_value,
+                )
             )
             lead = "[\n  " if self.count == 0 else ",\n  "
             self.out.write(lead + text.replace("\n", "\n  "))
@@ -151,10 +158,12 @@ class _LocalTimes:
         return when.astimezone(self._zone).isoformat()
 
 
-def write_rows(batches: Iterable[Iterable[LogRowLike]], out: IO[str], fmt: str) -> int:
+def write_rows(
+    batches: Iterable[Iterable[LogRowLike]], out: IO[str], fmt: str, *, left: bool = True
+) -> int:
     """Write rows (in batches, so a large log never sits in memory) as `csv` or `json`; how
-    many rows were written."""
-    writer = RowWriter(out, fmt)
+    many rows were written. `left` as for RowWriter."""
+    writer = RowWriter(out, fmt, left=left)
     for batch in batches:
         writer.write(batch)
     return writer.close()

@@ -671,7 +671,8 @@ class UsagePanel(Vertical, can_focus=True):
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
             with open_db(db_path, read_only=True) as db, part.open("w", encoding="utf-8") as out:
-                count = write_rows(iter_query(db, self.deck.profile.name, query), out, fmt)
+                rows = iter_query(db, self.deck.profile.name, query)
+                count = write_rows(rows, out, fmt, left=self._rows_say_balance())
             problem = self._export_problem(path, db_path)  # it may have changed since asked
             if problem:
                 part.unlink(missing_ok=True)
