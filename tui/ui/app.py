@@ -93,6 +93,8 @@ class TokenDeck(Deck):
         demo_handle: DemoHandle | None = None,
     ) -> None:
         self.welcome = welcome  # first start: offer the demo, a key, or the env key
+        # keys the terminal delivered before anything had the focus (None once handled)
+        self._early_keys: list[events.Key] | None = []
         self._styles_loaded = False
         self.hung_up = False  # the terminal went away (SIGHUP): nothing is drawn any more
         super().__init__(
@@ -148,9 +150,27 @@ class TokenDeck(Deck):
             css = path.read_text("utf-8")
             self.stylesheet.add_source(css, read_from=(str(path), ""), is_default_css=False)
 
-    def on_ready(self) -> None:
+    async def on_ready(self) -> None:
         """The first frame is out."""
         resume_after_start()
+        await self._early_keys_now()
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed while the app starts (a fast typist, a paste, tmux send-keys) can come
+        before the chat's input has the focus: Textual would give it to the screen, which
+        drops it. Such keys are held, then handled in order once something has the focus."""
+        early = self._early_keys
+        if early is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            if self.focused is None:
+                early.append(event)
+                return
+            await self._early_keys_now()
+        await super().on_event(event)
+
+    async def _early_keys_now(self) -> None:
+        held, self._early_keys = self._early_keys or [], None
+        for key in held:
+            await super().on_event(key)
 
     def on_mount(self) -> None:
         self._catch_signals()
