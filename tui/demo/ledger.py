@@ -78,8 +78,6 @@ class Ledger:
         """A served request's id, different in every run: the seeded generator gave each
         process's first answer the same id, so the built-in demo (a new one per command) gave
         answers of different commands one id, and the log row of the last one priced them all."""
-        import secrets
-
         return "".join(secrets.choice(ALNUM) for _ in range(16))
 
     @property
