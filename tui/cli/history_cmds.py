@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..base.i18n import _
-from ..base.textfmt import number, table
+from ..base.textfmt import approx, number, table
 from ..chat.compare_report import comparison_markdown
 from ..gateway.errors import ExitCode
 from ..store import (
@@ -82,7 +82,8 @@ def history(db: Database, args: argparse.Namespace) -> int:
     rows = [
         [str(c.id), ("★ " if c.pinned else "") + (c.title or _("(untitled)")),
          number(c.message_count), c.updated.astimezone().strftime("%Y-%m-%d %H:%M"),
-         "" if c.credits is None else ("≈" if c.credits_estimated else "") + number(c.credits)]
+         "" if c.credits is None else "≈" + approx(c.credits) if c.credits_estimated
+         else number(c.credits)]
         for c in found
     ]  # fmt: skip
     out(
