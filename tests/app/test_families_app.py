@@ -174,8 +174,12 @@ async def test_a_usd_logs_grouped_views_head_their_amounts_usd(tmp_path: Path) -
             await pilot.press("4")  # by model
             await wait_for(pilot, lambda: "Requests" in screen_text(app), limit=30)
             shown = screen_text(app)
+            await pilot.press("2")  # by day: its chart's caption
+            await wait_for(pilot, lambda: "per day" in screen_text(app), limit=30)
+            by_day = screen_text(app)
     header = next(line for line in shown.splitlines() if "Requests" in line)
     assert "USD" in header and "Credits" not in header, header
+    assert "USD per day" in by_day and "Credits" not in by_day, by_day
 
 
 async def test_the_balance_view_of_a_log_without_balance_after_makes_up_no_zero(

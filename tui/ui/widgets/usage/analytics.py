@@ -17,11 +17,15 @@ from ....store import Bucket, Database, balance_series, burn_rate, latest_balanc
 from ..charts import columns, sparkline
 
 
-def spend_chart(buckets: Sequence[Bucket], by: str, width: int) -> str:
-    """A caption and a sparkline of credits per day or week, oldest left."""
+def spend_chart(buckets: Sequence[Bucket], by: str, width: int, money: str | None = None) -> str:
+    """A caption and a sparkline of credits (or the log's `money`) per day or week, oldest
+    left."""
     if by == "model" or not buckets:
         return ""
-    caption = _("Credits per day") if by == "day" else _("Credits per week")
+    if money is not None:  # a log counted in money (new-api, LiteLLM: USD)
+        caption = (_("{unit} per day") if by == "day" else _("{unit} per week")).format(unit=money)
+    else:
+        caption = _("Credits per day") if by == "day" else _("Credits per week")
     first, last = buckets[0].key, buckets[-1].key
     head = _("{caption}, {first} … {last}").format(caption=caption, first=first, last=last)
     values = [float(b.totals.credits) for b in buckets]

@@ -428,7 +428,8 @@ class UsagePanel(Vertical, can_focus=True):
         columns = report_columns(by, rate, log_unit(self.deck.profile))  # USD at new-api
         table.show(ListSource(report_lines(buckets, rate)), columns)
         chart = self.query_one("#usage-chart", Static)
-        chart.update(spend_chart(buckets, by, max(10, self.size.width - 2)))
+        width = max(10, self.size.width - 2)
+        chart.update(spend_chart(buckets, by, width, log_unit(self.deck.profile)))
         chart.display = by != "model" and bool(buckets)
         self._put(
             "#usage-totals",
