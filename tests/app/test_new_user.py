@@ -198,7 +198,9 @@ async def test_explore_the_demo_leaves_the_environment_profile(
         await wait_for(pilot, lambda: panel.conversation is not None)
         await ask(pilot, app, "hello demo")
         assert panel.conversation.turns[-1].content  # type: ignore[union-attr]
-    assert not (tmp_path / "config.toml").exists()
+    saved = load(tmp_path / "config.toml")  # the choice is remembered: no welcome next time,
+    assert saved.data == {"welcomed": True}  # and no profile, so OPENAI_API_KEY still gives
+    assert saved.profile().name == "env"  # the implicit profile (README)
 
 
 async def test_the_key_check_is_shown_where_the_eye_is_at_80x24(
