@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from ..base.i18n import _
-from ..base.textfmt import literal, number, plain
+from ..base.textfmt import approx, literal, number, plain
 from ..chat.context import ASSUMED_WINDOW, Limits, plan, texts_of, windows_for
 from ..chat.conversation import Conversation, Status, Turn
 from ..chat.history import Answer, History
@@ -454,8 +454,8 @@ def _usage_line(outcome: Outcome) -> str:
     if turn.credits is None:
         cost = _("cost unknown (no price for {model})").format(model=turn.model)
     elif turn.credits_estimated:
-        cost = _("≈{amount} {unit} (estimate)").format(
-            amount=number(turn.credits), unit=unit_label(outcome.unit)
+        cost = _("≈{amount} {unit} (estimate)").format(  # as short as the app says it
+            amount=approx(turn.credits), unit=unit_label(outcome.unit)
         )
     else:
         cost = _("{amount} {unit} (billed)").format(
