@@ -123,9 +123,10 @@ def test_a_database_with_damaged_pages_is_never_written(
         done = run(args, data, demo)
         assert_store_sentence(done, "is damaged")
         assert path.read_bytes() == before, args  # nothing written into it
+    # no -wal or -journal was made (the .intact stamp is the one seed() left before the damage)
     assert sorted(p.name for p in data.iterdir() if p.name.startswith("tokendeck.db")) == [
-        "tokendeck.db"
-    ]
+        "tokendeck.db", "tokendeck.db.intact"
+    ]  # fmt: skip
 
 
 def test_the_database_and_status_files_are_private_in_an_open_data_directory(
@@ -287,3 +288,26 @@ def test_turns_typed_while_the_disk_is_full_are_saved_once_it_has_room(
         "typed while the disk is full", "typed after the space came back"
     ]
     assert result["check"] == "ok"
+
+
+def test_a_database_left_intact_is_not_read_whole_again(demo: DemoGateway, tmp_path: Path) -> None:
+    """A process that found the database intact stamps it as it closes; the next process finds
+    it as stamped and skips the whole-file check, but any change since (here: damage written
+    by something else) means the check runs again and the damage is found."""
+    data = tmp_path / "data"
+    data.mkdir()
+    seed(data)
+    path = data / "tokendeck.db"
+    stamp = data / "tokendeck.db.intact"
+    done = run(["logs", "sync"], data, demo)
+    assert done.returncode == 0, done.stderr
+    assert stamp.exists() and stat.S_IMODE(stamp.stat().st_mode) == 0o600
+    with open_db(path) as db:  # trusted as stamped: no quick_check ran
+        assert db.intact and db.damaged is None
+        root = db.query("SELECT rootpage FROM sqlite_master WHERE name = 'messages'")[0][0]
+    damaged = bytearray(path.read_bytes())
+    size = damaged[16] * 256 + damaged[17]
+    damaged[(root - 1) * size : root * size] = random.Random(8).randbytes(size)
+    path.write_bytes(bytes(damaged))
+    done = run(["logs", "sync"], data, demo)
+    assert_store_sentence(done, "is damaged")
