@@ -282,3 +282,23 @@ async def test_files_waiting_to_be_attached_are_not_left_out_of_a_comparison_uns
         said = [n.message for n in app._notifications]
         assert any("not the files waiting" in m for m in said), said
         assert panel.attached  # still waiting, nothing lost
+
+
+async def test_e_exports_after_a_tab_is_picked(demo: DemoGateway, tmp_path: Path) -> None:
+    """1-4 focus that answer's transcript, whose chat keys (e edit, f fork, r regenerate)
+    then took e: 'An answer cannot be edited…' instead of the export, and the footer offered
+    Edit & resend, Fork here and Regenerate on the compare screen."""
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await compare(pilot, app, MODELS[:2], "Explain generators")
+        await wait_for(pilot, lambda: ended(screen))
+        await pilot.press("2")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        await pilot.press("e")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+    exports = list((Path.home() / ".local/share/tokendeck/exports").glob("*.md"))
+    assert len(exports) == 1, said
+    assert not any("cannot be edited" in m for m in said), said
+    assert "Export" in footer and "Edit" not in footer and "Fork" not in footer, footer

@@ -103,6 +103,22 @@ def state_text(lane: Lane, now: float) -> str:
     }.get(lane.state, "")
 
 
+class AnswerTranscript(Transcript):
+    """One compared answer: its text can be selected, copied, its reasoning and request id
+    shown — not edited, forked or regenerated (a chat's actions: they are done after picking
+    it), so that e, f and r are the screen's keys (e exports) and the footer does not offer
+    them."""
+
+    CHAT_ONLY = ("edit", "fork", "regenerate")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "explain_edit" or (
+            action == "act" and parameters and parameters[0] in self.CHAT_ONLY
+        ):
+            return False
+        return super().check_action(action, parameters)
+
+
 class CompareColumn(Vertical):
     """One model's answer: its figures on top, the answer in a transcript below."""
 
@@ -118,7 +134,7 @@ class CompareColumn(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="compare-head", markup=False)
-        yield Transcript(classes="compare-answer")
+        yield AnswerTranscript(classes="compare-answer")
 
     def on_mount(self) -> None:
         transcript = self.query_one(Transcript)
