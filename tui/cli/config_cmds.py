@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from typing import Any
-
-import tomlkit
 
 from ..base.i18n import _
 from ..gateway.errors import ExitCode
 from ..gateway.secret import Secret, header_safe
 from ..profiles.config import BAD_KEY, Config, ConfigError, Profile, load
-from ..profiles.onboarding import check_key, spec_for_key, with_findings
 from ..profiles.presets import PRESETS, key_mismatch, profile_table
 from .errors import UsageError
 from .output import dump_json, err, out
@@ -76,6 +72,8 @@ def show(config: Config, as_json: bool) -> int:
         )
     )
     out(_("# active profile: {name}").format(name=active))
+    import tomlkit  # `config show` only (not `config profiles`, `config path`)
+
     text = tomlkit.dumps(data).strip()
     if text:
         out(text)
@@ -168,6 +166,10 @@ def _check(
         return ExitCode.CONFIG, table
     key = secret.reveal() if secret is not None else ""
     err(_("Checking the key with {url}…").format(url=table["base_url"]))
+    import asyncio  # checking a key only: the HTTP client (~90 ms CPU) not for `config profiles`
+
+    from ..profiles.onboarding import check_key, spec_for_key, with_findings  # (as above)
+
     result = asyncio.run(check_key(spec_for_key(name, str(table["base_url"]), key, table)))
     if not result.ok:
         err(f"{result.message} {unsaved}")
