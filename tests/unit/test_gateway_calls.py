@@ -39,7 +39,7 @@ from tui.gateway import (
     StreamFailed,
     Unreachable,
 )
-from tui.gateway.errors import NoBalanceEndpoint, NoUsageLog
+from tui.gateway.errors import NoBalanceEndpoint, NoKeyCreation, NoUsageLog
 
 NOW = 1_763_900_000.0
 PROMPT = "Explain Python decorators with an example"
@@ -624,8 +624,9 @@ async def test_logs_and_keys_need_their_endpoints(demo: DemoGateway) -> None:
         with pytest.raises(NoUsageLog, match="no usage log configured") as caught:
             await gw.usage_logs(0, 10)
         assert caught.value.exit_code == 3  # a configuration matter
-        with pytest.raises(ProtocolError, match="no key-creation endpoint"):
+        with pytest.raises(NoKeyCreation, match="no key-creation endpoint") as missing:
             await gw.create_key()
+        assert missing.value.exit_code == 3  # a configuration matter too (was 9, protocol)
     assert demo.requests == []
 
 

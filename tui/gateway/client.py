@@ -24,6 +24,7 @@ from .errors import (
     GatewayTimeout,
     NetworkError,
     NoBalanceEndpoint,
+    NoKeyCreation,
     NoUsageLog,
     OutOfCredits,
     ProtocolError,
@@ -662,7 +663,7 @@ class Gateway:
         """A new API key from openai-hk `GET /openai/sk/create` (the caller shows it once)."""
         url = self.create_url
         if not url:
-            raise ProtocolError(
+            raise NoKeyCreation(
                 _("{where} has no key-creation endpoint configured.").format(where=self.where)
             )
         data = self._unwrap(await self._json("GET", url, idempotent=False))

@@ -128,6 +128,13 @@ class NoUsageLog(GatewayError):
     exit_code = ExitCode.CONFIG
 
 
+class NoKeyCreation(GatewayError):
+    """The profile names no key-creation endpoint (only openai-hk has one): a configuration
+    matter, like NoUsageLog — nothing was asked of the gateway."""
+
+    exit_code = ExitCode.CONFIG
+
+
 class ProtocolError(GatewayError):
     """The gateway answered something that is not the protocol (bad JSON, HTML, wrong shape)."""
 
