@@ -112,3 +112,30 @@ async def test_errors_keys_and_profiles_show_gateway_text_inert(
         await settle(pilot)
         shown = assert_inert(app, "new key")
         assert "␛]52;c;cHduZWQ=␇␛[2J" in shown, shown
+
+
+async def test_compared_models_heads_and_errors_show_stand_ins(
+    demo: DemoGateway, tmp_path: Path
+) -> None:
+    """The compare screen's column heads and each answer's error line show a gateway's model
+    id and error text with stand-ins (␇), as its tabs do: they went raw to the screen, where
+    the paint-time net dropped the control characters (' CR', 'bell')."""
+    from tui.ui.screens.compare import CompareColumn, CompareScreen
+    from tui.ui.widgets.chat.transcript import Transcript
+
+    demo.add_fault(Fault("hostile", endpoint="models", times=-1))
+    app = make_app(demo, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.balance is not None)
+        app.marked_models = ["bell\x07", "c1\x9b31m"]  # as Space marks them in the Models panel
+        await pilot.press(*"hi", "f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen: Any = app.screen
+        await wait_for(pilot, lambda: not screen.running and all(
+            c.lane.state.ended for c in screen.columns))  # fmt: skip
+        await settle(pilot)
+        heads = [str(c.query_one(".compare-head").render()) for c in screen.query(CompareColumn)]
+        metas = [c.query_one(Transcript).items[-1].meta_text() for c in screen.columns]
+        assert_inert(app, "Compare")
+    assert heads[0].startswith("bell␇") and heads[1].startswith("c1␛[31m"), heads
+    assert "bell␇" in metas[0] and "c1␛[31m" in metas[1], metas

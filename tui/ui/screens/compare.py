@@ -170,7 +170,7 @@ class CompareColumn(Vertical):
     def show_figures(self, now: float) -> None:
         lane = self.lane
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(("★ " if self.winner else "") + lane.model, style="bold")
+        head.append(("★ " if self.winner else "") + terminal_safe(lane.model), style="bold")
         speed, amounts = figures(lane, now)
         head.append("\n" + speed + "\n" + amounts)
         if head.plain != self._shown:

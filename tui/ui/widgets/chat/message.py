@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from ....base.i18n import _
+from ....base.safe import terminal_safe
 from ....base.textfmt import approx, approx_cells, literal, number
 from ....chat.conversation import Status, Turn
 from ....spend.money import unit_label
@@ -317,7 +318,7 @@ class MessageItem:
         if turn.status == Status.DONE and turn.finish_reason not in (None, "stop"):
             parts.append(_("ended early: {reason}").format(reason=turn.finish_reason))
         if turn.error:
-            parts.append(turn.error)
+            parts.append(terminal_safe(turn.error))  # the gateway's words: stand-ins shown
         if turn.unsaved:
             parts.append(unsaved)
         if self.note:
