@@ -289,3 +289,60 @@ def test_words_only_model_names_can_hold_are_a_model_filter(db: store.Database, 
     shown = [s.row.id for s in window(db, P, q, 0, 500)]
     assert sorted(shown) == sorted(r.id for r in expected)
     assert [s.row.model for s in window(db, P, q, 0, 500)] == sorted(r.model for r in expected)
+
+
+def _log_row(ident: int, when: datetime, text: str) -> LogRow:
+    return LogRow(ident, "9", when, 10, 20, Decimal("1.50"), text, Decimal(-3), text, text, text)
+
+
+def test_a_csv_batch_written_in_one_go_reads_as_row_by_row(monkeypatch: Any) -> None:
+    """RowWriter writes a batch through a buffer and turns the rows' CRLF ends into LF: a
+    field's own CR, LF or CRLF stays in the field (quoted), no row is split, and the bytes are
+    those of the row-by-row writer (csv_writer on each row's cells)."""
+    from tui.spend.usage_export import RowWriter, csv_cell, csv_writer, log_record
+
+    when = datetime(2025, 3, 9, 6, 59, 58, tzinfo=UTC)
+    texts = ["gpt-4o", "a\r\nb", "=1+1", "x\ry", "p\nq", "\r\n", "", '"q"']
+    plain_rows = [_log_row(i, when + timedelta(seconds=i), "gpt-4o") for i in range(5)]
+    odd_rows = [_log_row(i, when + timedelta(seconds=7 * i), t) for i, t in enumerate(texts)]
+    for batch in (plain_rows, odd_rows):
+        out, expected = io.StringIO(newline=""), io.StringIO(newline="")
+        writer = RowWriter(out, "csv")
+        writer.write(batch)
+        assert writer.close() == len(batch)
+        plain = csv_writer(expected)
+        plain.writerow(list(log_record(batch[0])))
+        for row in batch:
+            plain.writerow([csv_cell(v) for v in log_record(row).values()])
+        assert out.getvalue() == expected.getvalue()
+        back = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+        assert len(back) == len(batch) + 1
+        assert [r[2] for r in back[1:]] == [csv_cell(r.model) for r in batch]
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Asia/Kathmandu", "America/New_York", "Australia/Lord_Howe", "Europe/Paris"]
+)
+def test_csv_local_times_are_astimezone_isoformat(zone: str, monkeypatch: Any) -> None:
+    """The CSV's times, made from each quarter hour's text, are what
+    datetime.astimezone().isoformat() writes: across DST changes (also Lord Howe's half hour),
+    odd offsets (Kathmandu's +05:45, old local mean times) and fractions of a second."""
+    import time
+
+    from tui.spend.usage_export import _LocalTimes
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        times = _LocalTimes()
+        rng = random.Random(7)
+        stamps = sorted(rng.randrange(-2_000_000_000, 2_000_000_000) for _ in range(3000))
+        stamps += range(1_741_400_000, 1_741_700_000, 97)  # March 2025's changes
+        stamps += range(1_743_800_000, 1_744_000_000, 89)  # Lord Howe's April change
+        for stamp in stamps:
+            for when in (datetime.fromtimestamp(stamp, UTC),
+                         datetime.fromtimestamp(stamp + 0.5, UTC)):  # fmt: skip
+                assert times.iso(when) == when.astimezone().isoformat()
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -108,13 +109,17 @@ class RowWriter:
         self._csv = csv_writer(out) if fmt == "csv" else None
         if self._csv is not None:
             self._csv.writerow(LOG_FIELDS)
+        # a batch is written in one go: into a buffer, then to `out` with its rows' CRLF ends
+        # made LF (a writer on _LineFeedEnds pays a Python call per row)
+        self._buffer = io.StringIO()
+        self._batch = csv.writer(self._buffer, lineterminator="\r\n")
         self._zones = _LocalTimes()
 
     def write(self, batch: Iterable[LogRowLike]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
             zone, cell, left = self._zones.iso, _text_cell, self.left
-            self._csv.writerows(
+            lines = [
                 (
                     row.id, zone(row.ctime), cell(row.model), row.prompt_tokens,
                     row.completion_tokens, plain(row.fen), plain(row.yufen) if left else "",
@@ -122,7 +127,15 @@ class RowWriter:
                     cell(row.ip), cell(row.note),
                 )
                 for row in batch
-            )  # fmt: skip  # csv_cell of log_record's values, made without a dict per row
+            ]  # fmt: skip  # csv_cell of log_record's values, made without a dict per row
+            self._batch.writerows(lines)
+            text = self._buffer.getvalue()
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            if text.count("\r\n") == len(lines):  # each CRLF ends a row: none is in a field
+                self.out.write(text.replace("\r\n", "\n"))
+            else:  # a quoted field holds a CRLF of its own: row by row
+                self._csv.writerows(lines)
             self.count += len(batch)
             return
         for row in batch:
@@ -145,17 +158,35 @@ class RowWriter:
 class _LocalTimes:
     """ISO times in local time (as datetime.astimezone().isoformat() writes them), the zone's
     offset looked up once per quarter hour of rows (zones change offsets only on those), not
-    per row."""
+    per row. Within a quarter hour whose offset is whole quarter hours (every zone's today)
+    a whole-second time is its quarter's text with the minutes and seconds put in."""
 
     def __init__(self) -> None:
         self._quarter: int | None = None
         self._zone: Any = None
+        self._head: str | None = None  # "YYYY-MM-DDTHH:" of the quarter
+        self._minute = 0  # its first minute
+        self._tail = ""  # its offset, "+08:00"
 
     def iso(self, when: datetime) -> str:
-        quarter = int(when.timestamp() // 900)
+        stamp = when.timestamp()
+        quarter = int(stamp // 900)
         if quarter != self._quarter:
-            self._quarter, self._zone = quarter, when.astimezone().tzinfo
-        return when.astimezone(self._zone).isoformat()
+            self._start(quarter, when)
+        whole = int(stamp)
+        if self._head is None or whole != stamp or when.tzinfo is None:
+            return when.astimezone(self._zone).isoformat()
+        minutes, seconds = divmod(whole - quarter * 900, 60)
+        return f"{self._head}{self._minute + minutes:02d}:{seconds:02d}{self._tail}"
+
+    def _start(self, quarter: int, when: datetime) -> None:
+        self._quarter, self._zone = quarter, when.astimezone().tzinfo
+        start = datetime.fromtimestamp(quarter * 900, self._zone)
+        offset = start.utcoffset()
+        text = start.isoformat()
+        whole = offset is not None and not offset.total_seconds() % 900
+        self._head = text[:14] if whole and len(text) == 25 else None
+        self._minute, self._tail = start.minute, text[19:]
 
 
 def write_rows(
