@@ -142,12 +142,13 @@ class SteadyFooter(Widget):
             return Strip.blank(width, base)
         keys: list[Segment] = []
         palette: list[Segment] = []
-        right = width
-        for key, start, _end in self._spans():
+        spans = self._spans()
+        right = next((start for key, start, _end in spans if key is self.palette), width)
+        for key, _start, end in spans:
             segments = self._key_segments(key, key is self.palette, self._item_style(key))
             if key is self.palette:
-                palette, right = segments, start
-            else:
+                palette = segments
+            elif end - 1 <= right:  # whole keys only (was cut: "f1 H"); its trailing pad may go
                 keys += segments
         return Strip([*Strip(keys).adjust_cell_length(right, base), *palette]).crop(0, width)
 
