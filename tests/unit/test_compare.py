@@ -319,3 +319,18 @@ async def test_a_model_that_answered_nothing_costs_nothing(
     stored = load_comparison(db, session.conversation_id)
     assert stored is not None
     assert [a.message.credits for a in stored.answers] == [None, None]
+
+
+def test_cli_compare_says_a_models_state_in_chinese(demo: DemoGateway, isolated_env: Path) -> None:
+    """The summary's finish column said 'failed' (a tokendeck word, not the gateway's finish
+    reason) in a Chinese table; --json keeps the word as it is."""
+    config = write_config(isolated_env, demo)
+    zh = {"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LANGUAGE": ""}
+    args = ("--config", str(config), "compare", "-m", "deepseek-chat", "-m", "no-such", "x")
+    table = tokendeck(*args, env=zh)
+    shown = tokendeck(*args[:3], "--json", *args[3:], env=zh)
+    assert table.returncode == 0 and shown.returncode == 0, table.stderr + shown.stderr
+    row = next(line for line in table.stdout.splitlines() if line.startswith("no-such"))
+    assert row.split()[-1] == "失败", table.stdout
+    answers = json.loads(shown.stdout)["answers"]
+    assert [a["finish"] for a in answers] == ["stop", "failed"]

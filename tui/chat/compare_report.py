@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..base.i18n import _
+from ..base.i18n import N_, _
 from ..base.textfmt import number
 from ..gateway.types import ChatResult, UsageInfo
 from ..store.comparisons import ComparedAnswer, StoredComparison
@@ -86,6 +86,25 @@ def headers(unit: str | None = None) -> list[str]:
 RIGHT = [False, True, True, True, True, False]
 
 
+# How an answer ended or where it is, as a reader says it (the gateway's finish reasons —
+# stop, length — stay as it wrote them; JSON keeps these words as they are)
+STATE_WORDS = {
+    "queued": N_("queued"),
+    "waiting": N_("queued"),  # a rate limit's wait: said on its own line meanwhile
+    "asking": N_("asking…"),
+    "streaming": N_("streaming…"),
+    "stopped": N_("stopped"),
+    "cut": N_("cut off"),
+    "failed": N_("failed"),
+    "interrupted": N_("interrupted"),
+}
+
+
+def state_word(state: str) -> str:
+    """A lane's state or a stored answer's status in the reader's language."""
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
+
+
 def cells(row: Row) -> list[str]:
     """A row as text: `≈` marks an estimated cost, `★` the winner."""
     cost = ""
@@ -97,7 +116,7 @@ def cells(row: Row) -> list[str]:
         "" if row.tokens_per_s is None else f"{row.tokens_per_s:.0f}",
         "" if row.tokens is None else number(row.tokens),
         cost,
-        row.finish,
+        state_word(row.finish),
     ]
 
 

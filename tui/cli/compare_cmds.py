@@ -15,7 +15,7 @@ from functools import partial
 from ..base.i18n import _
 from ..base.textfmt import literal, number, table, truncate
 from ..chat.compare import MAX_MODELS, Lane, LaneState, check_models, lanes_for
-from ..chat.compare_report import RIGHT, cells, headers, row_of_lane
+from ..chat.compare_report import RIGHT, cells, headers, row_of_lane, state_word
 from ..chat.compare_session import CompareSession
 from ..chat.context import text_tokens
 from ..chat.conversation import Settings
@@ -156,7 +156,8 @@ class _Progress:
         if not self.live or (now < self._next and event is not None):
             return
         self._next = now + self.EVERY
-        parts = [f"{x.model} {number(x.tokens) if x.deltas else str(x.state)}" for x in self.lanes]
+        parts = [f"{x.model} {number(x.tokens) if x.deltas else state_word(x.state)}"
+                 for x in self.lanes]  # fmt: skip
         width = shutil.get_terminal_size().columns - 1
         sys.stderr.write("\r\033[K" + truncate(literal("  ·  ".join(parts)), width))
         sys.stderr.flush()
