@@ -456,3 +456,45 @@ def test_exported_rows_are_the_cli_formats(db: store.Database) -> None:
     lines = list(csv.reader(io.StringIO(table.getvalue())))
     assert lines[0] == list(LOG_FIELDS) and len(lines) == 11
     assert lines[1][LOG_FIELDS.index("request_id")] == flat[0].reqid
+
+
+def _has_reqid_index(db: store.Database) -> bool:
+    found = db.query_one("SELECT 1 FROM sqlite_master WHERE name = 'usage_rows_reqid'")
+    return found is not None
+
+
+async def test_a_first_sync_makes_the_request_id_index_at_its_end(
+    demo: DemoGateway, gw: Gateway, db: store.Database
+) -> None:
+    """A first sync stores its rows without the request-id index and makes it at the end,
+    also when the sync is cut short; one cut short by a crash (the index gone) has it made
+    by the next sync. Looking rows up by request id reads them either way."""
+    during: list[bool] = []
+    await sync(gw, db, on_page=lambda _p: during.append(_has_reqid_index(db)))
+    assert during and not any(during)  # the first sync wrote without it
+    assert _has_reqid_index(db)
+    columns = db.conn.execute("PRAGMA index_info('usage_rows_reqid')").fetchall()
+    assert [c[2] for c in columns] == ["profile", "reqid"]  # the schema's index again
+    during.clear()
+    await chat(gw)
+    await sync(gw, db, on_page=lambda _p: during.append(_has_reqid_index(db)))
+    assert during == [True]  # a later sync keeps it: its rows go in at the log's top
+
+    reqid = demo.logs[5]["reqid"]
+    assert store.rows_by_reqid(db, P, [reqid])[reqid].reqid == reqid
+    store.forget_usage(db, P)
+
+    class Stop(Exception):
+        pass
+
+    def stop(_progress: SyncResult) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        await sync(gw, db, on_page=stop)
+    assert _has_reqid_index(db)  # made although the sync was cut short
+
+    with db.write() as conn:  # a crash in the middle of a first sync
+        conn.execute("DROP INDEX usage_rows_reqid")
+    await sync(gw, db)
+    assert _has_reqid_index(db)

@@ -284,6 +284,34 @@ def mark_complete(db: Database, profile: str, upto: int | None) -> None:
         )
 
 
+# The request-id index takes each row at a random place: on a first sync of a large log it
+# cost more than the table and its other indexes together (a million rows: every batch
+# rewrote most of its pages). A first sync stores the rows without it and makes it once at
+# the end (one sort); a sync cut short by a crash leaves it to the next sync to make.
+_REQID_INDEX = "usage_rows_reqid"
+_MAKE_REQID_INDEX = f"CREATE INDEX IF NOT EXISTS {_REQID_INDEX} ON usage_rows(profile, reqid)"
+
+
+def defer_reqid_index(db: Database, profile: str) -> bool:
+    """Before a first sync of `profile` (none of its rows stored): drop the request-id index
+    until `restore_reqid_index`. Whether it was dropped."""
+    if newest_id(db, profile) is not None:
+        return False
+    with db.write() as conn:
+        conn.execute(f"DROP INDEX IF EXISTS {_REQID_INDEX}")
+    return True
+
+
+def restore_reqid_index(db: Database) -> None:
+    """Make the request-id index if it is missing (after a first sync, or one cut short)."""
+    found = db.query_one(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_REQID_INDEX,)
+    )
+    if found is None:
+        with db.write() as conn:
+            conn.execute(_MAKE_REQID_INDEX)
+
+
 def forget_usage(db: Database, profile: str) -> int:
     """Drop `profile`'s cached rows and sync state (its log was replaced); how many rows."""
     with db.write() as conn:
