@@ -241,7 +241,7 @@ async def test_help_lists_the_panel_keys_and_the_global_ones(
         rows = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
         actions = {r[1] for r in rows}
         assert {"Send", "Retry", "Params", "Quit", "Help"} <= actions
-        ids = {r[3] for r in rows}
+        ids = {r[2] for r in rows}
         assert "chat.send" in ids and "app.quit" in ids
         await pilot.press("escape")
         assert not app.screen.query("#help-table")

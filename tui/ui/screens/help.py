@@ -48,13 +48,15 @@ class HelpScreen(ModalScreen[None]):
                 _("Keys — {panel}").format(panel=self.panel), id="help-title", markup=False
             )
             table: DataTable[object] = DataTable(id="help-table", cursor_type="row")
+            # the binding id before "where": it is what [keymap] needs, and at 80 columns the
+            # last column is the one cut
             table.add_column(_("Keys"), key="keys")
             table.add_column(_("Action"), key="action")
-            table.add_column(_("Where"), key="where")
             table.add_column(_("Binding id"), key="id")
+            table.add_column(_("Where"), key="where")
             for keys, description, binding_id, is_global in self.rows:
                 where = _("everywhere") if is_global else _("this panel")
-                table.add_row(cell(keys), cell(description), cell(where), cell(binding_id))
+                table.add_row(cell(keys), cell(description), cell(binding_id), cell(where))
             yield table
             yield Static(
                 _(
