@@ -458,27 +458,36 @@ def test_exported_rows_are_the_cli_formats(db: store.Database) -> None:
     assert lines[1][LOG_FIELDS.index("request_id")] == flat[0].reqid
 
 
-def _has_reqid_index(db: store.Database) -> bool:
-    found = db.query_one("SELECT 1 FROM sqlite_master WHERE name = 'usage_rows_reqid'")
-    return found is not None
+def _has_sync_indexes(db: store.Database) -> bool:
+    """Whether the request-id and model indexes are there (as the schema makes them)."""
+    found = {
+        name: [c[2] for c in db.conn.execute(f"PRAGMA index_info('{name}')").fetchall()]
+        for name in ("usage_rows_reqid", "usage_rows_model")
+    }
+    if not any(found.values()):
+        return False
+    assert found == {"usage_rows_reqid": ["profile", "reqid"],
+                     "usage_rows_model": ["profile", "model", "ctime"]}  # fmt: skip
+    return True
 
 
-async def test_a_first_sync_makes_the_request_id_index_at_its_end(
+async def test_a_first_sync_makes_the_request_id_and_model_indexes_at_its_end(
     demo: DemoGateway, gw: Gateway, db: store.Database
 ) -> None:
-    """A first sync stores its rows without the request-id index and makes it at the end,
-    also when the sync is cut short; one cut short by a crash (the index gone) has it made
-    by the next sync. Looking rows up by request id reads them either way."""
+    """A first sync stores its rows without the request-id and model indexes and makes them
+    at the end, also when the sync is cut short; one cut short by a crash (the indexes gone)
+    has them made by the next sync. Rows looked up by request id or model read the same."""
     during: list[bool] = []
-    await sync(gw, db, on_page=lambda _p: during.append(_has_reqid_index(db)))
-    assert during and not any(during)  # the first sync wrote without it
-    assert _has_reqid_index(db)
-    columns = db.conn.execute("PRAGMA index_info('usage_rows_reqid')").fetchall()
-    assert [c[2] for c in columns] == ["profile", "reqid"]  # the schema's index again
+    await sync(gw, db, on_page=lambda _p: during.append(_has_sync_indexes(db)))
+    assert during and not any(during)  # the first sync wrote without them
+    assert _has_sync_indexes(db)
     during.clear()
     await chat(gw)
-    await sync(gw, db, on_page=lambda _p: during.append(_has_reqid_index(db)))
-    assert during == [True]  # a later sync keeps it: its rows go in at the log's top
+    await sync(gw, db, on_page=lambda _p: during.append(_has_sync_indexes(db)))
+    assert during == [True]  # a later sync keeps them: its rows go in at the log's top
+    model = demo.logs[7]["model"]
+    by_model = [wire(r) for r in store.usage_rows(db, P, model=model)]
+    assert by_model == [row for row in demo.logs if row["model"] == model]
 
     reqid = demo.logs[5]["reqid"]
     assert store.rows_by_reqid(db, P, [reqid])[reqid].reqid == reqid
@@ -492,9 +501,10 @@ async def test_a_first_sync_makes_the_request_id_index_at_its_end(
 
     with pytest.raises(Stop):
         await sync(gw, db, on_page=stop)
-    assert _has_reqid_index(db)  # made although the sync was cut short
+    assert _has_sync_indexes(db)  # made although the sync was cut short
 
     with db.write() as conn:  # a crash in the middle of a first sync
         conn.execute("DROP INDEX usage_rows_reqid")
+        conn.execute("DROP INDEX usage_rows_model")
     await sync(gw, db)
-    assert _has_reqid_index(db)
+    assert _has_sync_indexes(db)

@@ -21,7 +21,7 @@ from ..store import (
     store_pages,
     sync_claim,
 )
-from ..store.usage import LogRowLike, defer_reqid_index, restore_reqid_index
+from ..store.usage import LogRowLike, defer_sync_indexes, restore_sync_indexes
 
 CONCURRENCY = 8  # page requests in flight at most (openai-hk pages hold <= 300 rows)
 BATCH_ROWS = 10_000  # rows stored in one transaction at most (the write lock is held ~0.1 s;
@@ -130,13 +130,13 @@ async def sync_usage(
         while not claim.take():
             await asyncio.sleep(CLAIM_POLL)
     try:
-        restore_reqid_index(db)  # a first sync cut short by a crash left it unmade
-        deferred = defer_reqid_index(db, profile)
+        restore_sync_indexes(db)  # a first sync cut short by a crash left them unmade
+        deferred = defer_sync_indexes(db, profile)
         try:
             return await _sync(gateway, db, profile, concurrency, on_page)
         finally:
             if deferred:
-                restore_reqid_index(db)
+                restore_sync_indexes(db)
     finally:
         claim.release()
 

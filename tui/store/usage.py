@@ -284,32 +284,38 @@ def mark_complete(db: Database, profile: str, upto: int | None) -> None:
         )
 
 
-# The request-id index takes each row at a random place: on a first sync of a large log it
-# cost more than the table and its other indexes together (a million rows: every batch
-# rewrote most of its pages). A first sync stores the rows without it and makes it once at
-# the end (one sort); a sync cut short by a crash leaves it to the next sync to make.
-_REQID_INDEX = "usage_rows_reqid"
-_MAKE_REQID_INDEX = f"CREATE INDEX IF NOT EXISTS {_REQID_INDEX} ON usage_rows(profile, reqid)"
+# The request-id index takes each row at a random place, the model index at one of a few:
+# on a first sync of a large log they cost more than the table (a million rows: every batch
+# rewrote most of the request-id index's pages). A first sync stores the rows without them
+# and makes them once at the end (a sort each); a sync cut short by a crash leaves them to
+# the next sync to make. Queries read the same rows without them, only slower.
+_DEFERRED_INDEXES = {
+    "usage_rows_reqid": "usage_rows(profile, reqid)",
+    "usage_rows_model": "usage_rows(profile, model, ctime)",
+}
 
 
-def defer_reqid_index(db: Database, profile: str) -> bool:
-    """Before a first sync of `profile` (none of its rows stored): drop the request-id index
-    until `restore_reqid_index`. Whether it was dropped."""
+def defer_sync_indexes(db: Database, profile: str) -> bool:
+    """Before a first sync of `profile` (none of its rows stored): drop the request-id and
+    model indexes until `restore_sync_indexes`. Whether they were dropped."""
     if newest_id(db, profile) is not None:
         return False
     with db.write() as conn:
-        conn.execute(f"DROP INDEX IF EXISTS {_REQID_INDEX}")
+        for name in _DEFERRED_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
     return True
 
 
-def restore_reqid_index(db: Database) -> None:
-    """Make the request-id index if it is missing (after a first sync, or one cut short)."""
-    found = db.query_one(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_REQID_INDEX,)
-    )
-    if found is None:
+def restore_sync_indexes(db: Database) -> None:
+    """Make the indexes a first sync went without if they are missing (after it, or after
+    one cut short)."""
+    have = {
+        row[0] for row in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    if missing := [name for name in _DEFERRED_INDEXES if name not in have]:
         with db.write() as conn:
-            conn.execute(_MAKE_REQID_INDEX)
+            for name in missing:
+                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_DEFERRED_INDEXES[name]}")
 
 
 def forget_usage(db: Database, profile: str) -> int:
