@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -168,3 +169,9 @@ def on_terminal(argv: list[str], *, stderr_too: bool = True, **popen: Any) -> tu
             child.kill()
             child.wait()
     return child.returncode, shown.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def interruptible() -> None:
+    """A child's preexec_fn: Ctrl-C as in a terminal, even when the tests run in the background
+    (where an inherited ignored SIGINT makes Python ignore it too)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

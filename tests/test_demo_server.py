@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import interruptible
 from tui.demo import DEMO_HK_KEY, DEMO_KEY, FAULT_KINDS, MODELS, DemoGateway, Fault
 from tui.demo.answers import UTF8_ANSWER, big_line_piece, big_pieces
 
@@ -870,6 +871,7 @@ def test_module_entry_point_serves_until_ctrl_c() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.demo", "--port", "0", "--history-rows", "20"],
         cwd=ROOT,
+        preexec_fn=interruptible,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -19,7 +19,7 @@ import pytest
 
 from tests.faults.cases import CASES, PROMPT, TIME_CASES, Case, Expect, split_pieces
 from tests.faults.conftest import ChatSeen, chat_requests, record_latency
-from tests.helpers import on_terminal
+from tests.helpers import interruptible, on_terminal
 from tui.cli import chat_cmds, main
 from tui.demo import DemoGateway, Fault
 from tui.gateway import ExitCode
@@ -78,12 +78,6 @@ def _cancel_params() -> list[Any]:
     return [pytest.param(c, m, id=f"{m}-{c.id}") for c in TIME_CASES for m, _e in c.modes()]
 
 
-def _interruptible() -> None:
-    """Ctrl-C as in a terminal, even when this test runs in the background (where an inherited
-    ignored SIGINT would make Python ignore it too)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize(("case", "mode"), _cancel_params())
 def test_ctrl_c_stops_at_once(
     case: Case, mode: str, demo: DemoGateway, config_file: Path, isolated_env: Path
@@ -97,7 +91,7 @@ def test_ctrl_c_stops_at_once(
         argv.append("--no-stream")
     child = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=os.environ.copy(),
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )  # fmt: skip
     try:
         assert child.stdout is not None and child.stderr is not None

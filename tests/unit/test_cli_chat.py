@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import interruptible
 from tests.unit.test_cli import tokendeck, write_config
 from tui.demo import DemoGateway
 
@@ -255,6 +256,7 @@ def test_ctrl_c_mid_answer_keeps_what_came_marked_stopped() -> None:
         child = subprocess.Popen(
             [sys.executable, "-m", "tui", "chat", "tell me about tea"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            preexec_fn=interruptible,
         )  # fmt: skip
         assert child.stdout is not None and child.stderr is not None
         child.stdout.read(20)  # some of the answer has come
