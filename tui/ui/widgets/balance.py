@@ -75,6 +75,8 @@ class BalancePanel(VerticalScroll, can_focus=True):
             return  # the figures use what the cache holds
         if synced.changed and deck.balance is not None:
             self._render_balance(deck.balance)
+        elif deck.balance is None and deck.balance_missing is not None:
+            self._render_missing(deck.balance_missing)  # the log's figures, now synced
 
     def _render_missing(self, missing: str | None) -> None:
         """A gateway without a balance endpoint: said so, instead of "…" or an error."""
@@ -82,10 +84,25 @@ class BalancePanel(VerticalScroll, can_focus=True):
             return
         self.query_one("#balance-amount", Static).update(_("No balance endpoint"))
         self.query_one("#balance-state", Static).update(missing)
+        deck = self.deck
         lines = [
             _("Spend and budgets come from the usage log (F4) where the profile has one."),
-            _('`tokendeck probe` looks again; balance = "none" in the profile says so for good.'),
         ]
+        if deck.profile.balance != "none":  # said for good already: nothing to look at again
+            lines.append(
+                _(
+                    '`tokendeck probe` looks again; balance = "none" in the profile says so for '
+                    "good."
+                )
+            )
+        db = deck.history.db
+        if db is not None and deck.gateway.has_logs:  # today's spend and the burn rate still
+            try:
+                found = figures(deck.profile, None, db, deck.clock.now(), has_logs=True)
+            except StoreError:
+                found = None
+            if found is not None and found.basis == "log":
+                lines.extend(self._log_lines(found.today, found.burn, None))
         lines.extend(self._budget_lines())
         details = terminal_safe("\n".join(lines), multiline=True)  # units from the gateway
         self.query_one("#balance-details", Static).update(details)
