@@ -346,7 +346,8 @@ async def test_a_remapped_list_key_is_in_the_list_title_and_unknown_ids_are_warn
     """Item 9: after remapping chat.list the conversation list's title names the new key;
     an unknown binding id is warned about in the app."""
     path = tmp_path / "config.toml"
-    path.write_text('cursor_blink = false\n[keymap]\n"chat.list" = "f9"\n"chat.lsit" = "f10"\n')
+    path.write_text('cursor_blink = false\n[keymap]\n"chat.list" = "f9"\n"chat.lsit" = "f10"\n'
+                    '"chat.regenerate" = "ctrl+y,f8"\n')  # fmt: skip
     config = load(path)
     profile = demo_profile()
     app = TokenDeck(
@@ -369,6 +370,9 @@ async def test_a_remapped_list_key_is_in_the_list_title_and_unknown_ids_are_warn
         await wait_for(pilot, lambda: sidebar.has_class("-shown"))
         title = str(sidebar.query_one(".sidebar-title", Static).render())
         assert title == "Conversations (F9)"
+        hint = app.screen.query_one(Transcript).hint  # the chat's hint names the keys too
+        assert "Ctrl+Y retries" in hint and "F9 lists conversations" in hint
+        assert "Ctrl+L" not in hint and "Ctrl+R" not in hint and "Esc stops an answer" in hint
 
 
 async def test_the_conversation_list_appears_when_the_terminal_grows(

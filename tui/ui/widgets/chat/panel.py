@@ -42,7 +42,7 @@ from .message import MessageAction, MessageItem
 from .preview import CostPreview
 from .prompt import PromptInput
 from .retry import RetryOffer
-from .sidebar import ConversationAction, ConversationList
+from .sidebar import ConversationAction, ConversationList, key_label
 from .transcript import Transcript
 
 if TYPE_CHECKING:  # the store (SQLite) is imported after the first frame
@@ -225,11 +225,17 @@ class ChatPanel(Vertical):
         )
 
     def _hint(self) -> str:
+        """The chat's keys as [keymap] made them (the defaults: Esc, Ctrl+R, Ctrl+O, Ctrl+L...)."""
+        keymap = self.deck.config.keymap
+        defaults = {"stop": "escape", "regenerate": "ctrl+r", "params": "ctrl+o",
+                    "list": "ctrl+l", "search": "ctrl+f"}  # fmt: skip
+        keys = {name: key_label(keymap.get(f"chat.{name}"), key) for name, key in defaults.items()}
         return _(
-            "Type a message and press Enter to send. Ctrl+J inserts a newline, Esc stops an "
-            "answer, Ctrl+R retries, Ctrl+O sets parameters, F3 picks a model, Ctrl+L lists "
-            "conversations, Ctrl+F searches them, Shift+Tab selects a message to edit or fork."
-        )
+            "Type a message and press Enter to send. Ctrl+J inserts a newline, {stop} stops an "
+            "answer, {regenerate} retries, {params} sets parameters, F3 picks a model, {list} "
+            "lists conversations, {search} searches them, Shift+Tab selects a message to edit or "
+            "fork."
+        ).format(**keys)
 
     def _model_changed(self, model: str) -> None:
         if self.conversation is not None and model and model != self.settings.model:

@@ -33,6 +33,13 @@ class ConversationAction(Message):
     pinned: bool = False
 
 
+def key_label(keys: str | None, default: str) -> str:
+    """A binding's first key as the hints write it ("ctrl+l" -> "Ctrl+L", "escape" -> "Esc"):
+    the key [keymap] gave it, else its default."""
+    key = (keys or default).split(",")[0].strip() or default
+    return "+".join("Esc" if part == "escape" else part.capitalize() for part in key.split("+"))
+
+
 class ConversationList(Vertical):
     BINDINGS = [
         Binding("r", "act('rename')", N_("Rename"), id="history.rename"),
@@ -60,9 +67,7 @@ class ConversationList(Vertical):
 
     def _title(self) -> str:
         """The title with the key that shows the list: Ctrl+L, or what [keymap] made it."""
-        key = self._list_key.split(",")[0].strip() or "ctrl+l"
-        shown = "+".join(part.capitalize() for part in key.split("+"))
-        return _("Conversations ({key})").format(key=shown)
+        return _("Conversations ({key})").format(key=key_label(self._list_key, "ctrl+l"))
 
     @property
     def options(self) -> OptionList:
