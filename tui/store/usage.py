@@ -160,7 +160,8 @@ def _add_quarters(into: Quarters, rows: Iterable[Sequence[Any]], sign: int) -> N
         sums[0] += sign
         sums[1] += sign * prompt
         sums[2] += sign * completion
-        whole = _whole(fen)
+        # whole credits of fewer than 19 digits (the usual case) without a call
+        whole = int(fen) if len(fen) < 19 and fen.isdigit() and fen.isascii() else _whole(fen)
         if whole is None:
             sums[4] += sign
         else:
@@ -239,7 +240,7 @@ def _widen_alphabets(conn: sqlite3.Connection, profile: str, values: list[tuple[
     )
     for name, at in _FIELD_AT.items():
         have = known.get(name, "")
-        chars = set("".join(v[at] for v in values).lower())
+        chars = set("".join(map(itemgetter(at), values)).lower())
         if name not in known or not chars.issubset(have):
             conn.execute(
                 "INSERT INTO usage_alphabets (profile, field, chars) VALUES (?, ?, ?)"
