@@ -224,3 +224,19 @@ async def test_an_access_token_log_gives_the_answer_its_exact_cost(tmp_path: Pat
     assert answer.request_id == charged["reqid"]
     assert answer.credits == Decimal(charged["fen"]) / 100
     assert f"{answer.credits} USD" in meta and "≈" not in meta
+
+
+async def test_no_balance_endpoint_still_shows_the_logs_spend(tmp_path: Path) -> None:
+    """A LiteLLM proxy said to have no balance endpoint (balance = "none") but with its spend
+    logs: F5 shows today's spend and the burn rate from the log, as it does beside a balance
+    (it only said to look at F4), and does not suggest setting balance = "none" again."""
+    with DemoGateway(history_rows=200, balance_dialect="litellm",
+                     now=FIXED_NOW.timestamp()) as demo:  # fmt: skip
+        app = family_app(demo.v1_base, tmp_path, balance="none", logs="litellm", unit="USD")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.balance_missing is not None)
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: "Spent today" in screen_text(app), limit=60)
+            shown = screen_text(app)
+    assert "No balance endpoint" in shown and "USD a day" in shown, shown
+    assert "tokendeck probe" not in shown, shown
