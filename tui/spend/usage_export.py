@@ -118,16 +118,23 @@ class RowWriter:
     def write(self, batch: Iterable[LogRowLike]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
-            zone, cell, left = self._zones.iso, _text_cell, self.left
+            zone, left, first = self._zones.iso, self.left, _FORMULA_FIRST
+            # csv_cell of log_record's values, made without a dict or a call per cell: text
+            # starting with a formula character gets its ', credits are plain() inline
             lines = [
                 (
-                    row.id, zone(row.ctime), cell(row.model), row.prompt_tokens,
-                    row.completion_tokens, plain(row.fen), plain(row.yufen) if left else "",
-                    cell(row.reqid),
-                    cell(row.ip), cell(row.note),
+                    row.id, zone(row.ctime),
+                    "'" + m if (m := row.model)[:1] in first else m,
+                    row.prompt_tokens, row.completion_tokens,
+                    f if "." not in (f := f"{row.fen:f}") else plain(row.fen),
+                    (y if "." not in (y := f"{row.yufen:f}") else plain(row.yufen))
+                    if left else "",
+                    "'" + r if (r := row.reqid)[:1] in first else r,
+                    "'" + i if (i := row.ip)[:1] in first else i,
+                    "'" + n if (n := row.note)[:1] in first else n,
                 )
                 for row in batch
-            ]  # fmt: skip  # csv_cell of log_record's values, made without a dict per row
+            ]  # fmt: skip
             self._batch.writerows(lines)
             text = self._buffer.getvalue()
             self._buffer.seek(0)
