@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import interruptible
 from tests.unit.test_cli import tokendeck, write_config
-from tui.demo import DemoGateway
+from tui.demo import DEMO_KEY, DemoGateway
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -290,3 +290,23 @@ def test_continue_leaves_comparisons_alone(demo: DemoGateway, env: dict[str, str
     comparison = next(c for c in history(env) if str(c["title"]).startswith("⚖"))
     done = chat("--cid", str(comparison["id"]), "go on", env=env)
     assert done.returncode == 2 and "is a comparison of models" in done.stderr
+
+
+def test_continue_with_a_profile_takes_that_profiles_latest_chat(
+    demo: DemoGateway, env: dict[str, str], tmp_path: Path
+) -> None:
+    """`-p NAME chat -c` goes on with NAME's latest chat, never another gateway's (whose
+    history, in its own units, would be sent to this one and added into one total)."""
+    extra = (
+        f'[profiles.other]\nbase_url = "{demo.opencodex_base}"\napi_key = "{DEMO_KEY}"\n'
+        'default_model = "gpt-4o-mini"\n'
+    )
+    env = {**env, "TOKENDECK_CONFIG": str(write_config(tmp_path, demo, extra=extra))}
+    assert chat("oc question", env=env).returncode == 0
+    assert tokendeck("-p", "other", "chat", "other question", env=env).returncode == 0
+    done = tokendeck("-p", "oc", "chat", "-c", "go on", env=env)
+    assert done.returncode == 0, done.stderr
+    assert demo.chat_requests[-1].messages[0] == ("user", "oc question")
+    done = chat("-c", "and on", env=env)  # no profile named: the latest chat, any profile
+    assert done.returncode == 0, done.stderr
+    assert demo.chat_requests[-1].messages[0] == ("user", "oc question")

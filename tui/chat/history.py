@@ -275,9 +275,10 @@ class History:
         record = self._guard(lambda db: get_conversation(db, conversation_id))
         return None if record is None else record.profile
 
-    def latest(self) -> int | None:
-        """The conversation updated last (what `tokendeck chat -c` continues)."""
-        found: int | None = self._guard(latest_conversation)
+    def latest(self, profile: str | None = None) -> int | None:
+        """The conversation updated last (what `tokendeck chat -c` continues), of `profile`
+        when one is named."""
+        found: int | None = self._guard(lambda db: latest_conversation(db, profile))
         return found
 
     def summaries(self, limit: int = 200) -> list[ConversationSummary]:

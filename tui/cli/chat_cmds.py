@@ -168,7 +168,8 @@ def _history(args: argparse.Namespace) -> History | None:
 def _conversation(args: argparse.Namespace, history: History | None) -> Conversation | None:
     if history is None or not (args.cont or args.cid is not None):
         return None
-    cid = args.cid if args.cid is not None else history.latest()
+    # -p NAME -c: that profile's latest chat (another gateway's would be sent to this one)
+    cid = args.cid if args.cid is not None else history.latest(args.profile)
     if cid is None:
         raise UsageError(_("nothing to continue: no conversation is stored yet"))
     if history.comparison(cid) is not None:

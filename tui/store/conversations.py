@@ -63,14 +63,16 @@ def get_conversation(db: Database, conversation_id: int) -> ConversationRecord |
     return None if row is None else conversation_from_row(row)
 
 
-def latest_conversation(db: Database) -> int | None:
+def latest_conversation(db: Database, profile: str | None = None) -> int | None:
     """The id of the chat updated last (pinned or not; a comparison of models is no chat to
-    go on with), None when there is none."""
+    go on with), of `profile` when one is named; None when there is none."""
     row = db.query_one(
         "SELECT c.id FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m"
         " WHERE m.conversation_id = c.id AND m.role = 'assistant'"
         " AND json_extract(m.params, '$.compare') IS NOT NULL)"
-        " ORDER BY c.updated DESC, c.id DESC LIMIT 1"
+        " AND (? IS NULL OR c.profile = ?)"
+        " ORDER BY c.updated DESC, c.id DESC LIMIT 1",
+        (profile, profile),
     )
     return None if row is None else int(row[0])
 
