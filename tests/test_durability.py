@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import make_app, wait_for
+from tests.store_helpers import damage_messages
 from tui.chat.conversation import Settings, Status
 from tui.demo import DemoGateway
 from tui.store import add_message, create_conversation, open_db
@@ -211,12 +211,7 @@ async def test_damaged_pages_are_reported_once_and_never_written_into(
     monkeypatch.setenv("TOKENDECK_DATA_DIR", str(data))
     seed(data)
     path = data / "tokendeck.db"
-    with open_db(path) as db:
-        root = db.query("SELECT rootpage FROM sqlite_master WHERE name = 'messages'")[0][0]
-    damaged = bytearray(path.read_bytes())
-    size = damaged[16] * 256 + damaged[17]
-    damaged[(root - 1) * size : root * size] = random.Random(8).randbytes(size)
-    path.write_bytes(bytes(damaged))
+    damage_messages(path)
     before = digest(data)
     app = make_app(demo, tmp_path)
     said: list[str] = []

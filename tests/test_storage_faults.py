@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import shutil
 import stat
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.ptyapp import PtyApp, wait_until, write_config
+from tests.store_helpers import damage_messages
 from tests.test_durability import digest, namespaces, seed
 from tui.demo import DemoGateway
 from tui.store import open_db
@@ -112,12 +112,7 @@ def test_a_database_with_damaged_pages_is_never_written(
     data.mkdir()
     seed(data)
     path = data / "tokendeck.db"
-    with open_db(path) as db:
-        root = db.query("SELECT rootpage FROM sqlite_master WHERE name = 'messages'")[0][0]
-    damaged = bytearray(path.read_bytes())
-    size = damaged[16] * 256 + damaged[17]
-    damaged[(root - 1) * size : root * size] = random.Random(8).randbytes(size)
-    path.write_bytes(bytes(damaged))
+    damage_messages(path)
     before = path.read_bytes()
     for args in WRITERS:
         done = run(args, data, demo)
@@ -304,10 +299,6 @@ def test_a_database_left_intact_is_not_read_whole_again(demo: DemoGateway, tmp_p
     assert stamp.exists() and stat.S_IMODE(stamp.stat().st_mode) == 0o600
     with open_db(path) as db:  # trusted as stamped: no quick_check ran
         assert db.intact and db.damaged is None
-        root = db.query("SELECT rootpage FROM sqlite_master WHERE name = 'messages'")[0][0]
-    damaged = bytearray(path.read_bytes())
-    size = damaged[16] * 256 + damaged[17]
-    damaged[(root - 1) * size : root * size] = random.Random(8).randbytes(size)
-    path.write_bytes(bytes(damaged))
+    damage_messages(path)
     done = run(["logs", "sync"], data, demo)
     assert_store_sentence(done, "is damaged")
