@@ -267,7 +267,10 @@ def test_cli_compare_json_from_stdin(demo: DemoGateway, isolated_env: Path) -> N
     for answer in data["answers"]:
         assert answer["cost_basis"] == "billed" and answer["cost_unit"] == "credits"
         assert answer["cost"] == int(rows[answer["request_id"]]["fen"])
-        assert answer["finish"] == "stop" and answer["content"]
+        assert answer["finish_reason"] == "stop" and answer["text"]
+        # the fields an answer shares with `chat --json` have its names
+        assert {"text", "reasoning", "model", "finish_reason", "request_id", "prompt_tokens",
+                "completion_tokens", "cost", "cost_basis", "cost_unit"} <= set(answer)  # fmt: skip
     assert demo.chat_requests[-1].prompt == "piped prompt\n"
     exported = tokendeck("--config", str(config), "export", str(data["conversation_id"]))
     assert exported.returncode == 0 and "## Summary" in exported.stdout
@@ -333,4 +336,4 @@ def test_cli_compare_says_a_models_state_in_chinese(demo: DemoGateway, isolated_
     row = next(line for line in table.stdout.splitlines() if line.startswith("no-such"))
     assert row.split()[-1] == "失败", table.stdout
     answers = json.loads(shown.stdout)["answers"]
-    assert [a["finish"] for a in answers] == ["stop", "failed"]
+    assert [a["finish_reason"] for a in answers] == ["stop", "failed"]

@@ -28,14 +28,16 @@ class Row:
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """Named as `chat --json` names them (finish_reason, cost_basis billed | estimated)."""
+        basis = None if self.cost is None else "estimated" if self.estimated else "billed"
         return {
             "model": self.model,
             "ttft_s": None if self.ttft is None else round(self.ttft, 3),
             "tokens_per_s": None if self.tokens_per_s is None else round(self.tokens_per_s, 1),
             "completion_tokens": self.tokens,
             "cost": self.cost,
-            "cost_basis": None if self.cost is None else "estimate" if self.estimated else "billed",
-            "finish": self.finish,
+            "cost_basis": basis,
+            "finish_reason": self.finish,
             "winner": self.winner,
             "error": self.error,
         }

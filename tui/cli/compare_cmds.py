@@ -178,7 +178,7 @@ def _print(session: CompareSession, args: argparse.Namespace) -> int:
             "conversation_id": session.conversation_id,
             "answers": [
                 {**row.as_json(), "cost_unit": session.unit if row.cost is not None else None,
-                 "content": lane.result.content,
+                 "text": lane.result.content,
                  "reasoning": lane.result.reasoning, "request_id": lane.request_id,
                  "prompt_tokens": lane.result.usage.prompt_tokens if lane.result.usage else None}
                 for lane, row in zip(lanes, rows, strict=True)
