@@ -24,6 +24,7 @@ from tui import store
 from tui.chat.conversation import Settings
 from tui.demo import DemoGateway
 from tui.gateway import ChatParams, Gateway, LogRow, Message
+from tui.spend import usage_sync
 from tui.spend.usage_export import LOG_FIELDS, json_value, log_record, write_rows
 from tui.spend.usage_sync import SyncResult, sync_usage
 from tui.store import schema as store_schema
@@ -165,7 +166,7 @@ def test_pages_stored_together_count_a_row_once(db: store.Database) -> None:
 
 
 async def test_a_sync_cut_short_is_completed_by_the_next(
-    demo: DemoGateway, gw: Gateway, db: store.Database
+    demo: DemoGateway, gw: Gateway, db: store.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Stop(Exception):
         pass
@@ -174,8 +175,11 @@ async def test_a_sync_cut_short_is_completed_by_the_next(
         if progress.pages == 2:
             raise Stop
 
+    # a page a transaction: pages queued by the time the first is stored would all go into
+    # one batch of up to BATCH_ROWS rows, and the cut would come after all of them
+    monkeypatch.setattr(usage_sync, "BATCH_ROWS", 300)
     with pytest.raises(Stop):
-        await sync(gw, db, on_page=stop_after_two)
+        await sync(gw, db, on_page=stop_after_two, concurrency=1)
     stored = store.count_usage(db, P)
     assert 0 < stored < 3000 and store.complete_id(db, P) is None
     again = await sync(gw, db)  # the newest rows are there, but the older ones are not

@@ -122,7 +122,7 @@ def open_db(
         if created:  # private like the config, whatever the umask and the folder's mode
             _private(path)
         db = Database(conn, path, read_only=read_only)
-        _configure(db)
+        _configure(db, busy_timeout)
         if not read_only:
             _check_once(db)
         if recover and not read_only:
@@ -264,6 +264,21 @@ def _quick_check(db: Database) -> StoreError | None:
     return None if found == "ok" else corrupt(db.path, found)
 
 
+def _wal_mode(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch to WAL. SQLite answers 'locked' at once, without waiting, while another process
+    creates the same new file (its journal mode needs the file to itself): ask again until
+    the busy timeout, as any other statement would wait."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _prepare(path: Path) -> bool:
     """Create the data directory if needed; True when only read-only use is possible."""
     try:
@@ -313,7 +328,7 @@ def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connec
     raise AssertionError("unreachable")
 
 
-def _configure(db: Database) -> None:
+def _configure(db: Database, busy_timeout: float = BUSY_TIMEOUT) -> None:
     conn, path = db.conn, db.path
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -334,7 +349,7 @@ def _configure(db: Database) -> None:
             if check != "ok":  # never write into a damaged file
                 raise corrupt(path, check)
         if not db.read_only:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal_mode(conn, busy_timeout)
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         # Each migration in its own transaction. Another process may be creating or
