@@ -17,6 +17,8 @@ from .compare import Lane, LaneState
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One model's line in a comparison's table."""
+
     model: str
     ttft: float | None
     tokens_per_s: float | None

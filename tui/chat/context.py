@@ -66,6 +66,8 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """What bounds the context a request sends: the model's window and the profile's caps."""
+
     window: int | None = None  # the model's context length, when the gateway says
     max_tokens: int | None = None  # the conversation's max_tokens: room kept for the answer
     cap_tokens: int | None = None  # the profile's context_tokens

@@ -36,6 +36,8 @@ class Settings:
 
 @dataclass
 class Turn:
+    """One message of a conversation, as the chat shows and stores it."""
+
     role: str
     content: str = ""
     reasoning: str = ""
@@ -80,6 +82,8 @@ class Turn:
 
 @dataclass
 class Conversation:
+    """The open conversation: its settings and the turns loaded so far."""
+
     settings: Settings
     turns: list[Turn] = field(default_factory=list)
     title: str = ""

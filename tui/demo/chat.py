@@ -47,6 +47,8 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True)
 class ChatRequest:
+    """A chat completion request as the demo gateway read it."""
+
     model: ModelInfo
     prompt: str  # the last user message
     prompt_tokens: int

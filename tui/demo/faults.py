@@ -52,6 +52,8 @@ class Fault:
 
 @dataclass
 class _Entry:
+    """A queued fault and how many more requests it applies to."""
+
     fault: Fault
     left: int  # uses left; -1 = forever
 

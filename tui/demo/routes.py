@@ -12,6 +12,8 @@ HK_DIALECTS = ("opencodex", "openai-hk")  # the demo's own account: its openai-h
 
 @dataclass(frozen=True)
 class Route:
+    """What one of the demo's paths answers: its endpoint and method."""
+
     endpoint: str  # also the fault endpoint name
     method: str
     view: str = ""  # balance payload, for endpoint "balance"

@@ -28,6 +28,8 @@ class Attempt:
 
 @dataclass(slots=True)
 class ProbeReport:
+    """What probing a gateway found: models, balance dialect, usage log."""
+
     base_url: str
     models: int | None = None  # models listed by GET /models
     family: str | None = None  # the adapter whose balance answered

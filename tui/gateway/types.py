@@ -14,6 +14,8 @@ from .secret import Secret
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
+    """How long to wait, in seconds: to connect, between reads, for a request, for a stream."""
+
     connect: float = 10.0
     read_idle: float = 60.0  # longest silence between two reads
     request: float = 60.0  # whole non-streamed request
@@ -23,6 +25,8 @@ class Timeouts:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How often and how long to retry a request the gateway refused for a while."""
+
     attempts: int = 3  # first try included
     backoff: float = 0.5  # first delay; doubles each time, with jitter
     max_delay: float = 8.0
@@ -51,6 +55,8 @@ class GatewaySpec:
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One chat message as sent to the gateway."""
+
     role: str
     content: str
     images: tuple[str, ...] = ()  # data: URLs, sent as image_url content parts
@@ -69,6 +75,8 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class ChatParams:
+    """The model and sampling settings of a chat request."""
+
     model: str
     temperature: float | None = None
     top_p: float | None = None
@@ -88,16 +96,22 @@ class Opened:
 
 @dataclass(frozen=True, slots=True)
 class ContentDelta:
+    """A piece of the answer's text."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
+    """A piece of the model's reasoning, shown apart from the answer."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class UsageInfo:
+    """The tokens an answer used, as the gateway counted them."""
+
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -133,6 +147,8 @@ ChatEvent = Opened | ContentDelta | ReasoningDelta | UsageInfo | Finish | Malfor
 
 @dataclass(slots=True)
 class ChatResult:
+    """A whole answer: its text, reasoning, usage and how it ended."""
+
     content: str = ""
     reasoning: str = ""
     usage: UsageInfo | None = None
@@ -192,6 +208,8 @@ class ChatAccumulator:
 
 @dataclass(frozen=True, slots=True)
 class Model:
+    """One entry of the gateway's /models."""
+
     id: str
     owned_by: str = ""
     created: datetime | None = None

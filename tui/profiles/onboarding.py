@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class KeyCheck:
+    """The outcome of checking a new key against its gateway."""
+
     ok: bool
     message: str
     models: int = 0

@@ -10,6 +10,8 @@ from ..base.i18n import N_
 
 @dataclass(frozen=True, slots=True)
 class Preset:
+    """A known gateway: its URL, key shape, balance dialect and paths."""
+
     name: str
     title: str
     base_url: str

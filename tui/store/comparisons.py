@@ -49,6 +49,8 @@ class ComparedAnswer:
 
 @dataclass(frozen=True, slots=True)
 class StoredComparison:
+    """A stored comparison: the prompt and each model's answer."""
+
     conversation_id: int
     title: str
     parent_id: int | None

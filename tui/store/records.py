@@ -83,6 +83,8 @@ class StoredSettings:
 
 @dataclass(frozen=True, slots=True)
 class ConversationRecord:
+    """A stored conversation's row, without its messages."""
+
     id: int
     title: str  # "" until the first user message gives one
     title_custom: bool
@@ -112,6 +114,8 @@ class ConversationSummary:
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
+    """A stored message's row."""
+
     id: int
     conversation_id: int
     position: int  # 0, 1, 2 ... within the conversation
@@ -153,6 +157,8 @@ class StoredAttachment:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """A message found by full-text search, with its snippet."""
+
     conversation_id: int
     conversation_title: str
     message_id: int

@@ -23,4 +23,6 @@ class AnswerFinished(Message):
 
 @dataclass
 class ShowPanel(Message):
+    """Asks the main screen to show one of its panels."""
+
     panel: str

@@ -36,6 +36,8 @@ _COLOURS = (
 
 @dataclass(frozen=True, slots=True)
 class ThemeProblem:
+    """A theme file that was skipped, and why."""
+
     path: Path
     problem: str
 

@@ -32,6 +32,8 @@ class AdapterSpecError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
+    """A request a custom dialect sends: method, path and JSON body."""
+
     method: str
     path: str  # relative to the base URL; to the origin when `at_origin`; or a whole URL
     at_origin: bool = False

@@ -21,6 +21,8 @@ from ...store import SearchHit
 
 @dataclass(frozen=True)
 class SearchChoice:
+    """The message chosen in the search dialog."""
+
     conversation_id: int
     message_id: int
     position: int

@@ -25,6 +25,8 @@ PALETTE_BORDER = "▏"
 
 @dataclass(frozen=True, slots=True)
 class Key:
+    """One key shown in the footer."""
+
     key: str
     display: str
     description: str

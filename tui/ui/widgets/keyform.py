@@ -23,6 +23,8 @@ class KeyForm(Vertical):
 
     @dataclass
     class Submitted(Message):
+        """The form was filled in and submitted."""
+
         form: KeyForm
         name: str
         base_url: str

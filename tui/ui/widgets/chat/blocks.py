@@ -14,6 +14,8 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
 @dataclass
 class Block:
+    """One block of an answer's markdown, laid out on its own."""
+
     text: str  # the source, exactly as received
     plain: bool = False  # too long for markdown layout, or a cut in a huge block: plain text
     code: str | None = None  # a chunk of a code fence: its language ("" when none)

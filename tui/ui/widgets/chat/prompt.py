@@ -28,6 +28,8 @@ class PromptInput(TextArea):
 
     @dataclass
     class Submitted(Message):
+        """The prompt's text was sent (Enter)."""
+
         prompt: PromptInput
         text: str
 
