@@ -202,7 +202,7 @@ def test_a_forked_copy_shares_its_originals_row(db: store.Database) -> None:
 
     from tui.gateway import LogRow
 
-    row = LogRow(5, "9", datetime.fromtimestamp(NOW, UTC), 40, 60, Decimal(7), "m",
+    row = LogRow.of(5, "9", datetime.fromtimestamp(NOW, UTC), 40, 60, Decimal(7), "m",
                  Decimal(100), "R1", "", "")  # fmt: skip
     store.store_usage(db, P, [row])
     cid = conversation(db)

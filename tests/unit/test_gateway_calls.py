@@ -492,7 +492,7 @@ async def test_no_balance_endpoint_and_no_logs_is_said_so_plainly() -> None:
 
 
 def expected_row(row: dict[str, str]) -> LogRow:
-    return LogRow(
+    return LogRow.of(
         id=int(row["id"]),
         user_id=row["user_id"],
         ctime=datetime.fromtimestamp(int(row["ctime"]), UTC),

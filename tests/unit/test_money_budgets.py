@@ -152,7 +152,7 @@ def shanghai(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def row(i: int, when: datetime, fen: int) -> LogRow:
-    return LogRow(i, "9", when, 10, 10, Decimal(fen), "m", Decimal(1000 - i), f"r{i}", "", "")
+    return LogRow.of(i, "9", when, 10, 10, Decimal(fen), "m", Decimal(1000 - i), f"r{i}", "", "")
 
 
 def test_budget_periods_follow_local_midnight(db: store.Database, shanghai: None) -> None:

@@ -130,7 +130,7 @@ def test_estimates_read_short_and_stay_put(tmp_path: Path) -> None:
 
     db = open_db(tmp_path / "h.db")
     at = datetime(2025, 11, 20, tzinfo=UTC)
-    row = LogRow(1, "9", at, 60, 40, Decimal(7), "m", Decimal(100), "R1", "", "")
+    row = LogRow.of(1, "9", at, 60, 40, Decimal(7), "m", Decimal(100), "R1", "", "")
     store_usage(db, "p", [row])  # 0.07 credits a token for model m
     cid = create_conversation(db, StoredSettings(model="m"), "p")
     add_message(db, cid, "user", "hello")
@@ -138,7 +138,7 @@ def test_estimates_read_short_and_stay_put(tmp_path: Path) -> None:
     apply_costs(db, "p")
     first = get_message(db, mid)
     assert first is not None and first.credits_estimated and first.credits == Decimal("3.5")
-    later = LogRow(2, "9", at, 50, 50, Decimal(90), "m", Decimal(10), "R2", "", "")
+    later = LogRow.of(2, "9", at, 50, 50, Decimal(90), "m", Decimal(10), "R2", "", "")
     store_usage(db, "p", [later])  # the average is now ~0.49 a token
     apply_costs(db, "p")
     again = get_message(db, mid)

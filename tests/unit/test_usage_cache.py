@@ -98,7 +98,7 @@ def test_migration_from_v1_keeps_conversations_and_adds_the_cache(tmp_path: Path
 
 
 def test_rows_are_stored_once_by_profile_and_id(db: store.Database) -> None:
-    row = LogRow(7, "9", datetime.fromtimestamp(NOW, UTC), 10, 20, Decimal("0.25"), "m",
+    row = LogRow.of(7, "9", datetime.fromtimestamp(NOW, UTC), 10, 20, Decimal("0.25"), "m",
                  Decimal("99.75"), "abc", "1.2.3.4", "")  # fmt: skip
     assert store.store_usage(db, P, [row]) == 1
     assert store.store_usage(db, P, [row]) == 0  # seen twice, stored once
@@ -154,7 +154,7 @@ async def test_a_concurrent_sync_stores_each_row_once_and_hears_every_page(
 
 def test_pages_stored_together_count_a_row_once(db: store.Database) -> None:
     rows = [
-        LogRow(i, "9", datetime.fromtimestamp(NOW - i, UTC), 1, 2, Decimal(1), "m",
+        LogRow.of(i, "9", datetime.fromtimestamp(NOW - i, UTC), 1, 2, Decimal(1), "m",
                Decimal(100 - i), f"r{i}", "1.2.3.4", "")
         for i in range(10, 0, -1)
     ]  # fmt: skip
@@ -294,7 +294,7 @@ def spend(db: store.Database, days_ago: list[float], fen: int, last_balance: int
     rows = []
     for i, ago in enumerate(sorted(days_ago, reverse=True)):
         left = last_balance + fen * (len(days_ago) - 1 - i)
-        rows.append(LogRow(i + 1, "9", T - timedelta(days=ago), 100, 50, Decimal(fen), "m",
+        rows.append(LogRow.of(i + 1, "9", T - timedelta(days=ago), 100, 50, Decimal(fen), "m",
                            Decimal(left), f"r{i}", "", ""))  # fmt: skip
     store.store_usage(db, P, rows)
 
@@ -329,7 +329,7 @@ def test_balance_series_is_oldest_first_and_thinned(db: store.Database) -> None:
 
 
 def test_sqlite_holds_decimal_text_not_floats(db: store.Database) -> None:
-    rows = [LogRow(i, "9", datetime.fromtimestamp(NOW + i, UTC), 1, 1, Decimal("0.1"), "m",
+    rows = [LogRow.of(i, "9", datetime.fromtimestamp(NOW + i, UTC), 1, 1, Decimal("0.1"), "m",
                    Decimal("0.3"), "", "", "") for i in range(1, 4)]  # fmt: skip
     store.store_usage(db, P, rows)
     assert store.usage_totals(db, P).credits == Decimal("0.3")  # 0.1 * 3 in floats is not
@@ -343,7 +343,7 @@ def test_sqlite_holds_decimal_text_not_floats(db: store.Database) -> None:
 def seeded(db: store.Database, n: int = 2000) -> list[LogRow]:
     """n rows with a few credits that have fractions, models and IPs that vary."""
     rows = [
-        LogRow(i, "9", T - timedelta(minutes=n - i), i % 97, i % 13,
+        LogRow.of(i, "9", T - timedelta(minutes=n - i), i % 97, i % 13,
                Decimal(i % 50) + (Decimal("0.25") if i % 400 == 0 else 0),
                ("gpt-4o", "Qwen-Max", "deepseek")[i % 3],
                Decimal(10**6 - i), f"req{i:05d}", ("10.0.0.1", "10.0.0.2")[i % 2],

@@ -57,7 +57,7 @@ def made_rows(n: int, seed: int, first_id: int = 1) -> list[LogRow]:
         fen = Decimal(rng.randint(0, 90))
         if rng.random() < 0.05:
             fen += Decimal("0.25")  # a fraction: its bucket is added up from the rows
-        rows.append(LogRow(first_id + i, "9", datetime.fromtimestamp(t, UTC),
+        rows.append(LogRow.of(first_id + i, "9", datetime.fromtimestamp(t, UTC),
                            rng.randint(1, 900), rng.randint(1, 90), fen, rng.choice(MODELS),
                            Decimal(10**6 - i), f"r{i:05x}", "10.0.0.1", ""))  # fmt: skip
     return rows
@@ -88,7 +88,7 @@ def test_buckets_add_up_to_the_rows_in_any_range_after_refreshes(db: store.Datab
     rows = made_rows(600, seed=3)
     store.store_pages(db, P, [rows[:250], rows[240:]])  # overlapping pages
     # the gateway answers some rows again with other values (a later time, model, credits)
-    moved = [r._replace(ctime=r.ctime + timedelta(hours=5), model="moved", fen=r.fen + 1)
+    moved = [r._replace(seconds=r.seconds + 5 * 3600, model="moved", fen_text=str(r.fen + 1))
              for r in rows[100:130]]  # fmt: skip
     store.store_usage(db, P, moved)
     final = {r.id: r for r in rows} | {r.id: r for r in moved}
@@ -292,7 +292,7 @@ def test_words_only_model_names_can_hold_are_a_model_filter(db: store.Database, 
 
 
 def _log_row(ident: int, when: datetime, text: str) -> LogRow:
-    return LogRow(ident, "9", when, 10, 20, Decimal("1.50"), text, Decimal(-3), text, text, text)
+    return LogRow.of(ident, "9", when, 10, 20, Decimal("1.50"), text, Decimal(-3), text, text, text)
 
 
 def test_a_csv_batch_written_in_one_go_reads_as_row_by_row(monkeypatch: Any) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from ..base.i18n import _
@@ -83,19 +81,22 @@ def parse_rows(data: Any, where: str) -> list[LogRow]:
 
 def parse_row(row: dict[str, Any]) -> LogRow:
     # a first sync parses a million rows: positional, the tuple made without LogRow's Python
-    # __new__, whole credits as digits (the usual case) made Decimals here without a call
+    # __new__; whole credits as digits and whole-second times (the usual case) kept as the
+    # gateway wrote them, without a call
     get = row.get
-    fen, yufen = get("fen"), get("yufen")
+    fen, yufen, ctime = get("fen"), get("yufen"), row["ctime"]
     return _new_row(LogRow, (
         int(row["id"]),
         str(get("user_id", "")),
-        _from_stamp(int(float(row["ctime"])), UTC),
+        int(ctime) if type(ctime) is str and ctime.isdigit() and ctime.isascii()
+        else int(float(ctime)),
         int(get("prompt_tokens") or 0),
         int(get("completion_tokens") or 0),
-        Decimal(fen) if type(fen) is str and fen.isdigit() and fen.isascii() else _money(fen),
+        fen if type(fen) is str and fen.isdigit() and fen.isascii()
+        and (fen[0] != "0" or fen == "0") else _credits(fen),
         str(get("model", "")),
-        Decimal(yufen) if type(yufen) is str and yufen.isdigit() and yufen.isascii()
-        else _money(yufen),
+        yufen if type(yufen) is str and yufen.isdigit() and yufen.isascii()
+        and (yufen[0] != "0" or yufen == "0") else _credits(yufen),
         str(get("reqid") or ""),
         str(get("ip") or ""),
         str(get("note") or ""),
@@ -103,13 +104,11 @@ def parse_row(row: dict[str, Any]) -> LogRow:
 
 
 _new_row = tuple.__new__
-_from_stamp = datetime.fromtimestamp
 
 
-def _money(value: Any) -> Decimal:
-    if type(value) is str and value.isascii() and value.isdigit():
-        return Decimal(value)  # whole credits as digits, the usual case
+def _credits(value: Any) -> str:
+    """Credits as plain decimal text ("0", "12", "0.5"); ValueError when not a number."""
     result = dec(value if value not in ("", None) else 0)
     if result is None:
         raise ValueError(_("not a number: {value!r}").format(value=value))
-    return result
+    return format(result, "f")

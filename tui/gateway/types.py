@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -236,20 +236,50 @@ class Balance:
 
 
 class LogRow(NamedTuple):
-    """One openai-hk usage-log row, with its string fields made into numbers and times.
+    """One usage-log row: the time as unix seconds and the credits as exact decimal text, as
+    they are stored and written out; `ctime`, `fen` and `yufen` make the datetime and the
+    Decimals when asked for.
 
-    A named tuple, not a frozen dataclass: a million of them are made by a first sync, and a
-    tuple is made ~4x faster (a frozen dataclass sets each field through object.__setattr__).
+    A named tuple of plain values, not a frozen dataclass of datetimes and Decimals: a first
+    sync reads a million rows and stores them, and makes neither (a row cost ~4 µs more).
+    `LogRow.of` makes one from a datetime and Decimals.
     """
 
     id: int
     user_id: str
-    ctime: datetime
+    seconds: float  # when the request was made, in unix seconds
     prompt_tokens: int
     completion_tokens: int
-    fen: Decimal  # credits spent
+    fen_text: str  # credits spent: plain decimal text, as format(Decimal, "f") writes it
     model: str
-    yufen: Decimal  # credits left after this request
+    yufen_text: str  # credits left after this request (the same form)
     reqid: str
     ip: str
     note: str
+
+    @classmethod
+    def of(
+        cls, id: int, user_id: str, ctime: datetime, prompt_tokens: int,
+        completion_tokens: int, fen: Decimal, model: str, yufen: Decimal, reqid: str, ip: str,
+        note: str,
+    ) -> LogRow:  # fmt: skip
+        """A row from its time as a datetime and its credits as Decimals."""
+        return cls(
+            id, user_id, ctime.timestamp(), prompt_tokens, completion_tokens, format(fen, "f"),
+            model, format(yufen, "f"), reqid, ip, note,
+        )  # fmt: skip
+
+    @property
+    def ctime(self) -> datetime:
+        """When the request was made (UTC)."""
+        return datetime.fromtimestamp(self.seconds, UTC)
+
+    @property
+    def fen(self) -> Decimal:
+        """Credits spent."""
+        return Decimal(self.fen_text)
+
+    @property
+    def yufen(self) -> Decimal:
+        """Credits left after this request."""
+        return Decimal(self.yufen_text)

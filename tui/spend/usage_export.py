@@ -9,13 +9,35 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from ..base.safe import json_safe
 from ..base.textfmt import plain
 
-if TYPE_CHECKING:
-    from ..store.usage import LogRowLike
+
+class ExportRow(Protocol):
+    """A usage-log row as written out: tui.gateway.LogRow, or store.UsageRow read back."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def ctime(self) -> datetime: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def fen(self) -> Decimal: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def yufen(self) -> Decimal: ...
+    @property
+    def reqid(self) -> str: ...
+    @property
+    def ip(self) -> str: ...
+    @property
+    def note(self) -> str: ...
 
 LOG_FIELDS = (
     "id",
@@ -69,7 +91,7 @@ def csv_writer(out: IO[str]) -> Any:
     return csv.writer(_LineFeedEnds(out), lineterminator="\r\n")
 
 
-def log_record(row: LogRowLike, *, left: bool = True) -> dict[str, Any]:
+def log_record(row: ExportRow, *, left: bool = True) -> dict[str, Any]:
     """A row as a record with the CLI's field names; the time in local time. `left` False:
     the log's rows say no balance after them (new-api, one-api, LiteLLM): balance_after is
     null, not the 0 they are stored with."""
@@ -115,7 +137,7 @@ class RowWriter:
         self._batch = csv.writer(self._buffer, lineterminator="\r\n")
         self._zones = _LocalTimes()
 
-    def write(self, batch: Iterable[LogRowLike]) -> None:
+    def write(self, batch: Iterable[ExportRow]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
             zone, left, first = self._zones.iso, self.left, _FORMULA_FIRST
@@ -197,7 +219,7 @@ class _LocalTimes:
 
 
 def write_rows(
-    batches: Iterable[Iterable[LogRowLike]], out: IO[str], fmt: str, *, left: bool = True
+    batches: Iterable[Iterable[ExportRow]], out: IO[str], fmt: str, *, left: bool = True
 ) -> int:
     """Write rows (in batches, so a large log never sits in memory) as `csv` or `json`; how
     many rows were written. `left` as for RowWriter."""

@@ -311,7 +311,7 @@ class Custom(Adapter):
             return int(value or 0)
 
         ident = self._number(client, row, "id", "logs")
-        return LogRow(
+        return LogRow.of(
             id=int(ident or 0),
             user_id="",
             ctime=_when(client, text("time")),

@@ -127,7 +127,7 @@ def newapi_row(
     if repeats is not None:
         seen = repeats.get((when, *parts), 0)
         repeats[(when, *parts)] = seen + 1
-    return LogRow(
+    return LogRow.of(
         id=int(ident) if real_ids and ident is not None else
         stable_id(when, *parts, seen) if seen else stable_id(when, *parts),
         user_id=str(row.get("user_id") or row.get("username") or ""),
@@ -276,7 +276,7 @@ def litellm_row(row: Any, where: str) -> LogRow:
     spend = dec(row.get("spend"))
     if spend is None:
         raise ProtocolError(_("{where} sent a spend that is not a number.").format(where=where))
-    return LogRow(
+    return LogRow.of(
         id=stable_id(int(started.timestamp()), reqid),
         user_id=str(row.get("user") or ""),
         ctime=started,
