@@ -163,14 +163,3 @@ def test_balance_check_exits_11_over_a_daily_or_monthly_budget(
     assert all(b["spent"] > 0 and b["over"] is False for b in as_json["budgets"])
     assert tokendeck("balance", env=budget_config(isolated_env, live_demo, "daily_budget = 0\n")
                      ).returncode == 0  # fmt: skip  # without --check it only reports
-
-
-def test_the_in_process_demo_is_synced_afresh_each_run() -> None:
-    """Without TOKENDECK_DEMO_URL each run starts a demo with a new made-up history: the cache
-    takes it whole instead of mixing two histories."""
-    for _run in range(2):
-        done = tokendeck("logs", "sync")
-        assert done.returncode == 0, done.stderr
-        assert sync_line(done.stderr) == (3000, 11)
-    report = json.loads(tokendeck("report", "--offline", "--json").stdout)
-    assert report["profile"] == "demo" and report["total"]["requests"] == 3000

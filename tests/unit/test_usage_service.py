@@ -1,6 +1,6 @@
 """The usage service without a screen: when an answer is charged, what a sync after it does
-(exact credits from the log, an estimate where no log answers), and the demo's made-up history
-forgotten once per run. Real loopback HTTP (the demo gateway), a real SQLite store."""
+(exact credits from the log, an estimate where no log answers), and an older tokendeck's
+made-up demo history dropped once. Real loopback HTTP (the demo gateway), a real SQLite store."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tui.spend.costs import CostUpdate
 from tui.spend.service import UsageService
 
 P = Profile(name="t", base_url="http://127.0.0.1:1/v1")
+NOW = 1_763_900_000.0  # the `demo` fixture's clock
 
 
 def test_an_answer_is_charged_once_it_has_text_or_counted_tokens() -> None:
@@ -80,24 +81,33 @@ async def test_a_sync_reports_rows_fetched_and_cached(
     assert again.log.new_rows == 0 and again.cached == first.cached and not again.changed
 
 
-async def test_the_in_process_demos_history_is_forgotten_once_per_run(
+async def test_an_older_demos_rows_are_dropped_once_and_the_stable_log_is_kept(
     demo: DemoGateway, gw: Gateway, db: store.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An older tokendeck's built-in demo made up a log in each process (ids from 6,400,000,
+    as the fixed-size history of the `demo` fixture has): such rows are dropped, once. The
+    stable log's rows (the built-in demo's now) stay from one run to the next."""
     monkeypatch.delenv(DEMO_URL_ENV, raising=False)
     made_up = demo_profile()
-    await UsageService().sync(gw, db, P)  # another profile's cache: never forgotten
-    await UsageService().sync(gw, db, made_up)  # last run's made-up history
+    await UsageService().sync(gw, db, P)  # another profile's cache: never dropped
+    await UsageService().sync(gw, db, made_up)  # an older tokendeck's made-up history
     cached = store.count_usage(db, made_up.name)
     assert cached
 
     service = UsageService()  # a new run
-    assert service.forget_made_up_history(db, made_up)
+    assert service.forget_old_demo_rows(db, made_up)
     assert store.count_usage(db, made_up.name) == 0
     assert store.count_usage(db, P.name) == cached
-    await service.sync(gw, db, made_up)
-    assert not service.forget_made_up_history(db, made_up)  # once per run
-    assert store.count_usage(db, made_up.name) == cached
-    assert not service.forget_made_up_history(db, P)  # a real gateway's rows stay
+    assert not service.forget_old_demo_rows(db, P)  # a real gateway's rows stay
+
+    with DemoGateway(history_rows=None, now=NOW) as stable:
+        async with make_gateway(stable) as stable_gw:
+            first = await UsageService().sync(stable_gw, db, made_up)
+            later = UsageService()  # the next run
+            assert not later.forget_old_demo_rows(db, made_up)
+            again = await later.sync(stable_gw, db, made_up)
+    assert first.log.new_rows == first.cached == len(stable.logs)
+    assert again.log.new_rows == 0 and again.cached == first.cached
 
 
 async def test_a_demo_server_that_outlives_the_app_keeps_its_cache(
@@ -106,5 +116,5 @@ async def test_a_demo_server_that_outlives_the_app_keeps_its_cache(
     made_up = demo_profile()
     await UsageService().sync(gw, db, made_up)
     monkeypatch.setenv(DEMO_URL_ENV, demo.url)
-    assert not UsageService().forget_made_up_history(db, made_up)
+    assert not UsageService().forget_old_demo_rows(db, made_up)
     assert store.count_usage(db, made_up.name) == len(demo.logs)

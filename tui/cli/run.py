@@ -105,7 +105,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ..demo import serve_forever  # the demo gateway, for this command only
 
         serve_forever(
-            args.port, token_rate=args.token_rate, page_latency=args.page_latency,
+            args.port, history_rows=None, token_rate=args.token_rate,
+            page_latency=args.page_latency,
             balance_dialect=args.family, newapi_version=args.newapi_version,
         )  # fmt: skip
         return ExitCode.OK

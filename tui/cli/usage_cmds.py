@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from contextlib import closing
@@ -16,7 +15,7 @@ from ..base.textfmt import number, table
 from ..base.times import parse_when
 from ..gateway.errors import ExitCode, GatewayError, NoUsageLog
 from ..profiles.config import Profile, load
-from ..profiles.runtime import DEMO_URL_ENV, demo_for, spec_for
+from ..profiles.runtime import demo_for, spec_for
 from ..spend.budgets import BudgetStatus, budget_status
 from ..spend.money import Rate, credits, log_unit, rate_for
 from ..spend.service import UsageService
@@ -66,14 +65,6 @@ async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
             new_rows=new_rows(result.new_rows), pages=pages(result.pages), seconds=seconds
         )
     )
-    if profile.demo and not os.environ.get(DEMO_URL_ENV):
-        err(
-            _(
-                "The built-in demo gateway makes up its usage log afresh for each command, so "
-                "each `logs sync` fetches it whole. With your own gateway (or `tokendeck "
-                "demo-server` and TOKENDECK_DEMO_URL) a second sync fetches only new rows."
-            )
-        )
     return ExitCode.OK
 
 

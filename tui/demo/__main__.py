@@ -14,7 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--history-rows", type=int, default=3000)
+    parser.add_argument("--history-rows", type=int, default=None,
+                        help="this many rows ending now (default: the built-in demo's log, "
+                        "the same in every run)")
     parser.add_argument("--token-rate", type=float, default=None,
                         help="stream pieces per second (default: as fast as possible)")
     parser.add_argument("--page-latency", type=float, default=0.0,

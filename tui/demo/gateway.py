@@ -17,7 +17,7 @@ from .dialects import BALANCE_DIALECTS
 from .families import NEWAPI_VERSIONS
 from .faults import Fault, FaultQueue
 from .ledger import DEMO_HK_KEY, DEMO_KEY, Ledger
-from .seed import DEFAULT_END_BALANCE, seed_history
+from .seed import DEFAULT_END_BALANCE, StableLog, seed_history
 from .server import DemoServer
 
 POLL_INTERVAL = 0.01  # how soon stop() is noticed by the accept loop (a select timeout)
@@ -34,13 +34,17 @@ def _is_loopback(host: str) -> bool:
 
 
 class DemoGateway:
-    """A real HTTP gateway on loopback with one seeded account and switchable faults."""
+    """A real HTTP gateway on loopback with one seeded account and switchable faults.
+
+    Its usage log: `history_rows` rows over the six weeks before `now` ending at `balance`
+    (tests and benches), or with `history_rows=None` the built-in demo's log (seed.StableLog):
+    the same rows in every process, new ones as time passes (no `balance` then)."""
 
     def __init__(
         self,
         port: int = 0,
         seed: int = 7,
-        history_rows: int = 3000,
+        history_rows: int | None = 3000,
         now: float | None = None,
         balance: int | None = None,
         token_rate: float | None = None,
@@ -61,10 +65,19 @@ class DemoGateway:
         if not _is_loopback(host):
             raise ValueError("the demo gateway listens on loopback only")
         rng = random.Random(seed)
-        end_balance = DEFAULT_END_BALANCE if balance is None else int(balance)
-        history = seed_history(rng, history_rows, time.time() if now is None else now,
-                               end_balance)
-        self.ledger = Ledger(rng, history, [DEMO_KEY, DEMO_HK_KEY, *(keys or ())], now)
+        start = int(time.time() if now is None else now)
+        log = None
+        if history_rows is None:
+            if balance is not None:
+                raise ValueError("the stable history sets its own balance")
+            log = StableLog(seed, start)
+            history = log.history(start)
+        else:
+            end_balance = DEFAULT_END_BALANCE if balance is None else int(balance)
+            history = seed_history(rng, history_rows, time.time() if now is None else now,
+                                   end_balance)  # fmt: skip
+        keys = [DEMO_KEY, DEMO_HK_KEY, *(keys or ())]
+        self.ledger = Ledger(rng, history, keys, now, log)
         self.faults = FaultQueue()
         self.token_rate = token_rate
         self.page_latency = page_latency

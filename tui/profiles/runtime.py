@@ -62,7 +62,7 @@ _CHILD = """
 import signal, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 from tui.demo import DemoGateway
-demo = DemoGateway().start()
+demo = DemoGateway(history_rows=None).start()
 print(demo.url, flush=True)
 sys.stdin.read()
 demo.stop()
@@ -149,7 +149,7 @@ class DemoHandle(AbstractContextManager["DemoHandle"]):
     def _start_here(self) -> None:
         from ..demo import DemoGateway  # the demo server: in-process demo only
 
-        self.server = DemoGateway(**self._options).start()
+        self.server = DemoGateway(**{"history_rows": None, **self._options}).start()
         self._url = self.server.url
 
     def __exit__(self, *exc: object) -> None:

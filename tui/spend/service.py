@@ -1,6 +1,6 @@
 """The usage log and what answers cost, without a screen: one service syncs a profile's log into
-the cache, then costs its answers, and forgets an in-process demo's made-up history once per run;
-and a profile's figures (balance, today, burn, days left) from the gateway and the cache. The
+the cache, then costs its answers (and drops the rows an older tokendeck's built-in demo made
+up); and a profile's figures (balance, today, burn, days left) from the gateway and the cache. The
 Chat and Usage panels, the profiles dashboard, `status --refresh` and the CLI all call it."""
 
 from __future__ import annotations
@@ -17,12 +17,25 @@ from ..gateway.errors import GatewayError, NoBalanceEndpoint
 from ..gateway.types import Balance, GatewaySpec
 from ..profiles.config import Profile
 from ..profiles.runtime import DEMO_URL_ENV
-from ..store import Database, StoreError, burn_rate, count_usage, forget_usage, usage_totals
+from ..store import (
+    Database,
+    StoreError,
+    burn_rate,
+    count_usage,
+    forget_usage,
+    oldest_id,
+    usage_totals,
+)
 from .balance_history import from_store, record
 from .budgets import period_start
 from .costs import CostUpdate, PricedModel, apply_costs
 from .profile_figures import Figures, balance_in_credits
 from .usage_sync import SyncResult, UsageSource, sync_usage
+
+# The built-in demo's log ids are a unix second times a million (tui.demo.seed.ID_SCALE): the
+# same rows in every process. Before that, each process made up a log of its own numbered from
+# 6,400,000: such rows in the cache are from an older tokendeck.
+STABLE_DEMO_IDS = 10**12
 
 
 class PricedSource(UsageSource, Protocol):
@@ -48,19 +61,24 @@ class Synced:
 
 class UsageService:
     """Syncs usage logs and costs answers for one process (the app holds one, each CLI command
-    makes its own). Its only state: the profiles whose cache was checked for a made-up history."""
+    makes its own). Its only state: the profiles whose cache was checked for an older demo's
+    rows."""
 
     def __init__(self) -> None:
         self._checked: set[str] = set()
 
-    def forget_made_up_history(self, db: Database, profile: Profile) -> bool:
-        """An in-process demo gateway makes up a new usage history each run, so its cached rows
-        are dropped, once per run (not when $TOKENDECK_DEMO_URL names a demo server that
-        outlives us, nor for any other gateway). True when they were dropped just now."""
+    def forget_old_demo_rows(self, db: Database, profile: Profile) -> bool:
+        """Drop the cached rows of the built-in demo when an older tokendeck stored them: its
+        demo made up another log in each process, which the stable one would be counted with.
+        Checked once per run and profile; not when $TOKENDECK_DEMO_URL names a demo server (its
+        log is its own), nor for any other gateway. True when rows were dropped just now."""
         if profile.name in self._checked:
             return False
         self._checked.add(profile.name)
         if not profile.demo or os.environ.get(DEMO_URL_ENV):
+            return False
+        oldest = oldest_id(db, profile.name)
+        if oldest is None or oldest >= STABLE_DEMO_IDS:
             return False
         forget_usage(db, profile.name)
         return True
@@ -77,7 +95,7 @@ class UsageService:
         """Fetch the log rows newer than the cache holds and store them, then give the answers
         their exact credits (or an estimate). Raises GatewayError or StoreError; rows stored
         before a failure stay. `on_page` and `on_wait` as for `sync_usage`."""
-        self.forget_made_up_history(db, profile)
+        self.forget_old_demo_rows(db, profile)
         log = await sync_usage(gateway, db, profile.name, on_page=on_page, on_wait=on_wait)
         models = await gateway.stated_prices()
         costs = apply_costs(db, profile.name, models=models, prices=profile.prices)
@@ -92,7 +110,7 @@ class UsageService:
         if db is None or db.read_only:
             return None
         try:
-            self.forget_made_up_history(db, profile)
+            self.forget_old_demo_rows(db, profile)
             await sync_usage(gateway, db, profile.name)
         except (GatewayError, StoreError):
             pass  # no usage log here: estimates still help (a LiteLLM proxy's stated prices)

@@ -10,7 +10,7 @@ from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..base.i18n import ngettext
+from ..base.i18n import _, ngettext
 from ..base.textfmt import number
 from ..store import (
     Database,
@@ -36,7 +36,10 @@ CLAIM_POLL = 0.1  # seconds between two looks at a sync of the same profile stil
 
 
 def new_rows(count: int) -> str:
-    """ "1 new row", "3,000 new rows" (a sync's summary, in the app and the CLI)."""
+    """ "no new rows", "1 new row", "3,000 new rows" (a sync's summary, in the app and the
+    CLI)."""
+    if count == 0:
+        return _("no new rows")
     return ngettext("{count} new row", "{count} new rows", count).format(count=number(count))
 
 

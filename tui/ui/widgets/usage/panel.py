@@ -223,8 +223,8 @@ class UsagePanel(Vertical, can_focus=True):
         profile = deck.profile
         self._stored = False  # rows stored or claimed: what is shown must be read again
         try:
-            if deck.usage.forget_made_up_history(db, profile):
-                self.refresh_view(keep_cursor=True)  # the demo's history of the last run
+            if deck.usage.forget_old_demo_rows(db, profile):
+                self.refresh_view(keep_cursor=True)  # an older tokendeck's demo rows
             synced = await deck.usage.sync(
                 deck.gateway, db, profile, on_page=self._progress,
                 on_wait=lambda: self._say(_("Waiting for the usage sync another tokendeck is "
