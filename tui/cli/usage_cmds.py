@@ -60,11 +60,12 @@ async def sync(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
             {"profile": profile.name, "new_rows": result.new_rows, "pages": result.pages,
              "newest_id": result.newest_id, "seconds": round(seconds, 3)}
         )  # fmt: skip
-    err(
-        _("{new_rows} ({pages}) in {seconds:.2f} s").format(
-            new_rows=new_rows(result.new_rows), pages=pages(result.pages), seconds=seconds
-        )
+    said = (
+        _("{new_rows} ({pages}) in {seconds:.2f} s")
+        if result.pages
+        else _("{new_rows} in {seconds:.2f} s")  # nothing new: no "(0 pages)"
     )
+    err(said.format(new_rows=new_rows(result.new_rows), pages=pages(result.pages), seconds=seconds))
     return ExitCode.OK
 
 

@@ -2,7 +2,7 @@
 
 Two kinds: `seed_history`, a fixed number of rows ending at a given moment (tests and benches
 ask for exact sizes and balances), and `StableLog`, the built-in demo's log, the same in every
-process: each UTC hour's rows come from a generator seeded with the seed and that hour, and the
+process: each UTC day's rows come from a generator seeded with the seed and that day, and the
 balance is brought back to a level of its own at the start of each week, so a row is the same
 whichever process makes it, appears when its time comes and never changes afterwards.
 """
@@ -15,6 +15,7 @@ import string
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .catalog import MODELS, fen_for
 
@@ -28,15 +29,21 @@ IP_WEIGHTS = (90, 7, 3)
 NOTES = ("", "retry", "stream interrupted")
 NOTE_WEIGHTS = (97, 2, 1)
 TOP_UPS = (50_000, 100_000, 200_000)
+# cumulative weights, summed once (random.choices draws the same with weights or these)
+_MODEL_WEIGHTS = list(accumulate(m.weight for m in MODELS))
+_IP_WEIGHTS = list(accumulate(IP_WEIGHTS))
+_NOTE_WEIGHTS = list(accumulate(NOTE_WEIGHTS))
 
-# The stable log. Its ids order like its times, as openai-hk's ids do: a row's unix second times
-# ID_SCALE, plus a part below that; its own rows take the lower half of a second's ids and the
-# answers the demo serves the upper half (tui.demo.ledger.answer_id), so an answer's row is
-# newer than every row of the log up to its second, in any process.
+# The stable log (each UTC day's rows from a generator seeded with the day). Its ids order like
+# its times, as openai-hk's ids do: a row's unix second times ID_SCALE, plus a part below that;
+# its own rows take the lower half of a second's ids and the answers the demo serves the upper
+# half (tui.demo.ledger.answer_id), so an answer's row is newer than every row of the log up to
+# its second, in any process.
 ID_SCALE = 1_000_000
 ANSWER_IDS = ID_SCALE // 2
 HOUR = 3_600
-WEEK = 7 * 86_400  # top-ups: at each week's start (UTC, from the epoch) back to a level
+DAY = 86_400
+WEEK = 7 * DAY  # top-ups: at each week's start (UTC, from the epoch) back to a level
 LEVELS = (138_000, 8_000)  # a week's level: from the first, below the first plus the second
 BUSY_RATE = 4.37  # rows in a busy hour, on average: about 3,000 in six weeks
 QUIET_SHARE = 0.15  # a night hour's share of that (UTC+8, 0-9 h)
@@ -62,7 +69,7 @@ def reqid(rng: random.Random) -> str:
 def _row(rng: random.Random, ctime: int, row_id: Callable[[int], int]) -> dict[str, str]:
     """One log row at `ctime`, its yufen still empty; `row_id(ctime)` is asked after the
     tokens are drawn."""
-    model = rng.choices(MODELS, weights=[m.weight for m in MODELS])[0]
+    model = rng.choices(MODELS, cum_weights=_MODEL_WEIGHTS)[0]
     prompt = min(60_000, max(8, int(rng.lognormvariate(6.3, 1.1))))
     completion = min(8_000, max(1, int(rng.lognormvariate(5.3, 0.9))))
     return {
@@ -75,8 +82,8 @@ def _row(rng: random.Random, ctime: int, row_id: Callable[[int], int]) -> dict[s
         "model": model.id,
         "yufen": "",
         "reqid": reqid(rng),
-        "ip": rng.choices(IPS, weights=IP_WEIGHTS)[0],
-        "note": rng.choices(NOTES, weights=NOTE_WEIGHTS)[0],
+        "ip": rng.choices(IPS, cum_weights=_IP_WEIGHTS)[0],
+        "note": rng.choices(NOTES, cum_weights=_NOTE_WEIGHTS)[0],
     }
 
 
@@ -140,7 +147,7 @@ class StableLog:
     def __init__(self, seed: int, now: int) -> None:
         self._seed = seed
         self._week = (now - SPAN_SECONDS) // WEEK
-        self._hour = self._week * WEEK // HOUR  # the next hour to make
+        self._day = self._week * WEEK // DAY  # the next day to make
         self._due: deque[dict[str, str]] = deque()  # made, but their time has not come
         self.balance = self._level(self._week)
         self.used = max(0, self._week - OPENED // WEEK) * WEEK_SPEND
@@ -152,29 +159,33 @@ class StableLog:
         """The balance just after week `week`'s top-up."""
         return LEVELS[0] + self._rng("level", week).randrange(LEVELS[1])
 
-    def _make_hour(self, hour: int) -> list[dict[str, str]]:
-        """The rows of one UTC hour (unix seconds // 3600), oldest first, yufen empty."""
-        rng = self._rng("hour", hour)
-        busy = (hour + 8) % 24 >= 9  # UTC+8: busier during the day
-        count = min(HOUR, _poisson(rng, BUSY_RATE * (1.0 if busy else QUIET_SHARE)))
+    def _make_day(self, day: int) -> list[dict[str, str]]:
+        """The rows of one UTC day (unix seconds // 86400), oldest first, yufen empty."""
+        rng = self._rng("day", day)
+
         def row_id(ctime: int) -> int:
             return ctime * ID_SCALE + rng.randrange(ANSWER_IDS)
 
-        seconds = sorted(rng.sample(range(HOUR), count))
-        return [_row(rng, hour * HOUR + second, row_id) for second in seconds]
+        rows = []
+        for hour in range(day * 24, day * 24 + 24):
+            busy = (hour + 8) % 24 >= 9  # UTC+8: busier during the day
+            count = min(HOUR, _poisson(rng, BUSY_RATE * (1.0 if busy else QUIET_SHARE)))
+            for second in sorted(rng.sample(range(HOUR), count)):
+                rows.append(_row(rng, hour * HOUR + second, row_id))
+        return rows
 
     def until(self, now: int) -> list[dict[str, str]]:
         """The rows at or before `now` not given before, oldest first, their yufen filled in."""
         given: list[dict[str, str]] = []
         while True:
             if not self._due:
-                if self._hour * HOUR > now:
+                if self._day * DAY > now:
                     return given
-                week = self._hour * HOUR // WEEK
+                week = self._day * DAY // WEEK
                 if week != self._week:  # the week's top-up
                     self._week, self.balance = week, self._level(week)
-                self._due.extend(self._make_hour(self._hour))
-                self._hour += 1
+                self._due.extend(self._make_day(self._day))
+                self._day += 1
                 continue
             if int(self._due[0]["ctime"]) > now:
                 return given

@@ -231,8 +231,13 @@ class UsagePanel(Vertical, can_focus=True):
                                             "running…")),
             )  # fmt: skip
             self._stored = self._stored or synced.changed
+            said = (
+                _("{new_rows} from {pages}; {rows} cached")
+                if synced.log.pages
+                else _("{new_rows}; {rows} cached")  # nothing new: no "from 0 pages"
+            )
             self._say(
-                _("{new_rows} from {pages}; {rows} cached").format(
+                said.format(
                     new_rows=new_rows(synced.log.new_rows),
                     pages=pages(synced.log.pages),
                     rows=number(synced.cached),
