@@ -284,12 +284,6 @@ def newest_id(db: Database, profile: str) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
-def oldest_id(db: Database, profile: str) -> int | None:
-    """The lowest log-row id stored for `profile` (None when there is none)."""
-    row = db.query_one("SELECT min(id) FROM usage_rows WHERE profile = ?", (profile,))
-    return None if row is None or row[0] is None else int(row[0])
-
-
 def complete_id(db: Database, profile: str) -> int | None:
     """The id up to which every row of `profile` is stored (set when a sync finished)."""
     row = db.query_one("SELECT complete_id FROM sync_state WHERE profile = ?", (profile,))

@@ -153,6 +153,12 @@ def count_usage(
     return found[""].requests if "" in found else 0
 
 
+def oldest_id(db: Database, profile: str) -> int | None:
+    """The lowest log-row id stored for `profile` (None when there is none)."""
+    row = db.query_one("SELECT min(id) FROM usage_rows WHERE profile = ?", (profile,))
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def _bucket_spans(
     lo: int | None, hi: int | None, *, by_day: bool
 ) -> list[tuple[str, int, int | None, int | None]]:
