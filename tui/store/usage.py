@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .db import Database
 from .records import utc
-from .schema import BUCKET_COLUMNS, BUCKET_SECONDS, BUCKET_TABLES
+from .schema import BUCKET_COLUMNS, BUCKET_OF, BUCKET_PARTS, BUCKET_SECONDS, BUCKET_TABLES
 
 _COLUMNS = (
     "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
@@ -201,6 +201,13 @@ def _write_buckets(conn: sqlite3.Connection, profile: str, quarters: Quarters) -
         )
 
 
+_IDS_IN_SPAN = "SELECT id FROM usage_rows WHERE profile = ? AND id BETWEEN ? AND ?"
+_QUARTERS_IN_SPAN = (
+    f"SELECT {BUCKET_OF}, model, {', '.join(BUCKET_PARTS)} FROM usage_rows"
+    " WHERE profile = ? AND id BETWEEN ? AND ? GROUP BY 1, 2"
+)
+
+
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
     """Insert or refresh `rows` in one transaction; how many were not stored before."""
     return store_pages(db, profile, [rows])[0]
@@ -221,27 +228,27 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
         ),
         key=itemgetter(1),
     )  # fmt: skip  # in key order, as SQLite's b-tree takes them best; the later of two wins
-    latest = {v[1]: v for v in values}  # a row on two pages: the later one is stored
+    span = (profile, values[0][1], values[-1][1])
     quarters: Quarters = {}
-    _add_quarters(quarters, ((v[3], v[7], v[4], v[5], v[6]) for v in latest.values()), 1)
     with db.write() as conn:
-        known = {
-            found[0]
-            for found in conn.execute(
-                "SELECT id FROM usage_rows WHERE profile = ? AND id BETWEEN ? AND ?",
-                (profile, values[0][1], values[-1][1]),
-            )
-        }
-        if replaced := sorted(known.intersection(latest)):
-            old = conn.execute(
-                "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
-                " WHERE profile = ? AND id IN (SELECT value FROM json_each(?))",
-                (profile, json.dumps(replaced)),
-            )
-            _add_quarters(quarters, old, -1)
+        known = {found[0] for found in conn.execute(_IDS_IN_SPAN, span)}
+        if known:  # rows stored before among these ids: totals worked out here, row by row
+            latest = {v[1]: v for v in values}  # a row on two pages: the later one is stored
+            _add_quarters(quarters, ((v[3], v[7], v[4], v[5], v[6]) for v in latest.values()), 1)
+            if replaced := sorted(known.intersection(latest)):
+                old = conn.execute(
+                    "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
+                    " WHERE profile = ? AND id IN (SELECT value FROM json_each(?))",
+                    (profile, json.dumps(replaced)),
+                )
+                _add_quarters(quarters, old, -1)
         for at in range(0, len(values), CHUNK):
             chunk = values[at : at + CHUNK]
             conn.execute(_upsert(len(chunk)), list(chain.from_iterable(chunk)))
+        if not known:  # all new (a first sync's every batch): SQLite adds up the rows just
+            # written, without holding Python's lock, as Python did at ~2 µs a row
+            for quarter, model, *sums in conn.execute(_QUARTERS_IN_SPAN, span):
+                quarters[quarter, model] = sums
         _write_buckets(conn, profile, quarters)
         _widen_alphabets(conn, profile, values)
     new = []
@@ -307,20 +314,23 @@ def mark_complete(db: Database, profile: str, upto: int | None) -> None:
         )
 
 
-# The request-id index takes each row at a random place, the model index at one of a few:
-# on a first sync of a large log they cost more than the table (a million rows: every batch
-# rewrote most of the request-id index's pages). A first sync stores the rows without them
-# and makes them once at the end (a sort each); a sync cut short by a crash leaves them to
-# the next sync to make. Queries read the same rows without them, only slower.
-_DEFERRED_INDEXES = {
+# The request-id index takes each row at a random place: on a first sync of a large log it
+# cost more than the table (a million rows: every batch rewrote most of its pages). A first
+# sync stores the rows without it and makes it once at the end (a sort); a sync cut short by
+# a crash leaves it to the next sync to make. Queries read the same rows without it, only
+# slower. The model index takes rows at one of a few places (a model's newest rows): kept up
+# as rows come, it costs a first sync no more than the table alone (bench/scale.py), while
+# making it at the end cost 2 s of a million-row sync.
+_DEFERRED_INDEXES = ("usage_rows_reqid",)
+_SYNC_INDEXES = {  # made when missing: deferred, or dropped by a first sync of an older version
     "usage_rows_reqid": "usage_rows(profile, reqid)",
     "usage_rows_model": "usage_rows(profile, model, ctime)",
 }
 
 
 def defer_sync_indexes(db: Database, profile: str) -> bool:
-    """Before a first sync of `profile` (none of its rows stored): drop the request-id and
-    model indexes until `restore_sync_indexes`. Whether they were dropped."""
+    """Before a first sync of `profile` (none of its rows stored): drop the request-id index
+    until `restore_sync_indexes`. Whether it was dropped."""
     if newest_id(db, profile) is not None:
         return False
     with db.write() as conn:
@@ -335,10 +345,10 @@ def restore_sync_indexes(db: Database) -> None:
     have = {
         row[0] for row in db.query("SELECT name FROM sqlite_master WHERE type = 'index'")
     }
-    if missing := [name for name in _DEFERRED_INDEXES if name not in have]:
+    if missing := [name for name in _SYNC_INDEXES if name not in have]:
         with db.write() as conn:
             for name in missing:
-                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_DEFERRED_INDEXES[name]}")
+                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_SYNC_INDEXES[name]}")
 
 
 def forget_usage(db: Database, profile: str) -> int:

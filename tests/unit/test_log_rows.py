@@ -1,0 +1,77 @@
+"""openai-hk usage-log pages: the column-at-a-time reading of usual pages gives exactly the rows
+the row-by-row reading gives, for any mix of values a gateway may send."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.gateway import ProtocolError
+from tui.gateway.logs import _usual_rows, parse_row, parse_rows
+
+USUAL = {
+    "id": "7000001", "user_id": "9", "ctime": "1740000000", "prompt_tokens": "12",
+    "completion_tokens": "30", "fen": "5", "model": "gpt-4o", "yufen": "99995",
+    "reqid": "ab12", "ip": "43.154.119.189", "note": "",
+}  # fmt: skip
+
+digits = st.from_regex(r"[1-9][0-9]{0,12}", fullmatch=True)
+numbers = st.one_of(
+    digits,
+    st.sampled_from(["0", "007", "0.5", "12.50", "-3", "1e3", "", " 4"]),
+    st.integers(-5, 10**12),
+    st.floats(0, 1e6, allow_nan=False),
+)
+texts = st.one_of(st.text(max_size=6), st.integers(0, 99), st.none())
+
+
+@st.composite
+def rows(draw: Any) -> dict[str, Any]:
+    row = dict(USUAL)
+    for name in ("id", "ctime", "prompt_tokens", "completion_tokens"):
+        if draw(st.booleans()):
+            row[name] = draw(st.one_of(digits, st.integers(1, 10**10), st.just("1740000000.0")))
+    for name in ("fen", "yufen"):
+        if draw(st.booleans()):
+            row[name] = draw(numbers)
+    for name in ("user_id", "model", "reqid", "ip", "note"):
+        if draw(st.integers(0, 3)) == 0:
+            row[name] = draw(texts)
+    if draw(st.integers(0, 5)) == 0:
+        row.pop(draw(st.sampled_from(sorted(row))))
+    return row
+
+
+def one_by_one(page: list[dict[str, Any]]) -> list[Any] | type[Exception]:
+    try:
+        return [parse_row(row) for row in page]
+    except (KeyError, TypeError, ValueError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rows(), max_size=8))
+def test_a_page_reads_as_its_rows_one_by_one(page: list[dict[str, Any]]) -> None:
+    expected = one_by_one(page)
+    if isinstance(expected, list):
+        assert parse_rows({"logs": page}, "gw") == expected
+    else:
+        with pytest.raises(ProtocolError):
+            parse_rows({"logs": page}, "gw")
+
+
+def test_a_usual_page_is_read_a_column_at_a_time() -> None:
+    """The fast path takes openai-hk's own shape (and only that): text digits, plain credits."""
+    page = [USUAL, {**USUAL, "id": "7000002", "fen": "0", "yufen": "99995"}]
+    rows = _usual_rows(page)
+    assert rows == [parse_row(row) for row in page]
+    assert rows is not None and rows[0].fen == Decimal(5) and rows[0].seconds == 1740000000
+    assert _usual_rows([{**USUAL, "fen": "007"}]) is None  # made plain ("7") row by row
+    assert _usual_rows([{**USUAL, "fen": "0.5"}]) is None
+    assert _usual_rows([{**USUAL, "note": None}]) is None
+    assert _usual_rows([{k: v for k, v in USUAL.items() if k != "ip"}]) is None
+    assert _usual_rows([]) == []
