@@ -39,3 +39,14 @@ def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
 
 def local(when: datetime) -> datetime:
     return when.astimezone()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def first_whole_second(when: datetime) -> int:
+    """The first whole unix second at or after the aware `when`, exactly: a time of whole
+    seconds `s` is before `when` exactly when s < first_whole_second(when) (where
+    `s < when.timestamp()` may round at a microsecond)."""
+    since = when - _EPOCH
+    return since.days * 86_400 + since.seconds + (1 if since.microseconds else 0)

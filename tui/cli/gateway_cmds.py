@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..base.i18n import _, ngettext
 from ..base.textfmt import number, plain, table
-from ..base.times import local, parse_when
+from ..base.times import first_whole_second, local, parse_when
 from ..gateway import (
     ExitCode,
     Gateway,
@@ -298,21 +298,12 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     count, done = 0, False
     model = args.model.lower() if args.model else None
     pages = gw.iter_usage_logs(page_size=min(300, limit) if limit else 300)
+    filtered = bool(since or until or model or limit)
     async with aclosing(pages):  # stopping early cancels the pages still being fetched
         async for page in pages:
-            kept: list[LogRow] = []
-            for row in page:
-                if since and row.ctime < since:
-                    done = True
-                    break
-                if until and row.ctime >= until:
-                    continue
-                if model and not fnmatchcase(row.model.lower(), model):
-                    continue
-                kept.append(row)
-                if limit and count + len(kept) >= limit:
-                    done = True
-                    break
+            kept = page
+            if filtered:
+                kept, done = _kept(page, since, until, model, limit - count if limit else 0)
             count += len(kept)
             if streamed:
                 stream = stream or RowWriter(target, fmt, left=left)
@@ -326,6 +317,31 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     else:
         _print_rows(rows, log_unit(profile), left=left)
     return ExitCode.OK
+
+
+def _kept(
+    page: list[LogRow], since: datetime | None, until: datetime | None, model: str | None,
+    room: int,
+) -> tuple[list[LogRow], bool]:
+    """The rows of a page that `logs --since/--until/--model` keeps, at most `room` of them
+    (0: any), and whether the listing ends with them (a row before --since: the log is newest
+    first; or `room` filled). A row's time is compared as its unix seconds with the bounds'
+    first whole seconds, without a datetime per row (a row of fractional seconds: its datetime)."""
+    kept: list[LogRow] = []
+    first = first_whole_second(since) if since else 0
+    last = first_whole_second(until) if until else 0
+    for row in page:
+        s = row.seconds
+        if since and (s < first if type(s) is int else row.ctime < since):
+            return kept, True
+        if until and not (s < last if type(s) is int else row.ctime < until):
+            continue
+        if model and not fnmatchcase(row.model.lower(), model):
+            continue
+        kept.append(row)
+        if room and len(kept) >= room:
+            return kept, True
+    return kept, False
 
 
 def _print_rows(rows: list[LogRow], money: str | None = None, *, left: bool = True) -> None:
