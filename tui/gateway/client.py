@@ -10,6 +10,8 @@ from contextlib import aclosing, contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import takewhile
+from operator import itemgetter
 from typing import Any
 
 import httpx2
@@ -617,12 +619,10 @@ class Gateway:
                     next_start, window, refetched = start, 1, start
                     launch()
                     continue
-                fresh: list[LogRow] = []
-                for row in page:
-                    if stop_at_id is not None and row.id <= stop_at_id:
-                        done = True
-                        break
-                    fresh.append(row)
+                fresh: list[LogRow] = page
+                if stop_at_id is not None and page and min(map(_row_id, page)) <= stop_at_id:
+                    fresh = list(takewhile(lambda row: row.id > stop_at_id, page))
+                    done = True
                 fresh = seen.fresh(fresh)
                 done = done or len(page) < page_size  # a short page is the last one
                 if done:
@@ -682,6 +682,9 @@ def gateway_root(base_url: str) -> str:
     return root
 
 
+_row_id = itemgetter(0)  # LogRow.id, without a Python call
+
+
 class RecentIds:
     """The ids of the rows of the last `pages` pages handed on, to drop a row a page repeats.
 
@@ -698,12 +701,19 @@ class RecentIds:
 
     def fresh(self, page: Sequence[LogRow]) -> list[LogRow]:
         """The rows of `page` not seen before (nor earlier on the page), and remember them."""
-        seen, fresh = self._ids, []
-        for row in page:
-            if row.id not in seen:
-                seen.add(row.id)
-                fresh.append(row)
-        self._pages.append([row.id for row in fresh])
+        seen = self._ids
+        ids = list(map(_row_id, page))
+        if seen.isdisjoint(ids) and len(set(ids)) == len(ids):  # the usual page: no repeat
+            fresh = list(page)
+        else:
+            fresh, ids = [], []
+            for row in page:
+                if row.id not in seen:
+                    seen.add(row.id)
+                    fresh.append(row)
+                    ids.append(row.id)
+        seen.update(ids)
+        self._pages.append(ids)
         if len(self._pages) > self._keep:
             seen.difference_update(self._pages.popleft())
         return fresh

@@ -10,6 +10,7 @@ from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..base.collector import collector_paused
 from ..base.i18n import _, ngettext
 from ..base.textfmt import number
 from ..store import (
@@ -136,7 +137,8 @@ async def sync_usage(
         restore_sync_indexes(db)  # a first sync cut short by a crash left them unmade
         deferred = defer_sync_indexes(db, profile)
         try:
-            return await _sync(gateway, db, profile, concurrency, on_page)
+            with collector_paused():  # rows and JSON objects form no cycles
+                return await _sync(gateway, db, profile, concurrency, on_page)
         finally:
             if deferred:
                 restore_sync_indexes(db)
