@@ -139,6 +139,20 @@ def test_alphabets_hold_every_character_of_the_searched_fields(db: store.Databas
     assert chars["note"] == ""
 
 
+def test_later_rows_widen_the_alphabets_only_with_characters_not_seen(
+    db: store.Database,
+) -> None:
+    rows = made_rows(30, seed=5)
+    store.store_usage(db, P, rows)
+    before = alphabets(db, P)
+    store.store_usage(db, P, [rows[0]._replace(id=10**9)])  # nothing new
+    assert alphabets(db, P) == before
+    store.store_usage(db, P, [rows[1]._replace(id=10**9 + 1, model="Zq-模型", note="é")])
+    after = alphabets(db, P)
+    assert set(after["model"]) == set(before["model"]) | set("zq-模型")
+    assert after["note"] == "é" and after["reqid"] == before["reqid"]
+
+
 def test_migration_to_v8_fills_buckets_and_drops_the_sort_indexes(tmp_path: Path) -> None:
     path = tmp_path / "v6.db"
     rows = made_rows(120, seed=4)
