@@ -137,3 +137,15 @@ def test_the_early_demo_child_ends_when_the_app_is_killed() -> None:
         parent.stdout.close()
         if parent.stdin is not None:
             parent.stdin.close()
+
+
+def test_config_profiles_loads_only_what_it_needs(tmp_path: os.PathLike[str]) -> None:
+    # bench/config_scale.py: `config profiles` with 10,000 prices should be the TOML parse and
+    # little else; no money code (the status fields), no presets or prompts (config init)
+    config = os.path.join(tmp_path, "c.toml")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write('[profiles.a]\nbase_url = "https://x/v1"\n[profiles.a.prices]\nm = 1.5\n')
+    modules = loaded("--config", config, "config", "profiles", env={})
+    assert "tui.profiles.config" in modules
+    assert not {m for m in modules if m.startswith("tui.spend")}
+    assert not {"tui.profiles.presets", "tui.cli.config_init", "getpass"} & modules

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tui.base.paths import config_path
 from tui.profiles.config import ConfigError, load
@@ -206,6 +208,54 @@ def test_many_prices_load_without_a_line_lookup_each(
     with pytest.raises(ConfigError) as caught:
         load(path)
     assert caught.value.key == "profiles.a.prices.bad" and caught.value.line == 2004
+
+
+def _price_as_before(value: object) -> Decimal | None:
+    """A price's rule before the fast path: Decimal(str(value)) for a number or a numeric
+    string (stripped), finite and 0 or more; anything else is no price."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+PRICE_VALUES = st.one_of(
+    st.floats(),  # NaN, infinities, -0.0, subnormals, 1e300
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.from_regex(r"\A\s?[-+]?\d{0,4}(\.\d{0,3})?([eE][-+]?\d{1,2})?\s?\Z"),
+    st.sampled_from(["NaN", "inf", "-Infinity", "", "1,5", "x"]),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(value=PRICE_VALUES, other=PRICE_VALUES, table=st.booleans())
+@example(value=float("inf"), other=1, table=False)
+@example(value=float("nan"), other=1, table=False)
+@example(value=-0.0, other=1.5, table=False)
+@example(value=1.5, other=float("-inf"), table=True)
+@example(value=True, other=1, table=False)
+@example(value=2**70, other=" 1.50 ", table=True)
+def test_each_price_is_checked_and_made_as_before_the_fast_path(
+    value: object, other: object, table: bool
+) -> None:
+    import tui.profiles.config as config_module
+
+    entry = {"prompt": value, "completion": other} if table else value
+    expected = [_price_as_before(value), _price_as_before(other if table else value)]
+    try:
+        made = config_module._prices({"m": entry}, Path("c.toml"), "profiles.a", "")
+    except ConfigError as exc:
+        assert None in expected and exc.key == "profiles.a.prices.m" and "per 1K" in exc.problem
+    else:
+        assert None not in expected
+        price = made["m"]
+        # the same Decimal, written the same way (1.50 stays 1.50, -0.0 stays -0.0)
+        assert [str(price.prompt), str(price.completion)] == [str(d) for d in expected]
 
 
 def test_a_huge_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

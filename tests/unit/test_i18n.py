@@ -64,6 +64,29 @@ def test_a_text_translated_before_a_switch_follows_the_switch() -> None:
     assert retranslate("not in any catalog") == "not in any catalog"
 
 
+def test_english_without_its_catalog_says_what_its_catalog_says() -> None:
+    # set_language("en") reads no catalog (~3 ms of every start): the en catalog must stay
+    # the msgids themselves, plurals included, for that to change nothing
+    import gettext
+
+    with (i18n.LOCALE_DIR / "en" / "LC_MESSAGES" / "tokendeck.mo").open("rb") as fh:
+        catalog = gettext.GNUTranslations(fh)
+    plain = gettext.NullTranslations()
+    keys = [k for k in catalog._catalog if k]  # type: ignore[attr-defined]
+    assert len(keys) > 500
+    for key in keys:
+        if isinstance(key, tuple):  # (msgid, plural form): the plural's msgid is not kept
+            continue
+        assert plain.gettext(key) == catalog.gettext(key), key
+    for key in {k[0] for k in keys if isinstance(k, tuple)}:
+        plural = catalog._catalog[(key, 1)]  # type: ignore[attr-defined]
+        for n in (0, 1, 2, 11):
+            assert plain.ngettext(key, plural, n) == catalog.ngettext(key, plural, n), key
+    set_language("en")
+    assert _("Copy answer") == "Copy answer"
+    assert i18n.ngettext("{count} msg", "{count} msgs", 2) == "{count} msgs"
+
+
 def test_both_catalogs_ship_as_compiled_files() -> None:
     for language in ("en", "zh_CN"):
         assert (i18n.LOCALE_DIR / language / "LC_MESSAGES" / "tokendeck.mo").is_file()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from typing import Any
 
 from .. import __version__
 from ..base.i18n import _
-from ..spend.status_cache import FIELDS
 from . import argparse_texts
+
+# what `tokendeck status --format` may show of a profile's cached record (here, not beside the
+# record in spend.status_cache: building the parser then loads no money code)
+STATUS_FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
 
 
 class _Formatter(argparse_texts.HelpFormatter):
@@ -37,20 +41,28 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _sub(
-    subs: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str, example: str
+    subs: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_: str,
+    example: str,
+    *,
+    common: argparse.ArgumentParser,
 ) -> argparse.ArgumentParser:
+    """A command's parser; `common` (the options every command takes) is one parser shared by
+    all commands: argparse copies its options into each."""
     return subs.add_parser(
         name,
         help=help_,
         description=help_,
         epilog=_("example:\n  {example}").format(example=example),
         formatter_class=_Formatter,
-        parents=[_common()],
+        parents=[common],
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     argparse_texts.install()
+    sub = partial(_sub, common=_common())  # one parent parser, not one a command (~2 ms)
     parser = argparse.ArgumentParser(
         prog="tokendeck",
         description=_(
@@ -75,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(json=False)
     subs = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
 
-    _sub(subs, "models", _("list the gateway's models"), "tokendeck models --json | jq '.[].id'")
+    sub(subs, "models", _("list the gateway's models"), "tokendeck models --json | jq '.[].id'")
 
-    p = _sub(subs, "balance", _("show the credit left"), "tokendeck balance --check || notify")
+    p = sub(subs, "balance", _("show the credit left"), "tokendeck balance --check || notify")
     p.add_argument(
         "--check",
         action="store_true",
@@ -90,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", help=_("low-balance threshold (default: the profile's low_balance)")
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "logs",
         _("show usage-log rows, newest first"),
@@ -120,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("output format (default: table, or json with --json)"),
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "report",
         _("requests, tokens and credits per day, week or model, from the local usage cache"),
@@ -140,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help=_("use the cache as it is, without syncing first")
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "chat",
         _(
@@ -199,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-reasoning", action="store_true", help=_("print the model's reasoning to stderr")
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "compare",
         _("one prompt to 2-4 models at once: the answers, then time to first token, tokens/s, "
@@ -226,23 +238,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, help=_("requests streaming at once (default: all of them)")
     )
 
-    p = _sub(subs, "key", _("manage API keys"), "tokendeck key create")
+    p = sub(subs, "key", _("manage API keys"), "tokendeck key create")
     keys = p.add_subparsers(dest="key_command", metavar=_("ACTION"), required=True)
-    _sub(
+    sub(
         keys,
         "create",
         _("create a new key (openai-hk; shown once)"),
         "tokendeck key create > new-key.txt",
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "config",
         _("create or show the configuration"),
         "tokendeck config init --preset opencodex --api-key-env OPENCODEX_KEY",
     )
     actions = p.add_subparsers(dest="config_command", metavar=_("ACTION"), required=True)
-    init = _sub(
+    init = sub(
         actions,
         "init",
         _("add a profile (prompts for what flags omit)"),
@@ -261,19 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--no-check", action="store_true", help=_("save without checking the key with the gateway")
     )
-    _sub(
+    sub(
         actions,
         "show",
         _("print the configuration with keys masked"),
         "tokendeck config show --json",
     )
-    _sub(actions, "path", _("print the config file's path"), '"$EDITOR" "$(tokendeck config path)"')
-    _sub(actions, "profiles", _("print the profile names, one a line"), "tokendeck config profiles")
+    sub(actions, "path", _("print the config file's path"), '"$EDITOR" "$(tokendeck config path)"')
+    sub(actions, "profiles", _("print the profile names, one a line"), "tokendeck config profiles")
 
-    p = _sub(subs, "history", _("list stored conversations"), "tokendeck history --json")
+    p = sub(subs, "history", _("list stored conversations"), "tokendeck history --json")
     p.add_argument("--limit", type=int, default=50, help=_("at most N conversations (0 = all)"))
 
-    p = _sub(
+    p = sub(
         subs,
         "export",
         _("print a stored conversation as Markdown or JSON"),
@@ -282,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int, help=_("conversation id (see `tokendeck history`)"))
     p.add_argument("--format", choices=("md", "json"), default="md")
 
-    p = _sub(
+    p = sub(
         subs,
         "demo-server",
         _("run the built-in demo gateway on 127.0.0.1"),
@@ -315,20 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("new-api's key log: ?key= (older), Bearer, or Bearer with pages"),
     )
 
-    p = _sub(
+    p = sub(
         subs,
         "completion",
         _("print a shell completion script"),
         "tokendeck completion bash > ~/.local/share/bash-completion/completions/tokendeck",
     )
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
-    _probe(subs, _sub)
-    _status(subs, _sub)
+    _probe(subs, sub)
+    _status(subs, sub)
     return parser
 
 
 def _probe(subs: Any, sub: Any) -> None:
-    """Add `probe` to the parser (`sub` is parser._sub)."""
+    """Add `probe` to the parser (`sub` makes a command's parser)."""
     p = sub(
         subs,
         "probe",
@@ -342,7 +354,7 @@ def _probe(subs: Any, sub: Any) -> None:
 
 
 def _status(subs: Any, sub: Any) -> None:
-    """Add `status` to the parser (`sub` is parser._sub)."""
+    """Add `status` to the parser (`sub` makes a command's parser)."""
     p = sub(
         subs,
         "status",
@@ -355,7 +367,9 @@ def _status(subs: Any, sub: Any) -> None:
     )
     p.add_argument(
         "--format",
-        help=_("a template using {fields}").format(fields=" ".join(f"{{{f}}}" for f in FIELDS)),
+        help=_("a template using {fields}").format(
+            fields=" ".join(f"{{{f}}}" for f in STATUS_FIELDS)
+        ),
     )
     p.add_argument(
         "--refresh",

@@ -17,9 +17,9 @@ from ..profiles.config import load
 from ..spend import status_cache
 from ..spend.money import unit_label, unit_places
 from ..spend.profile_figures import Figures
-from ..spend.status_cache import FIELDS
 from .errors import UsageError
 from .output import dump_json, err, out
+from .parser import STATUS_FIELDS
 
 MAX_AGE = 60.0  # seconds a cached record is fresh; also the least time between two refreshes
 clock = Clock()  # when a refresh reads the balance (tests put a FrozenClock here)
@@ -62,7 +62,7 @@ def _amount(value: Decimal | None, places: int | None = None) -> str:
 
 def _values(name: str, found: Figures | None, age: float | None) -> dict[str, str]:
     if found is None:
-        return {f: "?" for f in FIELDS} | {"profile": name}
+        return {f: "?" for f in STATUS_FIELDS} | {"profile": name}
     places = unit_places(found.unit)
     estimated = found.basis == "balance"  # in the balance's unit, not the log's credits
     return {
@@ -106,7 +106,7 @@ def _formatted(template: str, name: str, found: Figures | None, age: float | Non
     except (KeyError, IndexError, ValueError) as exc:
         raise UsageError(
             _("--format: unknown field {field} (known: {known})").format(
-                field=exc, known=", ".join(FIELDS)
+                field=exc, known=", ".join(STATUS_FIELDS)
             )
         ) from None
 

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from ..store.errors import StoreError
 
 FILENAME = "status.json"
-# what `tokendeck status --format` may show of a record
-FIELDS = ("profile", "balance", "unit", "today", "burn", "days_left", "basis", "age")
 _DECIMALS = ("balance", "today", "burn", "days_left")
 
 
