@@ -1,5 +1,6 @@
-"""The standard-library transport of one-shot CLI commands answers exactly as httpx2's own:
-the same results, the same errors (and exit codes) and the same retries, over real HTTP."""
+"""The standard-library transport of one-shot CLI commands, and the kept-alive one of many-page
+`logs`, answer exactly as httpx2's own: the same results, the same errors (and exit codes) and
+the same retries, over real HTTP."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from tests.gateway_helpers import RecordingSleep, make_gateway
 from tui.demo import DemoGateway, Fault
 from tui.gateway import Balance, Gateway, GatewayError, Timeouts
+from tui.gateway.keepalive import KeptAliveTransport
 from tui.gateway.oneshot import OneShotTransport
 
 Call = Callable[[Gateway], Awaitable[Any]]
@@ -29,14 +31,13 @@ def _logs(gw: Gateway) -> Awaitable[Any]:
     return gw.usage_logs(0, 50)
 
 
-async def _outcome(demo: DemoGateway, call: Call, faults: list[Fault], one_shot: bool) -> Any:
+async def _outcome(demo: DemoGateway, call: Call, faults: list[Fault], transport: Any) -> Any:
     """What `call` gives (or the error it raises, and the retry delays) with these faults."""
     for fault in faults:
         demo.add_fault(fault)
     sleep = RecordingSleep()
     timeouts = Timeouts(connect=2, read_idle=0.5, request=1, stream=5)
     spec = make_gateway(demo, timeouts=timeouts).spec
-    transport = OneShotTransport() if one_shot else None
     async with Gateway(spec, transport=transport, sleep=sleep, jitter=lambda: 0.0) as gw:
         try:
             result: Any = await call(gw)
@@ -65,19 +66,21 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize("kind", [OneShotTransport, KeptAliveTransport])
 @pytest.mark.parametrize(("name", "call", "faults"), CASES, ids=[c[0] for c in CASES])
 async def test_same_outcome_as_httpx2(
-    demo: DemoGateway, name: str, call: Call, faults: list[Fault]
+    demo: DemoGateway, name: str, call: Call, faults: list[Fault], kind: type
 ) -> None:
-    expected = await _outcome(demo, call, faults, one_shot=False)
+    expected = await _outcome(demo, call, faults, None)
     demo.clear_faults()
-    got = await _outcome(demo, call, faults, one_shot=True)
+    got = await _outcome(demo, call, faults, kind())
     assert got == expected
 
 
-async def test_nothing_listening_is_a_network_error() -> None:
+@pytest.mark.parametrize("kind", [OneShotTransport, KeptAliveTransport])
+async def test_nothing_listening_is_a_network_error(kind: type) -> None:
     spec = make_gateway(None, base_url="http://127.0.0.1:9/v1").spec
-    async with Gateway(spec, transport=OneShotTransport(), sleep=RecordingSleep()) as gw:
+    async with Gateway(spec, transport=kind(), sleep=RecordingSleep()) as gw:
         with pytest.raises(GatewayError) as caught:
             await gw.models()
     assert caught.value.exit_code == 7
