@@ -210,6 +210,35 @@ def test_many_prices_load_without_a_line_lookup_each(
     assert caught.value.key == "profiles.a.prices.bad" and caught.value.line == 2004
 
 
+def test_prices_are_checked_at_load_and_made_when_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.profiles.config as config_module
+
+    lines = "".join(
+        f'"m{i}" = {{prompt = {i}, completion = 2.5}}\n"n{i}" = {i}.5\n' for i in range(500)
+    )
+    path = write(
+        tmp_path / "c.toml",
+        f'[profiles.a]\nbase_url = "https://x/v1"\n[profiles.a.prices]\n{lines}',
+    )
+    made: list[tuple[object, object]] = []
+    real = config_module.ModelPrice
+    monkeypatch.setattr(
+        config_module, "ModelPrice", lambda p, c: made.append((p, c)) or real(p, c)
+    )
+    prices = load(path).profile("a").prices
+    assert made == []  # `config profiles`, `balance`: no Decimal for 1,000 prices
+    assert len(prices) == 1000 and list(prices)[:3] == ["m0", "n0", "m1"]  # the file's order
+    assert prices["m7"] == real(Decimal(7), Decimal("2.5"))
+    assert prices["n3"].prompt == Decimal("3.5")
+    assert prices["m7"] is prices["m7"] and len(made) == 2  # made once, when first read
+    assert "zz" not in prices and prices.get("zz") is None
+    expected = {f"m{i}": real(Decimal(i), Decimal("2.5")) for i in range(500)}
+    expected |= {f"n{i}": real(Decimal(f"{i}.5"), Decimal(f"{i}.5")) for i in range(500)}
+    assert dict(prices) == expected and prices == expected
+
+
 def _price_as_before(value: object) -> Decimal | None:
     """A price's rule before the fast path: Decimal(str(value)) for a number or a numeric
     string (stripped), finite and 0 or more; anything else is no price."""
