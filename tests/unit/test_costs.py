@@ -7,9 +7,12 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import aclosing
 from decimal import Decimal
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tui import store
 from tui.chat.conversation import Settings
@@ -18,9 +21,12 @@ from tui.gateway import ChatAccumulator, ChatParams, ChatResult, Gateway, Messag
 from tui.profiles.config import ModelPrice
 from tui.spend.costs import (
     CostUpdate,
+    Estimator,
+    Price,
     apply_costs,
     conversation_cost,
     normalise_request_id,
+    prices_from_config,
     prices_from_models,
 )
 from tui.spend.usage_sync import sync_usage
@@ -211,3 +217,50 @@ def test_a_forked_copy_shares_its_originals_row(db: store.Database) -> None:
     copy = store.messages(db, copy_cid)[-1].id
     assert apply_costs(db, P) == CostUpdate(confirmed=2, estimated=0, unpriced=0)
     assert cost(db, original) == cost(db, copy) == (Decimal(7), False)
+
+
+def _first_match_as_before(prices: dict[str, Price], model: str) -> Price | None:
+    """The config price rule before the pattern index: the exact id, else the first name (in
+    the table's order) that fnmatches the id, both lowered."""
+    if model in prices:
+        return prices[model]
+    for pattern, price in prices.items():
+        if fnmatchcase(model.lower(), pattern.lower()):
+            return price
+    return None
+
+
+NAMES = st.text(alphabet="aAb-*?[]!", min_size=1, max_size=5)
+
+
+@given(names=st.lists(NAMES, max_size=12, unique=True), models=st.lists(NAMES, max_size=6))
+@example(names=["A", "a*"], models=["a", "ab"])  # a plain name before a pattern
+@example(names=["a*", "A"], models=["a"])  # a pattern before a plain name
+@example(names=["a[", "[!a]", "a[b]"], models=["a[", "b", "ab"])  # brackets, closed or not
+def test_a_config_price_is_the_first_name_that_matches_as_before(
+    names: list[str], models: list[str]
+) -> None:
+    prices = {name: Price(Decimal(i), Decimal(i)) for i, name in enumerate(names)}
+    estimator = Estimator(None, P, config_prices=prices)
+    for model in models + models:  # asked twice: the second answer is remembered
+        assert estimator.price(model) == _first_match_as_before(prices, model), model
+
+
+def test_ten_thousand_config_prices_are_made_only_when_read() -> None:
+    made: list[str] = []
+
+    class Counted(dict[str, ModelPrice]):
+        def __getitem__(self, model: str) -> ModelPrice:
+            price = super().__getitem__(model)
+            made.append(model)  # read, so made into a per-token Price
+            return price
+
+    config = Counted({f"model-{i}": ModelPrice(Decimal(i), Decimal(2 * i)) for i in range(10_000)})
+    config["gpt-4o*"] = ModelPrice(Decimal(3), Decimal(6))
+    estimator = Estimator(None, P, config_prices=prices_from_config(config))
+    assert made == []
+    assert estimator.price("model-42") == Price(Decimal("0.042"), Decimal("0.084"))
+    assert estimator.price("GPT-4o-mini") == Price(Decimal("0.003"), Decimal("0.006"))
+    assert estimator.price("Model-7") == Price(Decimal("0.007"), Decimal("0.014"))  # any case
+    assert estimator.price("unknown") is None
+    assert made == ["model-42", "gpt-4o*", "model-7"]
