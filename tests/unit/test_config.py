@@ -330,3 +330,27 @@ def test_huge_config_is_a_config_error_in_the_cli(
     path = write(tmp_path / "c.toml", "#" * 500)
     assert main(["--config", str(path), "config", "profiles"]) == 3
     assert "larger than a config file can be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[profiles.a]\nbase_url = "https://x/v1"\nmax_tokens = ' + "9" * 5000 + "\n", 3),
+        ('language = "en"\nx = ' + "1_" * 4400 + "1\n[profiles.a]\nbase_url = 'https://x/v1'\n", 2),
+    ],
+    ids=["in a table", "before the first table"],
+)
+def test_a_number_too_long_to_read_is_a_config_error_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: int
+) -> None:
+    # tomllib lets Python's int() refuse it (a ValueError, not a TOMLDecodeError): a traceback
+    from tui.cli import main
+
+    path = write(tmp_path / "c.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert caught.value.line == line and "more than 4300 digits" in caught.value.problem
+    assert main(["--config", str(path), "config", "profiles"]) == 3
+    assert f"{path}:{line}: not valid TOML: a number has more than 4300 digits" in (
+        capsys.readouterr().err
+    )

@@ -408,7 +408,7 @@ def peek_language(path: str | os.PathLike[str] | None = None) -> str | None:
     head = re.split(r"^[ \t]*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
     try:
         value = tomllib.loads(head).get("language")
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # not TOML (TOMLDecodeError), or a number too long: load says which
         return None
     return value if isinstance(value, str) else None
 
@@ -431,6 +431,14 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
             file,
             _("not valid TOML: {problem}").format(problem=problem),
             line=int(match.group(1)) if match else None,
+        ) from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        limit = sys.get_int_max_str_digits()
+        long = re.search(rf"[0-9][0-9_]{{{limit},}}", text)
+        raise ConfigError(
+            file,
+            _("not valid TOML: a number has more than {limit} digits").format(limit=limit),
+            line=text.count("\n", 0, long.start()) + 1 if long else None,
         ) from None
     _check_table(config.data, _TOP_KEYS, file, None, text)
     for name, table in (config.data.get("profiles") or {}).items():
