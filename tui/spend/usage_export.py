@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -69,7 +71,24 @@ def csv_cell(value: Any) -> Any:
 
 
 _FORMULA_FIRST = frozenset(_FORMULA_STARTS)
-_LINE = ",".join(["%s"] * len(LOG_FIELDS)) + "\n"  # a row's cells, none needing quotes
+
+
+_lead = itemgetter(slice(0, 1))  # a text's first character, "" for an empty text
+
+
+def _guarded(texts: tuple[str, ...]) -> Sequence[str]:
+    """csv_cell of each text: `texts` themselves when none starts with a formula character."""
+    if _FORMULA_FIRST.isdisjoint(map(_lead, texts)):
+        return texts
+    return ["'" + t if t[:1] in _FORMULA_FIRST else t for t in texts]
+
+
+def _plain_texts(texts: tuple[str, ...]) -> Sequence[str]:
+    """plain() of the Decimal of each text written by format(Decimal, "f"): the text without
+    a fraction's trailing zeros; `texts` themselves when none has a fraction."""
+    if "." not in "".join(texts):
+        return texts
+    return [t if "." not in t else t.rstrip("0").rstrip(".") for t in texts]
 
 
 class _LineFeedEnds:
@@ -135,22 +154,22 @@ class RowWriter:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
             if all(type(row) is LogRow for row in batch):
-                cells = self._raw_cells(batch)  # type: ignore[arg-type]
+                rows = self._raw_rows(batch)  # type: ignore[arg-type]
             else:
-                cells = self._record_cells(batch)
+                rows = self._record_rows(batch)
             # a batch is written in one go, its rows' cells joined by commas (csv.writer took
             # ~2.8 µs a row); when the commas and line ends are not exactly the rows' own, or
             # a quote or CR is there, a field needs quoting: then csv.writer writes the batch
-            text = "".join(map(_LINE.__mod__, cells))
+            text = "\n".join(map(",".join, rows)) + "\n" if rows else ""
             if (
-                text.count(",") == (len(LOG_FIELDS) - 1) * len(cells)
-                and text.count("\n") == len(cells)
+                text.count(",") == (len(LOG_FIELDS) - 1) * len(rows)
+                and text.count("\n") == len(rows)
                 and '"' not in text
                 and "\r" not in text
             ):
                 self.out.write(text)
             else:
-                self._csv.writerows(cells)
+                self._csv.writerows(rows)
             self.count += len(batch)
             return
         for row in batch:
@@ -164,35 +183,33 @@ class RowWriter:
             self.out.write(lead + text.replace("\n", "\n  "))
             self.count += 1
 
-    def _raw_cells(self, batch: list[LogRow]) -> list[tuple[Any, ...]]:
-        """csv_cell of log_record's values of gateway rows, from their raw fields: the time
-        from unix seconds, the credits from their plain decimal text (format(Decimal, "f")'s:
-        plain() of it is the text without trailing zeros), made without a datetime, a Decimal,
-        a dict or a call per cell (a million rows)."""
-        at, left, first = self._zones.at, self.left, _FORMULA_FIRST
-        return [
-            (
-                ident, at(seconds),
-                "'" + model if model[:1] in first else model,
-                prompt, completion,
-                fen if "." not in fen else fen.rstrip("0").rstrip("."),
-                (yufen if "." not in yufen else yufen.rstrip("0").rstrip(".")) if left else "",
-                "'" + reqid if reqid[:1] in first else reqid,
-                "'" + ip if ip[:1] in first else ip,
-                "'" + note if note[:1] in first else note,
-            )
-            for ident, _user, seconds, prompt, completion, fen, model, yufen, reqid, ip, note
-            in batch
-        ]  # fmt: skip
+    def _raw_rows(self, batch: list[LogRow]) -> list[tuple[str, ...]]:
+        """csv_cell of log_record's values of gateway rows, as text, made from their raw fields
+        a column at a time (a million rows: no datetime, Decimal, dict or call per cell): the
+        time from unix seconds; the credits from their decimal text (as format(Decimal, "f")
+        writes it, so plain() of it is the text without a fraction's trailing zeros); a column
+        of texts none of which starts with a formula character as it is."""
+        if not batch:
+            return []
+        ids, _users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = (
+            zip(*batch, strict=True)
+        )
+        return list(zip(
+            map(str, ids), self._zones.all_at(times), _guarded(models), map(str, prompts),
+            map(str, completions), _plain_texts(fens),
+            _plain_texts(yufens) if self.left else repeat("", len(batch)),
+            _guarded(reqids), _guarded(ips), _guarded(notes), strict=True,
+        ))  # fmt: skip
 
-    def _record_cells(self, batch: Iterable[ExportRow]) -> list[tuple[Any, ...]]:
-        """csv_cell of log_record's values of rows with a datetime and Decimals (the cache's)."""
+    def _record_rows(self, batch: Iterable[ExportRow]) -> list[tuple[str, ...]]:
+        """csv_cell of log_record's values, as text, of rows with a datetime and Decimals (the
+        cache's)."""
         zone, left, first = self._zones.iso, self.left, _FORMULA_FIRST
         return [
             (
-                row.id, zone(row.ctime),
+                str(row.id), zone(row.ctime),
                 "'" + m if (m := row.model)[:1] in first else m,
-                row.prompt_tokens, row.completion_tokens,
+                str(row.prompt_tokens), str(row.completion_tokens),
                 plain(row.fen), plain(row.yufen) if left else "",
                 "'" + r if (r := row.reqid)[:1] in first else r,
                 "'" + i if (i := row.ip)[:1] in first else i,
@@ -230,6 +247,20 @@ class _LocalTimes:
             if 0 <= into < 900:
                 return f"{self._head}{self._clock[into]}{self._tail}"
         return self.iso(datetime.fromtimestamp(seconds, UTC))
+
+    def all_at(self, stamps: Iterable[float]) -> list[str]:
+        """at() of each time, the quarter hour's texts kept in locals (~0.3 -> ~0.2 µs a time)."""
+        texts: list[str] = []
+        add = texts.append
+        head, first, clock, tail = self._head, self._first, self._clock, self._tail
+        for seconds in stamps:
+            into = seconds - first
+            if 0 <= into < 900 and type(into) is int and head is not None:
+                add(f"{head}{clock[into]}{tail}")
+            else:
+                add(self.at(seconds))
+                head, first, clock, tail = self._head, self._first, self._clock, self._tail
+        return texts
 
     def iso(self, when: datetime) -> str:
         stamp = when.timestamp()
