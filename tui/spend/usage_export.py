@@ -241,7 +241,9 @@ class _LocalTimes:
 
     def at(self, seconds: float) -> str:
         """iso() of a time given as unix seconds: a whole second of the last quarter hour
-        without a datetime."""
+        without a datetime (also a whole float's: the log families' rows come from datetimes)."""
+        if type(seconds) is float and seconds.is_integer():
+            seconds = int(seconds)
         if type(seconds) is int and self._head is not None:
             into = seconds - self._first
             if 0 <= into < 900:
