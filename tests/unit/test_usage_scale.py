@@ -206,6 +206,16 @@ def test_recent_ids_drop_the_rows_pages_repeat_and_forget_old_pages() -> None:
     assert seen.fresh(rows[0:1] + rows[5:7]) == rows[0:1]
 
 
+def test_recent_ids_of_overlapping_pages() -> None:
+    rows = made_rows(12, seed=8)
+    seen = RecentIds(3)
+    assert seen.fresh(rows[0:4]) == rows[0:4]
+    assert seen.fresh(rows[3:7]) == rows[4:7]  # the usual page: its first row the overlap
+    assert seen.fresh(rows[6:7] + rows[2:3] + rows[7:9]) == rows[7:9]  # a repeat further in
+    assert seen.fresh(rows[8:10] + rows[9:10]) == rows[9:10]  # the overlap and a repeat
+    assert seen.fresh(rows[10:12]) == rows[10:12]
+
+
 class Endless:
     """A usage log source that makes pages as fast as they are asked for."""
 

@@ -703,8 +703,10 @@ class RecentIds:
         """The rows of `page` not seen before (nor earlier on the page), and remember them."""
         seen = self._ids
         ids = list(map(_row_id, page))
-        if seen.isdisjoint(ids) and len(set(ids)) == len(ids):  # the usual page: no repeat
-            fresh = list(page)
+        # the usual page repeats only its first row, the previous page's last (pages overlap)
+        lead = 1 if ids and ids[0] in seen else 0
+        if seen.isdisjoint(ids[lead:]) and len(set(ids)) == len(ids):
+            fresh, ids = list(page[lead:]), ids[lead:]
         else:
             fresh, ids = [], []
             for row in page:
