@@ -29,11 +29,9 @@ from bench._common import report, run_child, runs  # noqa: E402
 
 SEED = r"""
 import random, sys
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
+from tui.gateway.types import LogRow
 from tui.store import mark_complete, open_db, store_usage
-from tui.store.usage import UsageRow
 
 path, n = Path(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(7)
@@ -41,10 +39,10 @@ models = ["gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus", "claude-3-5-son
 t, rows = 1_750_000_000, []
 for i in range(n):
     t += rng.randint(1, 60)
-    rows.append(UsageRow(
-        9_000_000 + i, "9", datetime.fromtimestamp(t, UTC), rng.randint(8, 9000),
-        rng.randint(1, 3000), Decimal(rng.randint(1, 900)), rng.choice(models),
-        Decimal(10**8 - i), "".join(rng.choices("abcdefghijkmnpqrstuvwxyz0123456789", k=16)),
+    rows.append(LogRow(
+        9_000_000 + i, "9", t, rng.randint(8, 9000), rng.randint(1, 3000),
+        str(rng.randint(1, 900)), rng.choice(models), str(10**8 - i),
+        "".join(rng.choices("abcdefghijkmnpqrstuvwxyz0123456789", k=16)),
         rng.choice(["43.154.119.189", "119.28.77.41"]), ""))
 with open_db(path) as db:
     store_usage(db, "demo", rows)
