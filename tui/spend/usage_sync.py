@@ -127,6 +127,8 @@ async def sync_usage(
     One sync of a profile runs at a time, in all processes: a second one waits (`on_wait` hears
     that it does, once) until the first has finished, then fetches only what is newer.
     """
+    if db.damaged is not None:  # nothing is written beside a damaged file either (its claim)
+        raise db.damaged
     claim = sync_claim(db.path, profile)
     if not claim.take():
         if on_wait is not None:
