@@ -172,6 +172,16 @@ def test_the_key_shape_warning_reads_right(tmp_path: Path) -> None:
     assert "has the shape of opencodex keys (sk-live-…), not of openai-hk keys" in done.stderr
 
 
+def test_a_custom_gateway_takes_any_key_shape(tmp_path: Path) -> None:
+    """A custom gateway has no key shape of its own: an sk-live-… key is not "an opencodex
+    key" there (the warning said so)."""
+    init = ("--config", str(tmp_path / "c.toml"), "config", "init", "--preset", "custom")
+    done = tokendeck(*init, "--name", "gw", "--base-url", "http://127.0.0.1:9/v1",
+                     "--api-key", "sk-live-abcdefabcdefabcdef", "--no-check")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "shape" not in done.stderr
+
+
 def test_the_built_in_demo_makes_a_new_key_each_time() -> None:
     """Item 15: `key create` against the built-in demo gives a new key each run (it gave the
     same one). (Its log, the same in every run: tests/unit/test_demo_stable_log.py.)"""

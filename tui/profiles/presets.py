@@ -77,7 +77,10 @@ PRESETS: dict[str, Preset] = {
 
 
 def key_mismatch(preset: Preset, key: str) -> Preset | None:
-    """The other preset whose key shape `key` has, when it does not fit `preset`."""
+    """The other preset whose key shape `key` has, when it does not fit `preset`. A preset
+    with no key shape of its own (custom: any gateway) fits every key."""
+    if not preset.key_prefix:
+        return None
     for other in PRESETS.values():
         if other is preset or not other.key_prefix:
             continue
