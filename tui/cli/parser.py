@@ -163,14 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tokendeck chat -c 'And the tests?'\n"
         "  tokendeck chat -a photo.png -t describe --json | jq -r .text",
     )
-    p.add_argument(
-        "prompt",
-        nargs="*",
-        help=_(
-            "the prompt: the instruction; piped stdin is sent after it as the material "
-            "(with no prompt or '-', stdin is the prompt)"
-        ),
-    )
+    _prompt_argument(p)
     p.add_argument(
         "-m", "--model", help=_("model id or alias (default: the profile's default_model)")
     )
@@ -202,9 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-u", "--usage", action="store_true",
         help=_("print tokens and cost on stderr after the answer"),
     )  # fmt: skip
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--top-p", type=float, dest="top_p")
-    p.add_argument("--max-tokens", type=int, dest="max_tokens")
+    _sampling_arguments(p)
     p.add_argument("--stop", action="append", default=[], help=_("stop sequence (repeatable)"))
     p.add_argument("--no-stream", action="store_true", help=_("wait for the whole answer"))
     p.add_argument(
@@ -218,22 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
           "tokens and cost of each"),
         "tokendeck compare -m deepseek-chat -m gpt-4o-mini 'Explain SSE in one paragraph'",
     )
-    p.add_argument(
-        "prompt",
-        nargs="*",
-        help=_(
-            "the prompt: the instruction; piped stdin is sent after it as the material "
-            "(with no prompt or '-', stdin is the prompt)"
-        ),
-    )
+    _prompt_argument(p)
     p.add_argument(
         "-m", "--model", action="append", default=[],
         help=_("a model id or alias to ask (2 to 4 of them)"),
     )  # fmt: skip
     p.add_argument("-s", "--system", help=_("system prompt"))
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--top-p", type=float, dest="top_p")
-    p.add_argument("--max-tokens", type=int, dest="max_tokens")
+    _sampling_arguments(p)
     p.add_argument(
         "--concurrency", type=int, help=_("requests streaming at once (default: all of them)")
     )
@@ -337,6 +319,25 @@ def build_parser() -> argparse.ArgumentParser:
     _probe(subs, sub)
     _status(subs, sub)
     return parser
+
+
+def _prompt_argument(p: argparse.ArgumentParser) -> None:
+    """The prompt words of `chat` and `compare`."""
+    p.add_argument(
+        "prompt",
+        nargs="*",
+        help=_(
+            "the prompt: the instruction; piped stdin is sent after it as the material "
+            "(with no prompt or '-', stdin is the prompt)"
+        ),
+    )
+
+
+def _sampling_arguments(p: argparse.ArgumentParser) -> None:
+    """The sampling parameters `chat` and `compare` send."""
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--top-p", type=float, dest="top_p")
+    p.add_argument("--max-tokens", type=int, dest="max_tokens")
 
 
 def _probe(subs: Any, sub: Any) -> None:
