@@ -63,6 +63,19 @@ async def wait_for(
         await pilot.pause(0.01)
 
 
+def recorded_notices(app: TokenDeck) -> list[str]:
+    """The messages `app` notifies from now on (each still shown), in order."""
+    said: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        said.append(message)
+        original(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return said
+
+
 def screen_text(app: TokenDeck) -> str:
     """What the terminal shows, as plain text (from the SVG screenshot)."""
     import html

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import make_app, wait_for
+from tests.helpers import make_app, recorded_notices, wait_for
 from tests.store_helpers import damage_messages
 from tui.chat.conversation import Settings, Status
 from tui.demo import DemoGateway
@@ -214,14 +214,7 @@ async def test_damaged_pages_are_reported_once_and_never_written_into(
     damage_messages(path)
     before = digest(data)
     app = make_app(demo, tmp_path)
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, *args: Any, **kwargs: Any) -> None:
-        said.append(message)
-        notify(message, *args, **kwargs)
-
-    app.notify = record  # type: ignore[method-assign]
+    said = recorded_notices(app)
     async with app.run_test(size=(120, 40)) as pilot:
         panel = app.screen.query_one(ChatPanel)
         await wait_for(pilot, lambda: panel.conversation is not None)

@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Select, Static
 from tests.app.test_history import ask, chat
 from tests.app.test_usage import open_usage
 from tests.faults.cases import CANCEL_ONLY, STALL
-from tests.helpers import FIXED_NOW, make_app, screen_text, wait_for
+from tests.helpers import FIXED_NOW, make_app, recorded_notices, screen_text, wait_for
 from tui.base.clock import FrozenClock
 from tui.base.textfmt import number
 from tui.demo import DEMO_KEY, DemoGateway, Fault
@@ -354,14 +354,7 @@ async def test_a_remapped_list_key_is_in_the_list_title_and_unknown_ids_are_warn
         config=config, profile=profile, spec=spec_for(profile, demo.url), demo=True,
         clock=FrozenClock(FIXED_NOW),
     )  # fmt: skip
-    said = []
-    original = app.notify
-
-    def notify(message: str, *args: object, **kwargs: object) -> None:
-        said.append(message)
-        original(message, *args, **kwargs)  # type: ignore[arg-type]
-
-    app.notify = notify  # type: ignore[method-assign]
+    said = recorded_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: chat(app).conversation is not None)
         assert any("chat.lsit" in s for s in said)
@@ -541,14 +534,7 @@ async def test_switching_to_a_profile_whose_key_command_hangs_says_so_and_stays(
     app = TokenDeck(
         config=config, profile=profile, spec=spec_for(profile), clock=FrozenClock(FIXED_NOW)
     )
-    said: list[str] = []
-    original = app.notify
-
-    def notify(message: str, *args: object, **kwargs: object) -> None:
-        said.append(message)
-        original(message, *args, **kwargs)  # type: ignore[arg-type]
-
-    app.notify = notify  # type: ignore[method-assign]
+    said = recorded_notices(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.balance is not None)
         await pilot.press("f6")
