@@ -111,10 +111,10 @@ def where(
 
 _ROW_PLACES = f"({', '.join('?' * 14)})"
 # Rows go in CHUNK at a time, one statement each: SQLite inserts them all in one step, so the
-# writer thread gives up Python's lock (GIL) once per chunk. One statement a row gave it up
-# and waited to take it back once per row: ~5 ms each time the fetching thread was busy
-# parsing (a million rows: half the first sync's time went there). 14 values a row: 4,200
-# variables, well under SQLite's 32,766.
+# writer thread gives up Python's lock (GIL) once per chunk, not once per row, and waits less
+# to take it back from the fetching thread (a 200k-row first sync: 3.25 -> 2.9 s wall, A/B
+# against executemany, idle machine). 14 values a row: 4,200 variables, well under SQLite's
+# 32,766.
 CHUNK = 300
 
 
