@@ -169,3 +169,17 @@ async def test_each_preset_goes_from_first_start_to_a_streamed_answer(
         assert answer.content and answer.status.value == "done"
     saved = load(tmp_path / "config.toml")
     assert saved.profiles[saved.default_profile].base_url == getattr(demo, base)
+
+
+async def test_tab_moves_between_the_welcome_choices(demo: DemoGateway, tmp_path: Path) -> None:
+    """Tab from "Add my gateway key" goes to the other choice, and Enter takes it: the dialog
+    is not a stop of its own (Tab gave it an invisible focus, and Enter did nothing)."""
+    app = first_start(demo, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#welcome-title"))
+        await wait_for(pilot, lambda: getattr(app.focused, "id", None) == "add")
+        await pilot.press("tab")
+        assert getattr(app.focused, "id", None) == "explore"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.screen.query("#welcome-title"))
+        assert app.demo and app.profile.name == "demo"

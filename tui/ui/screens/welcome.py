@@ -29,7 +29,9 @@ class WelcomeScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         env_key = os.environ.get("OPENAI_API_KEY")
-        with VerticalScroll(id="welcome-dialog"):
+        # not a stop of its own for Tab (an invisible focus there ate Enter): focused fields
+        # scroll into view
+        with VerticalScroll(id="welcome-dialog", can_focus=False):
             yield Static(_("Welcome to tokendeck"), id="welcome-title", markup=False)
             yield Static(
                 _(
