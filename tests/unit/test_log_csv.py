@@ -21,7 +21,9 @@ from tui.base.times import first_whole_second
 from tui.cli import gateway_cmds
 from tui.demo import DEMO_KEY
 from tui.gateway import Gateway, GatewaySpec, LogRow, Secret
-from tui.gateway.logs import parse_row
+from tui.gateway.client import RecentIds
+from tui.gateway.logs import parse_row, parse_rows
+from tui.gateway.types import LogPage
 from tui.profiles.config import demo_profile
 from tui.spend.usage_export import RowWriter, csv_cell, csv_writer, log_record
 from tui.store.usage import UsageRow
@@ -122,6 +124,45 @@ def test_raw_field_csv_across_quarter_hours_and_offset_changes(zone: str) -> Non
     assert written(rows, True) == per_record_csv(rows, True)
     rows.reverse()  # oldest first, as the Usage panel may sort them
     assert written(rows, True) == per_record_csv(rows, True)
+
+
+def usual_page(stamps: list[int], texts: list[str], first: int) -> LogPage:
+    """Rows `first`.. of a log as openai-hk sends them (newest first), read as the listing
+    reads them: a LogPage."""
+    page = parse_rows([{
+        "id": str(10**6 - i), "user_id": "9", "ctime": str(stamps[i]),
+        "prompt_tokens": str(i * 7), "completion_tokens": str(i % 3), "fen": str(i % 4),
+        "model": texts[i % len(texts)], "yufen": str(10**9 - i),
+        "reqid": texts[(i + 1) % len(texts)], "ip": texts[(i + 2) % len(texts)],
+        "note": texts[(i + 3) % len(texts)],
+    } for i in range(first, min(first + 300, len(stamps)))], "gw")  # fmt: skip
+    assert isinstance(page, LogPage)
+    return page
+
+
+@pytest.mark.parametrize("left", [True, False])
+def test_a_page_read_a_column_at_a_time_is_written_from_its_texts(zone: str, left: bool) -> None:
+    """The listing's usual pages (LogPage) are written from the gateway's own texts: the same
+    bytes as each row's record, across quarter hours and offset changes, with formula
+    starts, quotes, commas, line ends and zeros, and after the pages' overlaps are dropped."""
+    texts = ["gpt-4o", *FORMULAS, "a,b", '"q"', "p\nq", "a\r\nb", "", "模型", "o'k", " sp"]
+    stamps = [*range(1_744_000_000, 1_743_800_000, -677),
+              *range(1_741_700_000, 1_741_400_000, -891)]  # fmt: skip
+    plain = ["gpt-4o", "", "9.9.9.9"]  # pages without a field to quote or guard
+    seen = RecentIds(2)
+    pages = [
+        seen.fresh(usual_page(stamps, texts if at % 598 else plain, at))
+        for at in range(0, len(stamps), 299)  # pages overlap by a row, as the log's
+    ]
+    assert all(isinstance(p, LogPage) for p in pages)
+    rows = [row for p in pages for row in p]
+    out = io.StringIO(newline="")
+    writer = RowWriter(out, "csv", left=left)
+    for page in pages:
+        writer.write(page)
+    assert writer.close() == len(rows) == len(stamps)
+    assert out.getvalue() == per_record_csv(rows, left)
+    assert "'=SUM(A1)" in out.getvalue() and ",0," in out.getvalue()
 
 
 def test_a_mixed_batch_is_written_from_each_rows_own_fields() -> None:

@@ -3,6 +3,7 @@ the row-by-row reading gives, for any mix of values a gateway may send."""
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.gateway import ProtocolError
+from tui.gateway.client import RecentIds
 from tui.gateway.logs import _usual_rows, parse_row, parse_rows
+from tui.gateway.types import LogPage
 
 USUAL = {
     "id": "7000001", "user_id": "9", "ctime": "1740000000", "prompt_tokens": "12",
@@ -34,7 +37,10 @@ def rows(draw: Any) -> dict[str, Any]:
     row = dict(USUAL)
     for name in ("id", "ctime", "prompt_tokens", "completion_tokens"):
         if draw(st.booleans()):
-            row[name] = draw(st.one_of(digits, st.integers(1, 10**10), st.just("1740000000.0")))
+            row[name] = draw(
+                st.one_of(digits, st.integers(1, 10**10), st.sampled_from(["1740000000.0", "0",
+                                                                          "0012", "٣", "1,2"]))
+            )  # fmt: skip
     for name in ("fen", "yufen"):
         if draw(st.booleans()):
             row[name] = draw(numbers)
@@ -58,7 +64,11 @@ def one_by_one(page: list[dict[str, Any]]) -> list[Any] | type[Exception]:
 def test_a_page_reads_as_its_rows_one_by_one(page: list[dict[str, Any]]) -> None:
     expected = one_by_one(page)
     if isinstance(expected, list):
-        assert parse_rows({"logs": page}, "gw") == expected
+        got = parse_rows({"logs": page}, "gw")
+        assert got == expected
+        if isinstance(got, LogPage):  # its columns are its rows' fields, its texts theirs
+            assert list(zip(*got.columns, strict=True)) == got
+            assert [tuple(map(str, row)) for row in got] == list(zip(*got.texts, strict=True))
     else:
         with pytest.raises(ProtocolError):
             parse_rows({"logs": page}, "gw")
@@ -70,8 +80,33 @@ def test_a_usual_page_is_read_a_column_at_a_time() -> None:
     rows = _usual_rows(page)
     assert rows == [parse_row(row) for row in page]
     assert rows is not None and rows[0].fen == Decimal(5) and rows[0].seconds == 1740000000
+    assert isinstance(rows, LogPage) and rows.texts[0] == ("7000001", "7000002")
     assert _usual_rows([{**USUAL, "fen": "007"}]) is None  # made plain ("7") row by row
+    for name in ("id", "ctime", "prompt_tokens", "yufen"):  # each number's text as str() of it
+        assert _usual_rows([USUAL, {**USUAL, name: "012"}]) is None
+        assert _usual_rows([{**USUAL, name: "012"}, USUAL]) is None
+        assert _usual_rows([USUAL, {**USUAL, name: "1,2"}]) is None
+        assert _usual_rows([USUAL, {**USUAL, name: ""}]) is None
+    assert _usual_rows([{**USUAL, "completion_tokens": "0"}]) is not None
+    assert _usual_rows([{**USUAL, "model": 4}]) is None
     assert _usual_rows([{**USUAL, "fen": "0.5"}]) is None
     assert _usual_rows([{**USUAL, "note": None}]) is None
     assert _usual_rows([{k: v for k, v in USUAL.items() if k != "ip"}]) is None
     assert _usual_rows([]) == []
+
+
+def test_a_page_keeps_its_columns_when_its_overlap_is_dropped() -> None:
+    """Pages overlap by a row; the page without it is still a LogPage whose columns are its
+    rows' (the CSV is written from them), and a page pickles with them."""
+    page = _usual_rows([{**USUAL, "id": str(10 - i), "reqid": f"r{i}"} for i in range(4)])
+    assert isinstance(page, LogPage)
+    seen = RecentIds(2)
+    assert seen.fresh(page) == page
+    after = _usual_rows([{**USUAL, "id": str(7 - i), "reqid": f"s{i}"} for i in range(3)])
+    assert isinstance(after, LogPage)
+    fresh = seen.fresh(after)  # its first row (id 7) repeats the last of the page before
+    assert isinstance(fresh, LogPage) and fresh == after[1:]
+    assert list(zip(*fresh.columns, strict=True)) == fresh
+    assert fresh.texts[0] == ("6", "5") and fresh.texts[8] == ("s1", "s2")
+    copied = pickle.loads(pickle.dumps(fresh))
+    assert copied == fresh and copied.texts == fresh.texts and copied.columns == fresh.columns

@@ -46,6 +46,7 @@ from .types import (
     ChatParams,
     ChatResult,
     GatewaySpec,
+    LogPage,
     LogRow,
     Message,
     Model,
@@ -706,7 +707,9 @@ class RecentIds:
         # the usual page repeats only its first row, the previous page's last (pages overlap)
         lead = 1 if ids and ids[0] in seen else 0
         if seen.isdisjoint(ids[lead:]) and len(set(ids)) == len(ids):
-            fresh, ids = list(page[lead:]), ids[lead:]
+            # a LogPage keeps its columns (the CSV is written from them)
+            fresh = page.after(lead) if type(page) is LogPage else list(page[lead:])
+            ids = ids[lead:]
         else:
             fresh, ids = [], []
             for row in page:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from .errors import GatewayError
@@ -283,3 +284,31 @@ class LogRow(NamedTuple):
     def yufen(self) -> Decimal:
         """Credits left after this request."""
         return Decimal(self.yufen_text)
+
+
+class LogPage(list[LogRow]):
+    """A page of rows read a column at a time (openai-hk's usual page: every field text, its
+    numbers digits without leading zeros), with its columns: `columns[f][r] == page[r][f]`
+    and `texts[f][r] == str(page[r][f])`. A writer of text (`logs --format csv`) takes the
+    gateway's own texts from it instead of making them again from the rows, a million times
+    over. Otherwise a list of LogRow like any page; the columns describe the rows it was made
+    with, not rows put in later (nothing changes a page in place)."""
+
+    __slots__ = ("columns", "texts")
+
+    def __init__(
+        self, columns: tuple[Sequence[Any], ...], texts: tuple[Sequence[str], ...],
+        rows: Iterable[LogRow] | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(map(_log_row, zip(*columns, strict=True)) if rows is None else rows)
+        self.columns, self.texts = columns, texts
+
+    def after(self, start: int) -> LogPage:
+        """The page without its first `start` rows (their columns too)."""
+        return LogPage(
+            tuple(c[start:] for c in self.columns), tuple(t[start:] for t in self.texts),
+            self[start:],
+        )
+
+
+_log_row = partial(tuple.__new__, LogRow)  # a LogRow from an iterable, without a Python call

@@ -8,14 +8,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..base.safe import json_safe
 from ..base.textfmt import plain
-from ..gateway.types import LogRow
+from ..gateway.types import LogPage, LogRow
 
 
 class ExportRow(Protocol):
@@ -76,14 +75,14 @@ _FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 _lead = itemgetter(slice(0, 1))  # a text's first character, "" for an empty text
 
 
-def _guarded(texts: tuple[str, ...]) -> Sequence[str]:
+def _guarded(texts: Sequence[str]) -> Sequence[str]:
     """csv_cell of each text: `texts` themselves when none starts with a formula character."""
     if _FORMULA_FIRST.isdisjoint(map(_lead, texts)):
         return texts
     return ["'" + t if t[:1] in _FORMULA_FIRST else t for t in texts]
 
 
-def _plain_texts(texts: tuple[str, ...]) -> Sequence[str]:
+def _plain_texts(texts: Sequence[str]) -> Sequence[str]:
     """plain() of the Decimal of each text written by format(Decimal, "f"): the text without
     a fraction's trailing zeros; `texts` themselves when none has a fraction."""
     if "." not in "".join(texts):
@@ -153,23 +152,28 @@ class RowWriter:
     def write(self, batch: Iterable[ExportRow]) -> None:
         batch = batch if isinstance(batch, list | tuple) else list(batch)
         if self._csv is not None:
-            if all(type(row) is LogRow for row in batch):
-                rows = self._raw_rows(batch)  # type: ignore[arg-type]
+            rows: list[tuple[str, ...]] = []  # or a column each of the CSV's cells:
+            columns: list[Sequence[str]] | None = None
+            if type(batch) is LogPage and len(batch.texts[0]) == len(batch):
+                columns = self._page_columns(batch)  # the gateway's own texts
+            elif all(type(row) is LogRow for row in batch):
+                columns = self._raw_columns(batch)  # type: ignore[arg-type]
             else:
                 rows = self._record_rows(batch)
             # a batch is written in one go, its rows' cells joined by commas (csv.writer took
             # ~2.8 µs a row); when the commas and line ends are not exactly the rows' own, or
             # a quote or CR is there, a field needs quoting: then csv.writer writes the batch
-            text = "\n".join(map(",".join, rows)) + "\n" if rows else ""
+            cells = rows if columns is None else zip(*columns, strict=True)
+            text = "\n".join(map(",".join, cells)) + "\n" if batch else ""
             if (
-                text.count(",") == (len(LOG_FIELDS) - 1) * len(rows)
-                and text.count("\n") == len(rows)
+                text.count(",") == (len(LOG_FIELDS) - 1) * len(batch)
+                and text.count("\n") == len(batch)
                 and '"' not in text
                 and "\r" not in text
             ):
                 self.out.write(text)
             else:
-                self._csv.writerows(rows)
+                self._csv.writerows(rows if columns is None else zip(*columns, strict=True))
             self.count += len(batch)
             return
         for row in batch:
@@ -183,7 +187,20 @@ class RowWriter:
             self.out.write(lead + text.replace("\n", "\n  "))
             self.count += 1
 
-    def _raw_rows(self, batch: list[LogRow]) -> list[tuple[str, ...]]:
+    def _page_columns(self, page: LogPage) -> list[Sequence[str]]:
+        """The CSV's columns of a page read a column at a time: the gateway's own texts (its
+        numbers are digits without leading zeros, its credits whole: as str() and plain()
+        write them), the times from the page's whole seconds."""
+        ids, _users, _times, prompts, completions, fens, models, yufens, reqids, ips, notes = (
+            page.texts
+        )
+        return [
+            ids, self._zones.all_at(page.columns[2]), _guarded(models), prompts, completions,
+            fens, yufens if self.left else ("",) * len(ids), _guarded(reqids), _guarded(ips),
+            _guarded(notes),
+        ]  # fmt: skip
+
+    def _raw_columns(self, batch: list[LogRow]) -> list[Sequence[str]]:
         """csv_cell of log_record's values of gateway rows, as text, made from their raw fields
         a column at a time (a million rows: no datetime, Decimal, dict or call per cell): the
         time from unix seconds; the credits from their decimal text (as format(Decimal, "f")
@@ -194,12 +211,12 @@ class RowWriter:
         ids, _users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = (
             zip(*batch, strict=True)
         )
-        return list(zip(
-            map(str, ids), self._zones.all_at(times), _guarded(models), map(str, prompts),
-            map(str, completions), _plain_texts(fens),
-            _plain_texts(yufens) if self.left else repeat("", len(batch)),
-            _guarded(reqids), _guarded(ips), _guarded(notes), strict=True,
-        ))  # fmt: skip
+        return [
+            [*map(str, ids)], self._zones.all_at(times), _guarded(models),
+            [*map(str, prompts)], [*map(str, completions)], _plain_texts(fens),
+            _plain_texts(yufens) if self.left else ("",) * len(batch),
+            _guarded(reqids), _guarded(ips), _guarded(notes),
+        ]  # fmt: skip
 
     def _record_rows(self, batch: Iterable[ExportRow]) -> list[tuple[str, ...]]:
         """csv_cell of log_record's values, as text, of rows with a datetime and Decimals (the
