@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +200,107 @@ def test_the_history_database_cannot_be_attached_to_a_message(
         assert read_attachment(tmp_path / "notes.txt").name == "notes.txt"
     finally:
         db.close()
+
+
+BIG_LOG = 30_000  # rows: a sync this large is stored by a child process (usage_writer)
+
+
+def writer_child_of(pid: int) -> int | None:
+    """The usage-writer process that process `pid` started, if it is running."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[1]) == pid and b"tui.spend.usage_writer" in command:
+            return int(entry)
+    return None
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs (a process that exited and waits to be reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def syncing_with_a_writer_child(
+    demo: DemoGateway, data: Path
+) -> tuple[subprocess.Popen[str], int, dict[str, str]]:
+    """`tokendeck logs sync` of a large log in a child process, once it has started its
+    usage-writer process: (the sync, the writer's pid, the environment)."""
+    env = {**os.environ, "TOKENDECK_DATA_DIR": str(data), "TOKENDECK_DEMO_URL": demo.url}
+    demo.page_latency = 0.2  # pages keep coming while the test acts
+    sync = subprocess.Popen(
+        [sys.executable, "-m", "tui", "logs", "sync", "--json"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60  # bounds a hang only
+    while (writer := writer_child_of(sync.pid)) is None:
+        assert sync.poll() is None and time.monotonic() < deadline, sync.communicate()
+        time.sleep(0.02)
+    return sync, writer, env
+
+
+def usage_rows_in(data: Path) -> int:
+    conn = sqlite3.connect(data / "tokendeck.db")
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        count: int = conn.execute("SELECT count(*) FROM usage_rows").fetchone()[0]
+        return count
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def big_log_demo() -> Iterator[DemoGateway]:
+    with DemoGateway(history_rows=BIG_LOG, now=1_763_900_000.0) as demo:
+        yield demo
+
+
+def test_a_sync_killed_outright_leaves_its_writer_to_finish_and_exit(
+    big_log_demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    sync, writer, env = syncing_with_a_writer_child(big_log_demo, data)
+    try:
+        sync.kill()  # SIGKILL: nothing of the sync runs any more
+        sync.communicate(timeout=60)
+        deadline = time.monotonic() + 60  # bounds a hang only
+        while running(writer):  # its input ended: it stores what it was given and exits
+            assert time.monotonic() < deadline, "the writer outlived its sync"
+            time.sleep(0.05)
+    finally:
+        if running(writer):
+            os.kill(writer, signal.SIGKILL)
+    stored = usage_rows_in(data)  # an intact database, with what was committed
+    big_log_demo.page_latency = 0.0
+    again = tokendeck("logs", "sync", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["new_rows"] == BIG_LOG - stored
+    assert usage_rows_in(data) == BIG_LOG
+
+
+def test_a_sync_interrupted_by_ctrl_c_waits_for_its_writer(
+    big_log_demo: DemoGateway, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    sync, writer, env = syncing_with_a_writer_child(big_log_demo, data)
+    try:
+        sync.send_signal(signal.SIGINT)
+        _out, err = sync.communicate(timeout=60)
+        assert sync.returncode == 130, err
+        assert not running(writer)  # ended before the sync did
+    finally:
+        if running(writer):
+            os.kill(writer, signal.SIGKILL)
+    stored = usage_rows_in(data)
+    big_log_demo.page_latency = 0.0
+    again = tokendeck("logs", "sync", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["new_rows"] == BIG_LOG - stored

@@ -1,11 +1,12 @@
 """Bring a profile's usage-log cache up to date: newest first, incremental, pages fetched
-concurrently and stored in batches by a thread of their own."""
+concurrently and stored in batches by a thread, or for a large sync a child process, of their
+own (usage_writer)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,11 +19,10 @@ from ..store import (
     complete_id,
     mark_complete,
     newest_id,
-    open_db,
-    store_pages,
     sync_claim,
 )
 from ..store.usage import LogRowLike, defer_sync_indexes, restore_sync_indexes
+from .usage_writer import PROCESS_AFTER, SyncWriter
 
 CONCURRENCY = 8  # page requests in flight at most (openai-hk pages hold <= 300 rows)
 BATCH_ROWS = 10_000  # rows stored in one transaction at most (the write lock is held ~0.1 s;
@@ -32,7 +32,7 @@ BATCH_ROWS = 10_000  # rows stored in one transaction at most (the write lock is
 # gateway faster than the disk never piles a whole log up in memory (a million rows took
 # 550 MB that way)
 QUEUE_PAGES = 2 * BATCH_ROWS // 300
-_WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
+STORING = 2  # batches given to the writer at most: one being stored, the next waiting
 CLAIM_POLL = 0.1  # seconds between two looks at a sync of the same profile still running
 
 
@@ -66,45 +66,6 @@ class UsageSource(Protocol):
     ) -> AsyncGenerator[Sequence[LogRowLike], None]: ...
 
 
-class _Writer:
-    """Stores batches of pages in one thread with a connection of its own (opened on the first
-    batch): SQLite's work and its waits for the disk overlap the fetching and parsing of the
-    next pages, and the event loop stays free. A read-only cache is written, and so refused,
-    through the caller's connection."""
-
-    def __init__(self, db: Database, profile: str) -> None:
-        self._main = db
-        self._profile = profile
-        self._db: Database | None = None
-        self._thread: ThreadPoolExecutor | None = None
-
-    async def store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
-        if self._main.read_only or self._main.damaged is not None:
-            return store_pages(self._main, self._profile, pages)  # raises StoreError
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="usage-sync")
-        return await asyncio.wrap_future(self._thread.submit(self._store, pages))
-
-    def _store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
-        if self._db is None:
-            self._db = open_db(self._main.path, recover=False)
-            self._db.conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
-        return store_pages(self._db, self._profile, pages)
-
-    def _close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def close(self) -> None:
-        """Close the connection in its thread once a batch still being written is committed
-        (or rolled back); does not wait."""
-        if self._thread is not None:
-            self._thread.submit(self._close)
-            self._thread.shutdown(wait=False)
-            self._thread = None
-
-
 async def sync_usage(
     gateway: UsageSource,
     db: Database,
@@ -113,16 +74,18 @@ async def sync_usage(
     concurrency: int = CONCURRENCY,
     on_page: Callable[[SyncResult], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    process_after: int = PROCESS_AFTER,
 ) -> SyncResult:
     """Fetch the rows newer than the cache holds (everything the first time) and store them.
 
     It stops at the newest id of the last *finished* sync, not at the newest row stored: a sync
     cut short (network, Ctrl-C) leaves older rows missing, and the next one fetches them again.
     Up to `concurrency` pages are fetched at once; the pages that arrived while a batch was
-    being written are stored together in the next transaction (at most BATCH_ROWS rows). Rows
-    are stored by id, so a row seen twice is stored once. `on_page` hears the progress after
-    each page is stored. Raises GatewayError or StoreError; pages received before a failure
-    are stored, and stay stored.
+    being written are stored together in the next transaction (at most BATCH_ROWS rows), by a
+    thread and, once `process_after` rows have been given to it, by a child process
+    (usage_writer: a million rows take two cores, not one). Rows are stored by id, so a row
+    seen twice is stored once. `on_page` hears the progress after each page is stored. Raises
+    GatewayError or StoreError; pages received before a failure are stored, and stay stored.
 
     One sync of a profile runs at a time, in all processes: a second one waits (`on_wait` hears
     that it does, once) until the first has finished, then fetches only what is newer.
@@ -140,7 +103,7 @@ async def sync_usage(
         deferred = defer_sync_indexes(db, profile)
         try:
             with collector_paused():  # rows and JSON objects form no cycles
-                return await _sync(gateway, db, profile, concurrency, on_page)
+                return await _sync(gateway, db, profile, concurrency, on_page, process_after)
         finally:
             if deferred:
                 restore_sync_indexes(db)
@@ -154,6 +117,7 @@ async def _sync(
     profile: str,
     concurrency: int,
     on_page: Callable[[SyncResult], None] | None,
+    process_after: int,
 ) -> SyncResult:
     stop = complete_id(db, profile)
     arrived: asyncio.Queue[Sequence[LogRowLike] | BaseException | None] = asyncio.Queue(
@@ -173,8 +137,23 @@ async def _sync(
 
     new_rows = pages = 0
     newest: int | None = None
-    writer = _Writer(db, profile)
+
+    def stored(batch: list[Sequence[LogRowLike]], counts: list[int]) -> None:
+        nonlocal new_rows, pages, newest
+        for page, count in zip(batch, counts, strict=True):
+            new_rows += count
+            pages += 1
+            top = max((row.id for row in page), default=None)
+            if top is not None:
+                newest = top if newest is None else max(newest, top)
+            if on_page is not None:
+                on_page(SyncResult(new_rows, pages, newest))
+
+    writer = SyncWriter(db, profile, process_after=process_after)
     fetching = asyncio.ensure_future(fetch())
+    # batches given to the writer and not yet stored, oldest first: the next one is given
+    # while one is being stored, so the writer never waits for it
+    storing: deque[tuple[list[Sequence[LogRowLike]], asyncio.Future[list[int]]]] = deque()
     try:
         end: BaseException | None = None
         finished = False
@@ -189,23 +168,24 @@ async def _sync(
                 if sum(len(p) for p in batch) >= BATCH_ROWS or arrived.empty():
                     break
                 item = arrived.get_nowait()
-            if not batch:
-                continue
-            counts = await writer.store(batch)
-            for page, count in zip(batch, counts, strict=True):
-                new_rows += count
-                pages += 1
-                top = max((row.id for row in page), default=None)
-                if top is not None:
-                    newest = top if newest is None else max(newest, top)
-                if on_page is not None:
-                    on_page(SyncResult(new_rows, pages, newest))
+            if batch:
+                storing.append((batch, writer.submit(batch)))
+            while storing and (finished or len(storing) >= STORING or storing[0][1].done()):
+                done, counts = storing.popleft()
+                stored(done, await counts)
         if end is not None:
             raise end
     finally:
         fetching.cancel()  # a failure here cancels the pages still being fetched
         with suppress(asyncio.CancelledError, Exception):
             await fetching
-        writer.close()
+        for _batch, counts in storing:  # stored (or refused) as the writer ends; the
+            counts.add_done_callback(_heard)  # failure raised is the first batch's
+        await writer.aclose()
     mark_complete(db, profile, newest)
     return SyncResult(new_rows, pages, newest_id(db, profile))
+
+
+def _heard(done: asyncio.Future[list[int]]) -> None:
+    if not done.cancelled():
+        done.exception()

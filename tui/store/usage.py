@@ -10,12 +10,12 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from itertools import chain
-from operator import itemgetter
+from operator import add, attrgetter, itemgetter
 from typing import Any, Protocol
 
 from .db import Database
 from .records import utc
-from .schema import BUCKET_COLUMNS, BUCKET_OF, BUCKET_PARTS, BUCKET_SECONDS, BUCKET_TABLES
+from .schema import BUCKET_COLUMNS, BUCKET_PARTS, BUCKET_SECONDS, BUCKET_TABLES, bucket_of
 
 _COLUMNS = (
     "id, user_id, ctime, prompt_tokens, completion_tokens, fen, model, yufen, reqid, ip, note"
@@ -109,21 +109,25 @@ def where(
     return " AND ".join(clauses), params
 
 
-_ROW_PLACES = f"({', '.join('?' * 14)})"
-# Rows go in CHUNK at a time, one statement each: SQLite inserts them all in one step, so the
-# writer thread gives up Python's lock (GIL) once per chunk, not once per row, and waits less
-# to take it back from the fetching thread (a 200k-row first sync: 3.25 -> 2.9 s wall, A/B
-# against executemany, idle machine). 14 values a row: 4,200 variables, well under SQLite's
-# 32,766.
+# Rows go in CHUNK at a time, one statement each: SQLite inserts them all in one step (a
+# 200k-row first sync: 3.25 -> 2.9 s wall, A/B against executemany, idle machine). A row binds
+# its 11 fields; the profile is bound once (?1) and the credits as numbers (for sorting) are
+# made by SQLite from their text. 11 values a row: 3,301 variables, well under SQLite's 32,766.
 CHUNK = 300
+_WIDTH = len(_COLUMNS.split(", "))  # a row's bound values
 
 
 @cache
 def _upsert(rows: int) -> str:
-    """The statement that inserts or refreshes `rows` rows."""
+    """The statement that inserts or refreshes `rows` rows: ?1 the profile, then each row's
+    fields in ROW_FIELDS' order."""
+    places = []
+    for first in range(2, 2 + rows * _WIDTH, _WIDTH):
+        fields = ", ".join(f"?{first + i}" for i in range(_WIDTH))
+        places.append(f"(?1, {fields}, CAST(?{first + 5} AS REAL), CAST(?{first + 7} AS REAL))")
     return (
         f"INSERT INTO usage_rows (profile, {_COLUMNS}, fen_n, yufen_n)"
-        f" VALUES {', '.join([_ROW_PLACES] * rows)}{_ON_CONFLICT}"
+        f" VALUES {', '.join(places)}{_ON_CONFLICT}"
     )
 
 
@@ -140,15 +144,17 @@ _ON_CONFLICT = (
 # Python from the values being written (a statement per table over the written rows cost more
 # than the rows' own indexes), and those of the rows they replace taken away first: a row
 # refreshed with other values moves between buckets, a row seen twice counts once.
+_ADD_TO_BUCKET = (
+    " ON CONFLICT (profile, slot, model) DO UPDATE SET"
+    " requests = requests + excluded.requests,"
+    " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
+    " completion_tokens = completion_tokens + excluded.completion_tokens,"
+    " credits = credits + excluded.credits, odd = odd + excluded.odd"
+)
+
+
 def _bucket_upsert(table: str) -> str:
-    return (
-        f"INSERT INTO {table} ({BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (profile, slot, model) DO UPDATE SET"
-        " requests = requests + excluded.requests,"
-        " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"
-        " completion_tokens = completion_tokens + excluded.completion_tokens,"
-        " credits = credits + excluded.credits, odd = odd + excluded.odd"
-    )
+    return f"INSERT INTO {table} ({BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?){_ADD_TO_BUCKET}"
 
 
 _BUCKET_UPSERTS = [(_bucket_upsert(table), seconds) for table, seconds in BUCKET_TABLES]
@@ -191,21 +197,47 @@ def _add_quarters(into: Quarters, rows: Iterable[Sequence[Any]], sign: int) -> N
 def _write_buckets(conn: sqlite3.Connection, profile: str, quarters: Quarters) -> None:
     for sql, seconds in _BUCKET_UPSERTS:
         per = seconds // BUCKET_SECONDS
-        slots: Quarters = {}
-        for (quarter, model), sums in quarters.items():
-            found = slots.setdefault((quarter // per, model), [0, 0, 0, 0, 0])
-            for i, value in enumerate(sums):
-                found[i] += value
+        slots = quarters
+        if per > 1:
+            slots = {}
+            for (quarter, model), sums in quarters.items():
+                found = slots.get((quarter // per, model))
+                if found is None:
+                    slots[quarter // per, model] = list(sums)
+                else:
+                    found[:] = map(add, found, sums)
         conn.executemany(
             sql, [(profile, slot, model, *sums) for (slot, model), sums in slots.items()]
         )
 
 
 _IDS_IN_SPAN = "SELECT id FROM usage_rows WHERE profile = ? AND id BETWEEN ? AND ?"
+
+
 _QUARTERS_IN_SPAN = (
-    f"SELECT {BUCKET_OF}, model, {', '.join(BUCKET_PARTS)} FROM usage_rows"
+    f"SELECT {bucket_of(BUCKET_SECONDS)}, model, {', '.join(BUCKET_PARTS)} FROM usage_rows"
     " WHERE profile = ? AND id BETWEEN ? AND ? GROUP BY 1, 2"
 )
+
+
+# A log row's fields in the order the store takes them as columns (tui.gateway.LogRow is a
+# named tuple of these fields in this order, so its pages are turned into columns by zip).
+ROW_FIELDS = (
+    "id", "user_id", "seconds", "prompt_tokens", "completion_tokens", "fen_text", "model",
+    "yufen_text", "reqid", "ip", "note",
+)  # fmt: skip
+Columns = Sequence[Sequence[Any]]  # a page as ROW_FIELDS' columns, each a sequence of values
+_GETTERS = [attrgetter(name) for name in ROW_FIELDS]
+
+
+def page_columns(page: Sequence[LogRowLike]) -> Columns:
+    """A page of rows as columns, in ROW_FIELDS' order (plain tuples of plain values: what a
+    writer in another process is sent)."""
+    if not page:
+        return ()
+    if getattr(type(page[0]), "_fields", None) == ROW_FIELDS:  # LogRow: one pass in C
+        return tuple(zip(*page, strict=True))
+    return tuple(tuple(map(get, page)) for get in _GETTERS)
 
 
 def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
@@ -216,25 +248,26 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
 def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
     """Insert or refresh the rows of several pages in one transaction, with their quarter-hour
     totals; per page, how many of its rows were not stored before (nor on an earlier page)."""
-    rows = [r for page in pages for r in page]
-    if not rows:
+    return store_columns(db, profile, [page_columns(page) for page in pages])
+
+
+def store_columns(db: Database, profile: str, pages: Sequence[Columns]) -> list[int]:
+    """store_pages for pages given as columns (page_columns)."""
+    values: list[tuple[Any, ...]] = []
+    for columns in pages:
+        values.extend(zip(*columns, strict=True))
+    if not values:
         return [0] * len(pages)
-    values = sorted(
-        (
-            (profile, r.id, r.user_id, r.seconds, r.prompt_tokens, r.completion_tokens,
-             r.fen_text, r.model, r.yufen_text, r.reqid, r.ip, r.note,
-             float(r.fen_text), float(r.yufen_text))
-            for r in rows
-        ),
-        key=itemgetter(1),
-    )  # fmt: skip  # in key order, as SQLite's b-tree takes them best; the later of two wins
-    span = (profile, values[0][1], values[-1][1])
-    quarters: Quarters = {}
+    # in key order, as SQLite's b-tree takes them best (pages come newest first: one reversed
+    # run, which the sort turns round in one pass); the later of two rows with one id wins
+    values.sort(key=_first)
+    span = (profile, values[0][0], values[-1][0])
     with db.write() as conn:
         known = {found[0] for found in conn.execute(_IDS_IN_SPAN, span)}
+        quarters: Quarters = {}
         if known:  # rows stored before among these ids: totals worked out here, row by row
-            latest = {v[1]: v for v in values}  # a row on two pages: the later one is stored
-            _add_quarters(quarters, ((v[3], v[7], v[4], v[5], v[6]) for v in latest.values()), 1)
+            latest = {v[0]: v for v in values}  # a row on two pages: the later one is stored
+            _add_quarters(quarters, map(_TOTALLED, latest.values()), 1)
             if replaced := sorted(known.intersection(latest)):
                 old = conn.execute(
                     "SELECT ctime, model, prompt_tokens, completion_tokens, fen FROM usage_rows"
@@ -244,32 +277,34 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
                 _add_quarters(quarters, old, -1)
         for at in range(0, len(values), CHUNK):
             chunk = values[at : at + CHUNK]
-            conn.execute(_upsert(len(chunk)), list(chain.from_iterable(chunk)))
+            conn.execute(_upsert(len(chunk)), [profile, *chain.from_iterable(chunk)])
         if not known:  # all new (a first sync's every batch): SQLite adds up the rows just
-            # written, without holding Python's lock, as Python did at ~2 µs a row
+            # written (in the app's thread, without holding Python's lock)
             for quarter, model, *sums in conn.execute(_QUARTERS_IN_SPAN, span):
                 quarters[quarter, model] = sums
         _write_buckets(conn, profile, quarters)
-        _widen_alphabets(conn, profile, values)
+        _widen_alphabets(conn, profile, pages)
     new = []
-    for page in pages:
-        fresh = {row.id for row in page} - known
+    for columns in pages:
+        fresh = set(columns[0] if columns else ()) - known
         known |= fresh
         new.append(len(fresh))
     return new
 
 
-_FIELD_AT = {"model": 7, "reqid": 9, "ip": 10, "note": 11}  # places in store_pages' values
+_first = itemgetter(0)
+_TOTALLED = itemgetter(2, 6, 3, 4, 5)  # time, model, prompt, completion, credits of a row
+_FIELD_AT = {"model": 6, "reqid": 8, "ip": 9, "note": 10}  # places in ROW_FIELDS
 
 
-def _widen_alphabets(conn: sqlite3.Connection, profile: str, values: list[tuple[Any, ...]]) -> None:
+def _widen_alphabets(conn: sqlite3.Connection, profile: str, pages: Sequence[Columns]) -> None:
     """Add the characters of the rows' searched fields to the profile's alphabets."""
     known = dict(
         conn.execute("SELECT field, chars FROM usage_alphabets WHERE profile = ?", (profile,))
     )
     for name, at in _FIELD_AT.items():
         have = known.get(name, "")
-        text = "".join(set(map(itemgetter(at), values))).lower()  # each value once
+        text = "".join(set(chain.from_iterable(c[at] for c in pages if c))).lower()  # once each
         # nothing new: deleting the known characters leaves nothing (~6x faster than a set of
         # the text's characters, for 10,000 request ids)
         ascii_ = text.isascii() and have.isascii()
@@ -334,6 +369,9 @@ _SYNC_INDEXES = {  # made when missing: deferred, or dropped by a first sync of 
 }
 
 
+_SORT_THREADS = 2  # helper threads SQLite may sort with while it makes an index
+
+
 def defer_sync_indexes(db: Database, profile: str) -> bool:
     """Before a first sync of `profile` (none of its rows stored): drop the request-id index
     until `restore_sync_indexes`. Whether it was dropped."""
@@ -353,8 +391,12 @@ def restore_sync_indexes(db: Database) -> None:
     }
     if missing := [name for name in _SYNC_INDEXES if name not in have]:
         with db.write() as conn:
-            for name in missing:
-                conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_SYNC_INDEXES[name]}")
+            conn.execute(f"PRAGMA threads = {_SORT_THREADS}")  # a million rows: 1.0 -> 0.8 s
+            try:
+                for name in missing:
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {_SYNC_INDEXES[name]}")
+            finally:
+                conn.execute("PRAGMA threads = 0")
 
 
 def forget_usage(db: Database, profile: str) -> int:

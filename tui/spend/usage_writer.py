@@ -1,0 +1,336 @@
+"""Where a usage sync's pages are stored: a thread with a connection of its own, and, once a
+sync proves large, a child process.
+
+Why a process: Python runs one thread at a time (the GIL). SQLite lets go of it while it
+steps a statement, but binding a row's 14 values, preparing the rows and reading the next
+pages all need it, so the writer thread and the fetching barely overlapped: a first sync of a
+million rows used one of two cores (16 s). A child process stores the pages while this one
+fetches and reads the next ones, each on its own core.
+
+The child (`python -m tui.spend.usage_writer`) reads requests on its standard input and
+answers on its standard output, each a length and a pickle (between two processes of this
+same program: nothing else writes to those pipes). It runs in a session of its own and ignores
+Ctrl-C: when the sync ends, is cancelled or its process dies, the child sees its input end,
+stores the batches it was given (each transaction commits whole or not at all) and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pickle
+import signal
+import struct
+import sys
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Any
+
+from ..base.collector import collector_paused
+from ..base.i18n import current_language, set_language
+from ..store import Database, Problem, StoreError, open_db
+from ..store.usage import LogRowLike, page_columns, store_columns, store_pages
+
+WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
+PROCESS_AFTER = 10_000  # rows given to the thread before a child process takes over
+PIPE_BYTES = 1 << 20  # what the pipe to a child holds (Linux allows 1 MiB to anyone)
+EXIT_WAIT = 10.0  # seconds a child may take to finish its batch and exit once told to
+_LENGTH = struct.Struct(">Q")
+
+
+class ThreadWriter:
+    """Stores batches of pages, in the order given, in one thread with a connection of its own
+    (opened on the first batch): SQLite's work and its waits for the disk overlap the fetching
+    and parsing of the next pages, and the event loop stays free. A read-only or damaged cache
+    is written, and so refused, through the caller's connection."""
+
+    def __init__(self, db: Database, profile: str) -> None:
+        self._main = db
+        self._profile = profile
+        self._db: Database | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
+        """Per page, how many of its rows were new, once stored (or StoreError)."""
+        if self._main.read_only or self._main.damaged is not None:
+            done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+            try:
+                done.set_result(store_pages(self._main, self._profile, pages))
+            except StoreError as exc:
+                done.set_exception(exc)
+            return done
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="usage-sync")
+        return asyncio.wrap_future(self._thread.submit(self._store, pages))
+
+    def _store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
+        if self._db is None:
+            self._db = open_db(self._main.path, recover=False)
+            self._db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+        return store_pages(self._db, self._profile, pages)
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def close(self) -> None:
+        """Close the connection in its thread once the batches given are stored; does not
+        wait."""
+        if self._thread is not None:
+            self._thread.submit(self._close)
+            self._thread.shutdown(wait=False)
+            self._thread = None
+
+
+class WriterGone(Exception):
+    """The child process stopped or answered nonsense (not a store failure: the batches it
+    was given are stored again by the thread)."""
+
+
+class ProcessWriter:
+    """Stores batches of pages, in the order given, in a child process (see the module's
+    text). Batches are sent as they are given, so the child takes the next one as soon as it
+    has stored one; one task reads its answers."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        self._waiting: deque[asyncio.Future[Any]] = deque()  # answers not read yet, in order
+        self._reader = asyncio.ensure_future(self._read_answers())
+
+    @classmethod
+    async def start(cls, db: Database, profile: str) -> ProcessWriter | None:
+        """A child storing `profile`'s rows in `db`'s file; None when none can be started or
+        it cannot open the file (the thread goes on)."""
+        if not sys.executable or db.read_only or db.damaged is not None:
+            return None
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", __name__,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,  # never onto the app's screen
+                env=_child_env(),
+                start_new_session=True,  # the terminal's Ctrl-C and hang-up are this process's
+            )  # fmt: skip
+        except OSError:
+            return None
+        _widen(process)
+        writer = cls(process)
+        try:
+            await writer._ask(("open", str(db.path), profile, current_language()))
+        except (WriterGone, StoreError):  # the thread goes on (and meets any real problem)
+            await writer.aclose()
+            return None
+        except BaseException:
+            await writer.aclose()
+            raise
+        return writer
+
+    def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
+        """Per page, how many of its rows were new, once stored (StoreError, or WriterGone)."""
+        return self._ask(("store", [page_columns(page) for page in pages]))
+
+    def _ask(self, request: tuple[Any, ...]) -> asyncio.Future[Any]:
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        stdin = self._process.stdin
+        if self._reader.done() or stdin is None or stdin.is_closing():
+            answer.set_exception(WriterGone("closed"))
+            return answer
+        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        stdin.write(_LENGTH.pack(len(payload)) + payload)  # buffered: at most a few batches
+        self._waiting.append(answer)
+        return answer
+
+    async def _read_answers(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                head = await stdout.readexactly(_LENGTH.size)
+                answer = pickle.loads(await stdout.readexactly(_LENGTH.unpack(head)[0]))
+                if not self._waiting:
+                    raise WriterGone(f"an answer not asked for: {answer!r}")
+                waiting = self._waiting.popleft()
+                match answer:
+                    case ("ok", result):
+                        waiting.set_result(result)
+                    case ("error", message, problem):
+                        waiting.set_exception(StoreError(message, Problem(problem)))
+                    case _:
+                        waiting.set_exception(WriterGone(repr(answer)))
+        except WriterGone as exc:
+            gone: Exception = exc
+        except Exception as exc:  # noqa: BLE001 - it ended, or garbled its answer
+            gone = WriterGone(str(exc) or type(exc).__name__)
+        while self._waiting:  # in order: the batches are stored again in the order given
+            self._waiting.popleft().set_exception(gone)
+
+    async def aclose(self) -> None:
+        """Tell the child to finish (it stores the batches it was given) and wait for it;
+        kill it if it does not end within EXIT_WAIT seconds."""
+        process = self._process
+        if process.stdin is not None and not process.stdin.is_closing():
+            process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), EXIT_WAIT)
+        except (TimeoutError, asyncio.CancelledError):
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+            raise
+        finally:
+            await self._reader
+
+
+def _child_env() -> dict[str, str]:
+    """This environment, with this copy of tokendeck first on the child's import path."""
+    env = dict(os.environ)
+    here = str(Path(__file__).resolve().parents[2])  # the folder holding the tui package
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (here, env.get("PYTHONPATH"))))
+    return env
+
+
+def _widen(process: asyncio.subprocess.Process) -> None:
+    """Let the pipe to the child hold a whole batch (Linux: 1 MiB, not 64 KiB), so a batch is
+    handed over at once while the child stores the one before, not in sixteen pieces each
+    waiting for this process's event loop to be free."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None or process.stdin is None:
+        return
+    pipe = process.stdin.get_extra_info("pipe")
+    with suppress(OSError, ValueError, AttributeError):
+        fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
+
+
+class SyncWriter:
+    """What a sync stores its batches with: the thread, then, once PROCESS_AFTER rows have
+    been given (a large sync: a small one never pays for a process), a child process,
+    started in the background while the thread goes on. Batches are stored in the order
+    given. If the child stops, the thread stores again what it was given, and the rest."""
+
+    def __init__(self, db: Database, profile: str, *, process_after: int = PROCESS_AFTER) -> None:
+        self._db = db
+        self._profile = profile
+        self._thread = ThreadWriter(db, profile)
+        self._process: ProcessWriter | None = None
+        self._starting: asyncio.Future[ProcessWriter | None] | None = None
+        self._process_after = process_after
+        self._given = 0  # rows given to the thread
+        self._dropped: list[asyncio.Future[None]] = []  # children that stopped, ending
+        self._closed = False
+        self._last: asyncio.Future[list[int]] | None = None  # the batch given last
+
+    @property
+    def in_process(self) -> bool:
+        """Whether batches now go to a child process."""
+        return self._process is not None
+
+    def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
+        """Per page, how many of its rows were new, once stored (or StoreError)."""
+        self._last = self._submit(pages)
+        return self._last
+
+    def _submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
+        if self._starting is not None and self._starting.done():
+            starting, self._starting = self._starting, None
+            self._process = None if starting.exception() else starting.result()
+        if self._process is not None:
+            return asyncio.ensure_future(self._or_thread(self._process, pages))
+        self._given += sum(map(len, pages))
+        if self._given >= self._process_after and self._starting is None:
+            self._process_after = sys.maxsize  # once
+            self._starting = asyncio.ensure_future(ProcessWriter.start(self._db, self._profile))
+        return self._thread.submit(pages)
+
+    async def _or_thread(
+        self, process: ProcessWriter, pages: Sequence[Sequence[LogRowLike]]
+    ) -> list[int]:
+        try:
+            return await process.submit(pages)
+        except WriterGone:
+            if self._closed:  # killed while ending: what it had not stored is not stored
+                raise
+            if self._process is process:  # the first of its batches to hear it
+                self._process = None
+                self._dropped.append(asyncio.ensure_future(process.aclose()))
+            return await self._thread.submit(pages)
+
+    async def aclose(self) -> None:
+        """Wait until the batches given are stored (or refused), then let the thread and the
+        child end: when a sync returns, what it stored is committed, and nothing more is
+        written under its claim."""
+        if self._last is not None:
+            await asyncio.wait([self._last])  # stored in order: the others before it
+        self._closed = True
+        self._thread.close()
+        if self._starting is not None:
+            self._starting.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                self._process = await self._starting
+            self._starting = None
+        if self._process is not None:
+            process, self._process = self._process, None
+            self._dropped.append(asyncio.ensure_future(process.aclose()))
+        for ending in self._dropped:
+            with suppress(Exception):
+                await ending
+
+
+def _read(stream: IO[bytes]) -> Any:
+    """The next request, or None at the end of the input."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    size = _LENGTH.unpack(head)[0]
+    payload = stream.read(size)
+    return None if len(payload) < size else pickle.loads(payload)
+
+
+def _answer(stream: IO[bytes], answer: tuple[Any, ...]) -> None:
+    payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The child's loop: open, then store batches until the input ends."""
+    db: Database | None = None
+    profile = ""
+    try:
+        while (request := _read(requests)) is not None:
+            try:
+                match request:
+                    case ("open", path, profile, language):
+                        set_language(language)
+                        db = open_db(Path(path), recover=False)
+                        db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+                        result: Any = None
+                    case ("store", pages) if db is not None:
+                        result = store_columns(db, profile, pages)
+                    case _:
+                        raise ValueError(f"unknown request {request[0]!r}")
+                answer: tuple[Any, ...] = ("ok", result)
+            except StoreError as exc:
+                answer = ("error", exc.message, str(exc.problem))
+            except Exception as exc:  # noqa: BLE001 - a bug: the parent's thread takes over
+                answer = ("failed", repr(exc))
+            _answer(answers, answer)
+    finally:
+        if db is not None:
+            db.close()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent says when to stop
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble answers
+    with collector_paused():  # rows and values form no cycles
+        serve(sys.stdin.buffer, answers)
+
+
+if __name__ == "__main__":
+    main()
