@@ -163,3 +163,13 @@ def test_balance_check_exits_11_over_a_daily_or_monthly_budget(
     assert all(b["spent"] > 0 and b["over"] is False for b in as_json["budgets"])
     assert tokendeck("balance", env=budget_config(isolated_env, live_demo, "daily_budget = 0\n")
                      ).returncode == 0  # fmt: skip  # without --check it only reports
+
+
+def test_logs_sync_of_a_row_whose_id_no_cache_can_hold_says_so(
+    demo: DemoGateway, demo_env: dict[str, str]
+) -> None:
+    demo.ledger._rows[-1]["id"] = "99999999999999999999"  # the newest row, as served
+    done = tokendeck("logs", "sync", env=demo_env)
+    assert done.returncode == 9 and "Traceback" not in done.stderr  # a protocol error
+    assert "sent a usage-log row that cannot be read" in done.stderr
+    assert "id 99999999999999999999 is out of range" in done.stderr

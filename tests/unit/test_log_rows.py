@@ -110,3 +110,31 @@ def test_a_page_keeps_its_columns_when_its_overlap_is_dropped() -> None:
     assert fresh.texts[0] == ("6", "5") and fresh.texts[8] == ("s1", "s2")
     copied = pickle.loads(pickle.dumps(fresh))
     assert copied == fresh and copied.texts == fresh.texts and copied.columns == fresh.columns
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("id", "99999999999999999999", "id 99999999999999999999 is out of range"),
+        ("id", str(2**63), f"id {2**63} is out of range"),
+        ("prompt_tokens", "1" + "0" * 30, "prompt_tokens 1" + "0" * 30 + " is out of range"),
+        ("completion_tokens", -(2**64), f"completion_tokens {-(2**64)} is out of range"),
+        ("ctime", "1000000000000", "time 1000000000000 is out of range"),
+        ("ctime", "-5", "time -5 is out of range"),
+        ("ctime", "inf", "cannot convert float infinity to integer"),
+    ],
+)
+def test_a_number_the_cache_cannot_hold_is_a_clear_protocol_error(
+    field: str, value: Any, said: str
+) -> None:
+    # a 20-digit id stopped a sync with an OverflowError traceback from SQLite
+    page = [dict(USUAL), {**USUAL, "id": "7000000", field: value}]
+    with pytest.raises(ProtocolError) as refused:
+        parse_rows({"logs": page}, "gw")
+    assert said in str(refused.value) and "gw sent a usage-log row" in str(refused.value)
+
+
+def test_the_largest_stored_numbers_are_read() -> None:
+    row = {**USUAL, "id": str(2**63 - 1), "prompt_tokens": str(2**63 - 1), "ctime": "253402300799"}
+    (read,) = parse_rows({"logs": [row]}, "gw")
+    assert (read.id, read.prompt_tokens, read.seconds) == (2**63 - 1, 2**63 - 1, 253402300799)

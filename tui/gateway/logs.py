@@ -74,7 +74,7 @@ def parse_rows(data: Any, where: str) -> list[LogRow]:
         raise ProtocolError(_("{where} sent usage logs that are not a list.").format(where=where))
     try:
         return _usual_rows(logs) or [parse_row(row) for row in logs]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: "inf"
         raise ProtocolError(
             _("{where} sent a usage-log row that cannot be read ({problem}).").format(
                 where=where, problem=exc
@@ -89,6 +89,7 @@ _FIELDS = itemgetter(
 _NUMBERS = itemgetter(0, 2, 3, 4, 5, 7)  # the columns of digits: id, ctime, tokens, credits
 _TEXTS = itemgetter(1, 6, 8, 9, 10)  # the others: user_id, model, reqid, ip, note
 _LEADING_ZERO = re.compile(",0[0-9]")
+_LONG_NUMBER = re.compile("[0-9]{19}")  # 10**18 and more
 
 
 def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
@@ -113,11 +114,15 @@ def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
         or ",," in numbers or numbers[0] == "," or numbers[-1] == ","  # an empty number
         or (numbers[0] == "0" and numbers[1:2] not in (",", ""))  # "007": made plain ("7")
         or _LEADING_ZERO.search(numbers)  # row by row
+        or _LONG_NUMBER.search(numbers)  # perhaps beyond what is stored: checked row by row
     ):  # fmt: skip
         return None
     ids, users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = texts
+    seconds = [*map(int, times)]
+    if max(seconds) > _LATEST:  # past the year 9999: refused row by row
+        return None
     return LogPage((
-        [*map(int, ids)], users, [*map(int, times)], [*map(int, prompts)],
+        [*map(int, ids)], users, seconds, [*map(int, prompts)],
         [*map(int, completions)], fens, models, yufens, reqids, ips, notes,
     ), texts)  # fmt: skip
 
@@ -129,12 +134,12 @@ def parse_row(row: dict[str, Any]) -> LogRow:
     get = row.get
     fen, yufen, ctime = get("fen"), get("yufen"), row["ctime"]
     return _new_row(LogRow, (
-        int(row["id"]),
+        _whole(row["id"], "id"),
         str(get("user_id", "")),
-        int(ctime) if type(ctime) is str and ctime.isdigit() and ctime.isascii()
-        else int(float(ctime)),
-        int(get("prompt_tokens") or 0),
-        int(get("completion_tokens") or 0),
+        _time(int(ctime) if type(ctime) is str and ctime.isdigit() and ctime.isascii()
+              else int(float(ctime))),
+        _whole(get("prompt_tokens") or 0, "prompt_tokens"),
+        _whole(get("completion_tokens") or 0, "completion_tokens"),
         fen if type(fen) is str and fen.isdigit() and fen.isascii()
         and (fen[0] != "0" or fen == "0") else _credits(fen),
         str(get("model", "")),
@@ -147,6 +152,24 @@ def parse_row(row: dict[str, Any]) -> LogRow:
 
 
 _new_row = tuple.__new__
+_INT64 = 2**63  # SQLite's integers: the cache stores ids and token counts as such
+_LATEST = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last time a datetime can hold
+
+
+def _whole(value: Any, field: str) -> int:
+    """An id or a token count as an integer; ValueError beyond what the cache can store (a
+    gateway's 20-digit id stopped a sync with a traceback)."""
+    number = int(value)
+    if not -_INT64 <= number < _INT64:
+        raise ValueError(_("{field} {value} is out of range").format(field=field, value=value))
+    return number
+
+
+def _time(seconds: int) -> int:
+    """A row's unix time; ValueError before 1970 or after the year 9999."""
+    if not 0 <= seconds <= _LATEST:
+        raise ValueError(_("time {value} is out of range").format(value=seconds))
+    return seconds
 
 
 def _credits(value: Any) -> str:

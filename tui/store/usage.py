@@ -235,6 +235,9 @@ def page_columns(page: Sequence[LogRowLike]) -> Columns:
     writer in another process is sent)."""
     if not page:
         return ()
+    columns = getattr(page, "columns", None)  # tui.gateway.LogPage: read a column at a time
+    if isinstance(columns, tuple) and len(columns) == len(ROW_FIELDS):
+        return columns
     if getattr(type(page[0]), "_fields", None) == ROW_FIELDS:  # LogRow: one pass in C
         return tuple(zip(*page, strict=True))
     return tuple(tuple(map(get, page)) for get in _GETTERS)
