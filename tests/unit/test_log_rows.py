@@ -120,7 +120,7 @@ def test_a_page_keeps_its_columns_when_its_overlap_is_dropped() -> None:
         ("prompt_tokens", "1" + "0" * 30, "prompt_tokens 1" + "0" * 30 + " is out of range"),
         ("completion_tokens", -(2**64), f"completion_tokens {-(2**64)} is out of range"),
         ("ctime", "1000000000000", "time 1000000000000 is out of range"),
-        ("ctime", "-5", "time -5 is out of range"),
+        ("ctime", "-99999999999", "time -99999999999 is out of range"),
         ("ctime", "inf", "cannot convert float infinity to integer"),
     ],
 )
@@ -136,5 +136,8 @@ def test_a_number_the_cache_cannot_hold_is_a_clear_protocol_error(
 
 def test_the_largest_stored_numbers_are_read() -> None:
     row = {**USUAL, "id": str(2**63 - 1), "prompt_tokens": str(2**63 - 1), "ctime": "253402300799"}
-    (read,) = parse_rows({"logs": [row]}, "gw")
-    assert (read.id, read.prompt_tokens, read.seconds) == (2**63 - 1, 2**63 - 1, 253402300799)
+    early = {**USUAL, "id": str(-(2**63)), "ctime": "-62135596800"}
+    read = parse_rows({"logs": [row, early]}, "gw")
+    assert (read[0].id, read[0].prompt_tokens) == (2**63 - 1, 2**63 - 1)
+    assert read[0].seconds == 253402300799  # 9999-12-31 23:59:59
+    assert (read[1].id, read[1].seconds) == (-(2**63), -62135596800)  # 0001-01-01

@@ -153,7 +153,8 @@ def parse_row(row: dict[str, Any]) -> LogRow:
 
 _new_row = tuple.__new__
 _INT64 = 2**63  # SQLite's integers: the cache stores ids and token counts as such
-_LATEST = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last time a datetime can hold
+_EARLIEST = -62_135_596_800  # 0001-01-01 00:00:00 UTC, the first time a datetime can hold
+_LATEST = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last
 
 
 def _whole(value: Any, field: str) -> int:
@@ -166,8 +167,8 @@ def _whole(value: Any, field: str) -> int:
 
 
 def _time(seconds: int) -> int:
-    """A row's unix time; ValueError before 1970 or after the year 9999."""
-    if not 0 <= seconds <= _LATEST:
+    """A row's unix time; ValueError outside the years 1 to 9999 (what a datetime holds)."""
+    if not _EARLIEST <= seconds <= _LATEST:
         raise ValueError(_("time {value} is out of range").format(value=seconds))
     return seconds
 
