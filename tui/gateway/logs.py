@@ -89,7 +89,6 @@ _FIELDS = itemgetter(
 _NUMBERS = itemgetter(0, 2, 3, 4, 5, 7)  # the columns of digits: id, ctime, tokens, credits
 _TEXTS = itemgetter(1, 6, 8, 9, 10)  # the others: user_id, model, reqid, ip, note
 _LEADING_ZERO = re.compile(",0[0-9]")
-_LONG_NUMBER = re.compile("[0-9]{19}")  # 10**18 and more
 
 
 def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
@@ -114,16 +113,15 @@ def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
         or ",," in numbers or numbers[0] == "," or numbers[-1] == ","  # an empty number
         or (numbers[0] == "0" and numbers[1:2] not in (",", ""))  # "007": made plain ("7")
         or _LEADING_ZERO.search(numbers)  # row by row
-        or _LONG_NUMBER.search(numbers)  # perhaps beyond what is stored: checked row by row
     ):  # fmt: skip
         return None
     ids, users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = texts
+    whole = [*map(int, ids)], [*map(int, prompts)], [*map(int, completions)]
     seconds = [*map(int, times)]
-    if max(seconds) > _LATEST:  # past the year 9999: refused row by row
+    if max(seconds) > _LATEST or max(map(max, whole)) >= _INT64:  # refused row by row
         return None
     return LogPage((
-        [*map(int, ids)], users, seconds, [*map(int, prompts)],
-        [*map(int, completions)], fens, models, yufens, reqids, ips, notes,
+        whole[0], users, seconds, whole[1], whole[2], fens, models, yufens, reqids, ips, notes,
     ), texts)  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol
 
 from ..base.collector import collector_paused
@@ -143,7 +144,7 @@ async def _sync(
         for page, count in zip(batch, counts, strict=True):
             new_rows += count
             pages += 1
-            top = max((row.id for row in page), default=None)
+            top = max(map(_row_id, page), default=None)
             if top is not None:
                 newest = top if newest is None else max(newest, top)
             if on_page is not None:
@@ -184,6 +185,9 @@ async def _sync(
         await writer.aclose()
     mark_complete(db, profile, newest)
     return SyncResult(new_rows, pages, newest_id(db, profile))
+
+
+_row_id = attrgetter("id")
 
 
 def _heard(done: asyncio.Future[list[int]]) -> None:
