@@ -24,7 +24,8 @@ from tui.demo import DemoGateway
 from tui.gateway import Gateway, LogRow
 from tui.spend import usage_writer
 from tui.spend.usage_sync import SyncResult, sync_usage
-from tui.spend.usage_writer import ProcessWriter
+from tui.spend.usage_writer import ProcessWriter, store_request
+from tui.store.usage import page_columns
 
 NOW = 1_763_900_000.0
 ROWS = 12_000  # 40 pages
@@ -87,8 +88,8 @@ class Spy:
             spy.started.append(writer)
             return writer
 
-        def watched_submit(self: ProcessWriter, pages: Any) -> asyncio.Future[list[int]]:
-            answer = submit(self, pages)
+        def watched_submit(self: ProcessWriter, request: bytes) -> asyncio.Future[list[int]]:
+            answer = submit(self, request)
             answer.add_done_callback(lambda done: spy.note(done))
             return answer
 
@@ -237,11 +238,12 @@ async def test_a_store_failure_in_the_child_is_the_one_this_process_would_raise(
             assert writer is not None
             try:
                 with pytest.raises(store.StoreError) as there:
-                    await writer.submit([bad])
+                    await writer.submit(store_request([page_columns(bad)]))
                 assert (there.value.message, there.value.problem) == (
                     here.value.message, here.value.problem,
                 )  # fmt: skip  # in the language this process speaks
-                assert await writer.submit([[row(2)], [row(2), row(3)]]) == [1, 1]  # it goes on
+                again = store_request([page_columns([row(2)]), page_columns([row(2), row(3)])])
+                assert await writer.submit(again) == [1, 1]  # it goes on
             finally:
                 await writer.aclose()
         assert store.count_usage(db, P) == 2

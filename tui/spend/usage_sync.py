@@ -139,12 +139,11 @@ async def _sync(
     new_rows = pages = 0
     newest: int | None = None
 
-    def stored(batch: list[Sequence[LogRowLike]], counts: list[int]) -> None:
+    def stored(tops: list[int | None], counts: list[int]) -> None:
         nonlocal new_rows, pages, newest
-        for page, count in zip(batch, counts, strict=True):
+        for top, count in zip(tops, counts, strict=True):
             new_rows += count
             pages += 1
-            top = max(map(_row_id, page), default=None)
             if top is not None:
                 newest = top if newest is None else max(newest, top)
             if on_page is not None:
@@ -152,9 +151,10 @@ async def _sync(
 
     writer = SyncWriter(db, profile, process_after=process_after)
     fetching = asyncio.ensure_future(fetch())
-    # batches given to the writer and not yet stored, oldest first: the next one is given
-    # while one is being stored, so the writer never waits for it
-    storing: deque[tuple[list[Sequence[LogRowLike]], asyncio.Future[list[int]]]] = deque()
+    # batches given to the writer and not yet stored, oldest first (the newest id of each of
+    # their pages; the writer holds the pages): the next one is given while one is being
+    # stored, so the writer never waits for it
+    storing: deque[tuple[list[int | None], asyncio.Future[list[int]]]] = deque()
     try:
         end: BaseException | None = None
         finished = False
@@ -170,7 +170,9 @@ async def _sync(
                     break
                 item = arrived.get_nowait()
             if batch:
-                storing.append((batch, writer.submit(batch)))
+                tops = [max(map(_row_id, page), default=None) for page in batch]
+                storing.append((tops, writer.submit(batch)))
+                del batch  # a child has its own copy by now: the pages go
             while storing and (finished or len(storing) >= STORING or storing[0][1].done()):
                 done, counts = storing.popleft()
                 stored(done, await counts)

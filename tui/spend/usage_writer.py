@@ -34,7 +34,7 @@ from typing import IO, Any
 from ..base.collector import collector_paused
 from ..base.i18n import current_language, set_language
 from ..store import Database, Problem, StoreError, open_db
-from ..store.usage import LogRowLike, page_columns, store_columns, store_pages
+from ..store.usage import Columns, LogRowLike, page_columns, store_columns
 
 WRITER_CACHE_KIB = 16384  # the writer's page cache: a batch's index pages stay in memory
 PROCESS_AFTER = 10_000  # rows given to the thread before a child process takes over
@@ -55,12 +55,13 @@ class ThreadWriter:
         self._db: Database | None = None
         self._thread: ThreadPoolExecutor | None = None
 
-    def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
-        """Per page, how many of its rows were new, once stored (or StoreError)."""
+    def submit(self, pages: Sequence[Columns]) -> asyncio.Future[list[int]]:
+        """Per page (as columns: store.page_columns), how many of its rows were new, once
+        stored (or StoreError)."""
         if self._main.read_only or self._main.damaged is not None:
             done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
             try:
-                done.set_result(store_pages(self._main, self._profile, pages))
+                done.set_result(store_columns(self._main, self._profile, pages))
             except StoreError as exc:
                 done.set_exception(exc)
             return done
@@ -68,11 +69,11 @@ class ThreadWriter:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="usage-sync")
         return asyncio.wrap_future(self._thread.submit(self._store, pages))
 
-    def _store(self, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
+    def _store(self, pages: Sequence[Columns]) -> list[int]:
         if self._db is None:
             self._db = open_db(self._main.path, recover=False)
             self._db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-        return store_pages(self._db, self._profile, pages)
+        return store_columns(self._db, self._profile, pages)
 
     def _close(self) -> None:
         if self._db is not None:
@@ -131,17 +132,20 @@ class ProcessWriter:
             raise
         return writer
 
-    def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
-        """Per page, how many of its rows were new, once stored (StoreError, or WriterGone)."""
-        return self._ask(("store", [page_columns(page) for page in pages]))
+    def submit(self, request: bytes) -> asyncio.Future[list[int]]:
+        """Per page, how many of its rows were new, once stored (StoreError, or WriterGone);
+        `request` is store_request's."""
+        return self._send(request)
 
     def _ask(self, request: tuple[Any, ...]) -> asyncio.Future[Any]:
+        return self._send(_pickled(request))
+
+    def _send(self, payload: bytes) -> asyncio.Future[Any]:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         stdin = self._process.stdin
         if self._reader.done() or stdin is None or stdin.is_closing():
             answer.set_exception(WriterGone("closed"))
             return answer
-        payload = _pickled(request)
         stdin.write(_LENGTH.pack(len(payload)) + payload)  # buffered: at most a few batches
         self._waiting.append(answer)
         return answer
@@ -239,26 +243,26 @@ class SyncWriter:
         if self._starting is not None and self._starting.done():
             starting, self._starting = self._starting, None
             self._process = None if starting.exception() else starting.result()
-        if self._process is not None:
-            return asyncio.ensure_future(self._or_thread(self._process, pages))
+        columns = [page_columns(page) for page in pages]
+        if self._process is not None:  # the request kept (~90 bytes a row), not the pages
+            return asyncio.ensure_future(self._or_thread(self._process, store_request(columns)))
         self._given += sum(map(len, pages))
         if self._given >= self._process_after and self._starting is None:
             self._process_after = sys.maxsize  # once
             self._starting = asyncio.ensure_future(ProcessWriter.start(self._db, self._profile))
-        return self._thread.submit(pages)
+        return self._thread.submit(columns)
 
-    async def _or_thread(
-        self, process: ProcessWriter, pages: Sequence[Sequence[LogRowLike]]
-    ) -> list[int]:
+    async def _or_thread(self, process: ProcessWriter, request: bytes) -> list[int]:
         try:
-            return await process.submit(pages)
+            return await process.submit(request)
         except WriterGone:
             if self._closed:  # killed while ending: what it had not stored is not stored
                 raise
             if self._process is process:  # the first of its batches to hear it
                 self._process = None
                 self._dropped.append(asyncio.ensure_future(process.aclose()))
-            return await self._thread.submit(pages)
+            _store, columns = pickle.loads(request)
+            return await self._thread.submit(columns)
 
     async def aclose(self) -> None:
         """Wait until the batches given are stored (or refused), then let the thread and the
@@ -289,6 +293,11 @@ def _read(stream: IO[bytes]) -> Any:
     size = _LENGTH.unpack(head)[0]
     payload = stream.read(size)
     return None if len(payload) < size else pickle.loads(payload)
+
+
+def store_request(pages: Sequence[Columns]) -> bytes:
+    """The request that has a child store `pages` (given as columns)."""
+    return _pickled(("store", pages))
 
 
 def _pickled(message: tuple[Any, ...]) -> bytes:
