@@ -330,20 +330,27 @@ def measured_run(
     timeout: float = 600,
 ) -> dict:
     """Run a command to its end: {"wall": seconds from spawn to exit, "cpu": its user + system
-    seconds, "rss_mb": its peak resident memory (the whole process), "code": exit status,
-    "stderr": the last of its stderr}. (os.wait4 gives this one child's figures, where
-    RUSAGE_CHILDREN would give the largest of every child so far.)"""
+    seconds (with its children's), "rss_mb": its peak resident memory with its children's
+    (the sum of each process's peak: a large `logs sync` stores in a child process),
+    "code": exit status, "stderr": the last of its stderr}. (os.wait4 gives this one child's
+    figures, where RUSAGE_CHILDREN would give the largest of every child so far.)"""
     started = time.monotonic()
+    peaks: dict[int, int] = {}
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(
             list(argv), cwd=ROOT, env=child_env(env), stdout=stdout, stderr=errors
         )
         killer = threading.Timer(timeout, child.kill)
         killer.start()
+        ended = threading.Event()
+        watcher = threading.Thread(target=_watch_peaks, args=(child.pid, peaks, ended))
+        watcher.start()
         try:
             _pid, status, usage = os.wait4(child.pid, 0)
         finally:
             killer.cancel()
+            ended.set()
+            watcher.join()
         wall = time.monotonic() - started
         child.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         errors.seek(0)
@@ -351,10 +358,27 @@ def measured_run(
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,  # KB on Linux
+        "rss_mb": max(usage.ru_maxrss, sum(peaks.values())) / 1024,  # KB on Linux
         "code": child.returncode,
         "stderr": tail,
     }
+
+
+def _watch_peaks(root: int, peaks: dict[int, int], ended: threading.Event) -> None:
+    """Until `ended`: every 50 ms, the peak resident memory (KB) of `root` and each process
+    under it, by pid (each process's own high-water mark, read while it runs)."""
+    while not ended.wait(0.05):
+        todo = [root]
+        while todo:
+            pid = todo.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                todo += map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+            except (OSError, ValueError):
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
 
 
 def load_note() -> str:
