@@ -8,7 +8,8 @@ seconds and peak RSS (the whole process). Then the Usage panel over the million 
 The first sync runs once per --sync-runs (each into an empty data directory: ~10 s each);
 the others --runs times over the cache of the last one.
 
-Usage: python bench/scale.py [--rows 1000000] [--runs 5] [--sync-runs 1] [--no-panel]
+Usage: python bench/scale.py [--rows 1000000] [--runs 5] [--sync-runs 1] [--no-panel] [--csv-only]
+(--csv-only: only `logs --limit 0 --format csv`, no sync, report or panel)
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=runs(5))
     parser.add_argument("--sync-runs", type=int, default=1)
     parser.add_argument("--no-panel", action="store_true")
+    parser.add_argument("--csv-only", action="store_true")
     args = parser.parse_args()
     rows = f"{args.rows:,} rows"
     print(load_note(), flush=True)
@@ -81,21 +83,22 @@ def main() -> None:
         measured_run(tokendeck("--help"), env)  # fills the bytecode cache
 
         first = []
-        for i in range(args.sync_runs):
+        for i in range(0 if args.csv_only else args.sync_runs):
             env = clean_env(home, TOKENDECK_DATA_DIR=str(home / f"data{i}"))
             first.append(checked(measured_run(tokendeck("logs", "sync"), env), "logs sync"))
             print(f"first sync {i + 1}: {first[-1]['stderr'].strip()}", flush=True)
-        figures(f"logs sync, first run, {rows}", first, 10.0, 150.0)
-
-        again = [checked(measured_run(tokendeck("logs", "sync"), env), "logs sync")
-                 for _ in range(args.runs)]  # fmt: skip
-        figures(f"logs sync, nothing new, {rows} cached", again, 0.35, None)
-
-        reported = [
-            checked(measured_run(tokendeck("report", "--by", "model", "--offline"), env), "report")
-            for _ in range(args.runs)
-        ]
-        figures(f"report --by model --offline, {rows}", reported, 0.3, None)
+        if not args.csv_only:
+            figures(f"logs sync, first run, {rows}", first, 10.0, 150.0)
+            again = [checked(measured_run(tokendeck("logs", "sync"), env), "logs sync")
+                     for _ in range(args.runs)]  # fmt: skip
+            figures(f"logs sync, nothing new, {rows} cached", again, 0.35, None)
+            reported = [
+                checked(
+                    measured_run(tokendeck("report", "--by", "model", "--offline"), env), "report"
+                )
+                for _ in range(args.runs)
+            ]
+            figures(f"report --by model --offline, {rows}", reported, 0.3, None)
 
         csv = home / "logs.csv"
         exported = []
@@ -108,7 +111,7 @@ def main() -> None:
             if lines != args.rows + 1:
                 raise SystemExit(f"logs --format csv wrote {lines} lines, not {args.rows + 1}")
         figures(f"logs --limit 0 --format csv, {rows}", exported, 5.0, 100.0)
-    if not args.no_panel:
+    if not (args.no_panel or args.csv_only):
         panel = [sys.executable, str(ROOT / "bench" / "usage_table.py"), "--rows",
                  str(args.rows), "--first-target", "0.2", "--runs", str(runs(3))]  # fmt: skip
         subprocess.run(panel, cwd=ROOT, check=True)

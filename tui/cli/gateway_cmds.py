@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
@@ -311,28 +311,45 @@ async def logs(gw: Gateway, args: argparse.Namespace, profile: Profile) -> int:
     rows: list[LogRow] = []
     count, done = 0, False
     model = args.model.lower() if args.model else None
-    pages = gw.iter_usage_logs(page_size=min(300, limit) if limit else 300)
     filtered = bool(since or until or model or limit)
-    # rows and JSON objects form no cycles: the collector would walk them every 700 made
-    with collector_paused():
-        async with aclosing(pages):  # stopping early cancels the pages still being fetched
-            async for page in pages:
-                kept = page
-                if filtered:
-                    kept, done = _kept(page, since, until, model, limit - count if limit else 0)
-                count += len(kept)
-                if streamed:
-                    stream = stream or RowWriter(target, fmt, left=left)
-                    stream.write(kept)
-                else:
-                    rows += kept
-                if done:
-                    break
+    async with _page_fetch(gw, many=not limit or limit > 600) as fetch:
+        pages = gw.iter_usage_logs(
+            page_size=min(300, limit) if limit else 300, fetch=fetch, concurrency=8 if fetch else 4
+        )
+        # rows and JSON objects form no cycles: the collector would walk them every 700 made
+        with collector_paused():
+            async with aclosing(pages):  # stopping early cancels the pages still being fetched
+                async for page in pages:
+                    kept = page
+                    if filtered:
+                        room = limit - count if limit else 0
+                        kept, done = _kept(page, since, until, model, room)
+                    count += len(kept)
+                    if streamed:
+                        stream = stream or RowWriter(target, fmt, left=left)
+                        stream.write(kept)
+                    else:
+                        rows += kept
+                    if done:
+                        break
     if streamed:
         (stream or RowWriter(target, fmt, left=left)).close()
     else:
         _print_rows(rows, log_unit(profile), left=left)
     return ExitCode.OK
+
+
+@asynccontextmanager
+async def _page_fetch(gw: Gateway, many: bool) -> AsyncIterator[Any]:
+    """For a listing of many pages, their fetch through a helper process (the pages' HTTP and
+    JSON on the other core: gateway/pagehelper.py); None (this process) for a page or two."""
+    if not many:
+        yield None
+        return
+    from ..gateway.pagehelper import page_helper  # a second process: long listings only
+
+    async with page_helper(gw) as fetch:
+        yield fetch
 
 
 def _kept(

@@ -576,10 +576,12 @@ class Gateway:
         return self._unwrap(payload)
 
     async def iter_usage_logs(
-        self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None
-    ) -> AsyncGenerator[list[LogRow], None]:
+        self, *, page_size: int = 300, concurrency: int = 4, stop_at_id: int | None = None,
+        fetch: Callable[[int, int], Awaitable[list[LogRow]]] | None = None,
+    ) -> AsyncGenerator[list[LogRow], None]:  # fmt: skip
         """Every usage-log row, newest first, in pages, deduplicated by id. Stops at the first
-        row whose id is <= `stop_at_id`.
+        row whose id is <= `stop_at_id`. `fetch(start, limit)` gets a page instead of
+        usage_logs (gateway/pagehelper.py: in a second process), except a log family's.
 
         Pages are fetched through a sliding window: the first page alone (an incremental sync
         usually needs no more), then up to 2, 4 ... `concurrency` requests in flight, the next
@@ -593,6 +595,7 @@ class Gateway:
             async for page in self._family_pages(self.log_reader, page_size, stop_at_id):
                 yield page
             return
+        get = fetch or self.usage_logs
         limit = max(1, concurrency)
         stride = page_size - 1 if page_size > 1 else 1
         seen = RecentIds(2 * limit + 2)
@@ -605,7 +608,7 @@ class Gateway:
         def launch() -> None:
             nonlocal next_start
             while len(pending) < window:
-                task = asyncio.ensure_future(self.usage_logs(next_start, page_size))
+                task = asyncio.ensure_future(get(next_start, page_size))
                 pending.append((next_start, task))
                 next_start += stride
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -67,13 +68,24 @@ def _raise(error: GatewayError) -> Any:
 
 
 def parse_rows(data: Any, where: str) -> list[LogRow]:
+    """The rows of a page's `data` (a LogPage when it is a usual page); ProtocolError when
+    a row cannot be read."""
+    read = read_page(data, where)
+    return usual_page(read) if isinstance(read, tuple) else read
+
+
+Texts = tuple[Sequence[str], ...]  # a usual page's columns as the gateway wrote them
+
+
+def read_page(data: Any, where: str) -> Texts | list[LogRow]:
+    """parse_rows without making the rows of a usual page: its texts (usual_page makes them)."""
     logs = data.get("logs") if isinstance(data, dict) else data
     if logs is None:
         return []
     if not isinstance(logs, list):
         raise ProtocolError(_("{where} sent usage logs that are not a list.").format(where=where))
     try:
-        return _usual_rows(logs) or [parse_row(row) for row in logs]
+        return _usual_texts(logs) or [parse_row(row) for row in logs]
     except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: "inf"
         raise ProtocolError(
             _("{where} sent a usage-log row that cannot be read ({problem}).").format(
@@ -92,13 +104,19 @@ _LEADING_ZERO = re.compile(",0[0-9]")
 
 
 def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
-    """A page whose rows are all as openai-hk writes them (every field there, as text: whole
-    numbers as digits without leading zeros, credits as plain whole numbers) read a column
-    at a time and checked by a few C-level passes over the page's joined texts (a first sync
-    reads a million rows: 4.5 -> ~1.2 µs a row), with its columns (LogPage); None for any
-    other page, which parse_row reads row by row."""
+    """The rows of a usual page (_usual_texts) as a LogPage, [] of none; None for any other."""
+    texts = _usual_texts(logs)
+    return [] if not logs else None if texts is None else usual_page(texts)
+
+
+def _usual_texts(logs: list[Any]) -> Texts | None:
+    """The columns of a page whose rows are all as openai-hk writes them (every field there,
+    as text: whole numbers as digits without leading zeros, credits as plain whole numbers),
+    checked by a few C-level passes over the page's joined texts (a first sync reads a
+    million rows: 4.5 -> ~1.2 µs a row); None for any other page (or none), which parse_row
+    reads row by row."""
     if not logs:
-        return []
+        return None
     try:
         texts = tuple(zip(*map(_FIELDS, logs), strict=True))
         # the numbers one text, "1,22,0,…": TypeError when a value is not text, as for the rest
@@ -115,13 +133,18 @@ def _usual_rows(logs: list[Any]) -> LogPage | list[LogRow] | None:
         or _LEADING_ZERO.search(numbers)  # row by row
     ):  # fmt: skip
         return None
+    ids, _users, times, prompts, completions = texts[:5]
+    if max(map(len, chain(ids, prompts, completions))) > 18 or max(map(len, times)) > 11:
+        return None  # perhaps beyond SQLite's integers or the year 9999: checked row by row
+    return texts
+
+
+def usual_page(texts: Texts) -> LogPage:
+    """The rows of a usual page's texts (as _usual_texts returns them), with its columns."""
     ids, users, times, prompts, completions, fens, models, yufens, reqids, ips, notes = texts
-    whole = [*map(int, ids)], [*map(int, prompts)], [*map(int, completions)]
-    seconds = [*map(int, times)]
-    if max(seconds) > _LATEST or max(map(max, whole)) >= _INT64:  # refused row by row
-        return None
     return LogPage((
-        whole[0], users, seconds, whole[1], whole[2], fens, models, yufens, reqids, ips, notes,
+        [*map(int, ids)], users, [*map(int, times)], [*map(int, prompts)],
+        [*map(int, completions)], fens, models, yufens, reqids, ips, notes,
     ), texts)  # fmt: skip
 
 

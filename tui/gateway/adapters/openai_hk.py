@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..families import OPENAI_HK_HOST
-from ..logs import parse_rows
+from ..logs import Texts, read_page, usual_page
 from ..types import Balance, LogRow
 from .base import Adapter, Client
 
@@ -24,9 +24,14 @@ class OpenAiHk(Adapter):
     async def usage_logs(self, client: Client, start: int, limit: int) -> list[LogRow]:
         """One page of the log at the client's log endpoint: `{start, limit}` in, enveloped
         string rows out (also the shape of a `logs_url` of no known family)."""
+        read = await self.read_page(client, start, limit)
+        return usual_page(read) if isinstance(read, tuple) else read
+
+    async def read_page(self, client: Client, start: int, limit: int) -> Texts | list[LogRow]:
+        """usage_logs without making the rows of a usual page: its texts (logs.read_page)."""
         body = {"start": start, "limit": limit}
         payload = await client.fetch_json("POST", client.log_endpoint(), json=body)
-        return parse_rows(client.unwrap(payload), client.where)
+        return read_page(client.unwrap(payload), client.where)
 
     def parse(self, payloads: list[Any]) -> Balance | None:
         return Balance(self.name, payloads[0])
