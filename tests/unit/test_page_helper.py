@@ -35,6 +35,7 @@ def helpers(monkeypatch: pytest.MonkeyPatch) -> list[PageHelper]:
         helper = await start(cls, gw)
         if helper is not None:
             started.append(helper)
+            await helper.ready.wait()  # every page to the helper, not this process meanwhile
         return helper
 
     monkeypatch.setattr(PageHelper, "start", classmethod(recorded))
@@ -71,6 +72,14 @@ async def test_the_helper_lists_what_one_process_lists(
     assert helped == alone
     assert len(helpers) == 1 and helpers[0].answered >= len(demo.logs) // 300  # every page
     assert helpers[0]._process.returncode == 0  # ended with the listing
+
+
+async def test_pages_asked_while_the_helper_starts_are_fetched_here(
+    demo: DemoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = spec_of(demo)
+    alone = await in_one_process(spec, monkeypatch)
+    assert await listing(spec, monkeypatch) == alone  # not waiting for the helper to start
 
 
 async def test_a_listing_of_a_page_or_two_starts_no_helper(

@@ -19,7 +19,8 @@ which this process's end always does.
 Parent to helper on stdin: the spec (4-byte length, pickle), then requests (ask, start, limit:
 "!QQI"). Helper to parent on stdout: answers ("!QBI": ask, kind, length; then the payload):
 TEXTS (each column's texts joined by RS, the columns by US; UTF-8), ROWS (a pickled list of
-LogRow: any other page, or texts holding RS or US) or FAILED (nothing).
+LogRow: any other page, or texts holding RS or US) or FAILED (nothing); and READY once, when
+it has started (pages asked before are fetched here).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from .types import LogRow
 _REQUEST = struct.Struct("!QQI")  # ask, start, limit
 _ANSWER = struct.Struct("!QBI")  # ask, kind, payload length
 _SIZE = struct.Struct("!I")
-TEXTS, ROWS, FAILED = 0, 1, 2
+TEXTS, ROWS, FAILED, READY = 0, 1, 2, 3
 _ROW_END, _COLUMN_END = "\x1e", "\x1f"  # RS between a column's texts, US between columns
 _FIELDS = 11
 _BACKLOG = 7  # answers awaited from the helper (of 8 in flight) past which a page is asked here
@@ -91,6 +92,7 @@ class PageHelper:
         self._asked = 0
         self._ended = False
         self.answered = 0  # pages the helper answered (the rest came from this process)
+        self.ready = asyncio.Event()  # the helper has started (its Gateway made)
         self._reader = asyncio.ensure_future(self._read_answers())
 
     @classmethod
@@ -117,8 +119,9 @@ class PageHelper:
         """The page of `limit` rows from `start`: the helper's answer, else this process's."""
         check_page(start, limit)
         stdin = self._process.stdin
-        # the helper behind (its CPU shared, or its work the larger half): this page here
-        behind = len(self._waiting) >= _BACKLOG
+        # the helper still starting (~0.3 s: this process lists meanwhile), or far behind
+        # (its CPU shared, or its work the larger half): this page here
+        behind = not self.ready.is_set() or len(self._waiting) >= _BACKLOG
         if not (self._ended or behind) and stdin is not None and not stdin.is_closing():
             ask, self._asked = self._asked, self._asked + 1
             answer = self._waiting[ask] = asyncio.get_running_loop().create_future()
@@ -148,6 +151,9 @@ class PageHelper:
             while True:
                 ask, kind, size = _ANSWER.unpack(await out.readexactly(_ANSWER.size))
                 payload = await out.readexactly(size)
+                if kind == READY:
+                    self.ready.set()
+                    continue
                 answer = self._waiting.get(ask)
                 if answer is not None and not answer.done():
                     answer.set_result(_decoded(kind, payload))
@@ -241,6 +247,7 @@ async def _serve() -> None:
         await writer.drain()
 
     async with Gateway(spec, transport=KeptAliveTransport()) as gw:
+        writer.write(_ANSWER.pack(0, READY, 0))
         try:
             while True:
                 ask, start, limit = _REQUEST.unpack(await reader.readexactly(_REQUEST.size))
