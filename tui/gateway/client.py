@@ -18,6 +18,7 @@ import httpx2
 
 from .. import __version__
 from ..base.i18n import _
+from ..base.tasks import ended
 from . import adapters, families
 from .adapters import Adapter, LogFamily
 from .errors import (
@@ -737,11 +738,7 @@ async def _settle(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> Non
 
 async def _cancel(pending: deque[tuple[int, asyncio.Task[list[LogRow]]]]) -> None:
     """Cancel page requests no longer wanted and wait until they are gone."""
-    for _start, task in pending:
-        task.cancel()
-    for _start, task in pending:
-        with suppress(asyncio.CancelledError, Exception):  # their outcome no longer matters
-            await task
+    await ended(*(task for _start, task in pending))  # their outcome no longer matters
     pending.clear()
 
 

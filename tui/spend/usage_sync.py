@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Sequence
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Protocol
 
 from ..base.collector import collector_paused
 from ..base.i18n import _, ngettext
+from ..base.tasks import ended
 from ..base.textfmt import number
 from ..store import (
     Database,
@@ -179,9 +180,7 @@ async def _sync(
         if end is not None:
             raise end
     finally:
-        fetching.cancel()  # a failure here cancels the pages still being fetched
-        with suppress(asyncio.CancelledError, Exception):
-            await fetching
+        await ended(fetching)  # a failure here cancels the pages still being fetched
         for _batch, counts in storing:  # stored (or refused) as the writer ends; the
             counts.add_done_callback(_heard)  # failure raised is the first batch's
         await writer.aclose()

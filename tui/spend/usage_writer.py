@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from ..base.collector import collector_paused
 from ..base.i18n import current_language, set_language
+from ..base.tasks import ended
 from ..store import Database, Problem, StoreError, open_db
 from ..store.usage import Columns, LogRowLike, page_columns, store_columns
 
@@ -273,16 +274,18 @@ class SyncWriter:
         self._closed = True
         self._thread.close()
         if self._starting is not None:
-            self._starting.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                self._process = await self._starting
-            self._starting = None
+            starting, self._starting = self._starting, None
+            await ended(starting)  # cut short, start closes its child itself
+            if not starting.cancelled() and starting.exception() is None:
+                self._process = starting.result()  # it had started: closed below
         if self._process is not None:
             process, self._process = self._process, None
             self._dropped.append(asyncio.ensure_future(process.aclose()))
-        for ending in self._dropped:
-            with suppress(Exception):
-                await ending
+        if self._dropped:
+            await asyncio.wait(self._dropped)  # not cancelled: each lets its child finish
+            for ending in self._dropped:
+                if not ending.cancelled():
+                    ending.exception()  # heard
 
 
 def _read(stream: IO[bytes]) -> Any:
