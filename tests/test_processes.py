@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.procs import children_running, running
 from tui.demo import DemoGateway
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,30 +206,6 @@ def test_the_history_database_cannot_be_attached_to_a_message(
 BIG_LOG = 30_000  # rows: a sync this large is stored by a child process (usage_writer)
 
 
-def writer_child_of(pid: int) -> int | None:
-    """The usage-writer process that process `pid` started, if it is running."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == pid and b"tui.spend.usage_writer" in command:
-            return int(entry)
-    return None
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` runs (a process that exited and waits to be reaped does not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def syncing_with_a_writer_child(
     demo: DemoGateway, data: Path
 ) -> tuple[subprocess.Popen[str], int, dict[str, str]]:
@@ -241,10 +218,10 @@ def syncing_with_a_writer_child(
         stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60  # bounds a hang only
-    while (writer := writer_child_of(sync.pid)) is None:
+    while not (writers := children_running(sync.pid)):
         assert sync.poll() is None and time.monotonic() < deadline, sync.communicate()
         time.sleep(0.02)
-    return sync, writer, env
+    return sync, writers[0], env
 
 
 def usage_rows_in(data: Path) -> int:
@@ -255,6 +232,16 @@ def usage_rows_in(data: Path) -> int:
         return count
     finally:
         conn.close()
+
+
+def the_next_sync_completes(demo: DemoGateway, data: Path, env: dict[str, str]) -> None:
+    """The database is intact, and the next sync stores exactly the rows still missing."""
+    stored = usage_rows_in(data)
+    demo.page_latency = 0.0
+    again = tokendeck("logs", "sync", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["new_rows"] == BIG_LOG - stored
+    assert usage_rows_in(data) == BIG_LOG
 
 
 @pytest.fixture
@@ -278,12 +265,7 @@ def test_a_sync_killed_outright_leaves_its_writer_to_finish_and_exit(
     finally:
         if running(writer):
             os.kill(writer, signal.SIGKILL)
-    stored = usage_rows_in(data)  # an intact database, with what was committed
-    big_log_demo.page_latency = 0.0
-    again = tokendeck("logs", "sync", "--json", env=env)
-    assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["new_rows"] == BIG_LOG - stored
-    assert usage_rows_in(data) == BIG_LOG
+    the_next_sync_completes(big_log_demo, data, env)
 
 
 def test_a_sync_interrupted_by_ctrl_c_waits_for_its_writer(
@@ -299,8 +281,4 @@ def test_a_sync_interrupted_by_ctrl_c_waits_for_its_writer(
     finally:
         if running(writer):
             os.kill(writer, signal.SIGKILL)
-    stored = usage_rows_in(data)
-    big_log_demo.page_latency = 0.0
-    again = tokendeck("logs", "sync", "--json", env=env)
-    assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["new_rows"] == BIG_LOG - stored
+    the_next_sync_completes(big_log_demo, data, env)

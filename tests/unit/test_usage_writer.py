@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.gateway_helpers import make_gateway
+from tests.procs import WRITER, children_running
 from tui import store
 from tui.base.i18n import current_language, set_language
 from tui.demo import DemoGateway
@@ -31,7 +32,7 @@ NOW = 1_763_900_000.0
 ROWS = 12_000  # 40 pages
 P = "demo"
 HANG_GUARD = 60.0  # bounds a hang only; no assertion depends on elapsed time
-CHILD = "tui.spend.usage_writer"
+CHILD = WRITER.decode()
 
 
 @pytest.fixture
@@ -42,19 +43,7 @@ def big_demo() -> Iterator[DemoGateway]:
 
 def writer_children() -> list[int]:
     """The usage-writer processes this process started that are still running."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and CHILD.encode() in command:
-            found.append(int(entry))
-    return found
+    return children_running(os.getpid())
 
 
 class Paced:
