@@ -26,8 +26,10 @@ from tui.profiles.config import demo_profile
 
 @pytest.fixture
 def helpers(monkeypatch: pytest.MonkeyPatch) -> list[PageHelper]:
-    """Every PageHelper started in the test (each asked for every page, however far behind)."""
+    """Every PageHelper started in the test (each asked for every page, however far behind
+    and however few cores the two use)."""
     monkeypatch.setattr(pagehelper, "_BACKLOG", 99)
+    monkeypatch.setattr(pagehelper, "_CORES", 0.0)
     started: list[PageHelper] = []
     start = PageHelper.start.__func__  # type: ignore[attr-defined]
 
@@ -97,6 +99,20 @@ async def test_pages_asked_while_the_helper_is_behind_are_fetched_here(
     monkeypatch.setattr(pagehelper, "_BACKLOG", 1)  # one page at a time for the helper
     assert await listing(spec, monkeypatch) == alone
     assert 0 < helpers[0].answered < len(demo.logs) // 300
+
+
+async def test_the_helper_is_given_up_when_the_two_share_a_core(
+    demo: DemoGateway, monkeypatch: pytest.MonkeyPatch, helpers: list[PageHelper]
+) -> None:
+    spec = spec_of(demo)
+    alone = await in_one_process(spec, monkeypatch)
+    monkeypatch.setattr(pagehelper, "_CORES", 99.0)  # never this many: always too few
+    monkeypatch.setattr(pagehelper, "_CHECK_SECONDS", 0.0)
+    assert await listing(spec, monkeypatch) == alone
+    assert helpers[0].declined and helpers[0].answered <= 2  # asked until first measured
+    monkeypatch.setattr(pagehelper, "_CORES", 0.0)  # two cores' worth, as when idle
+    assert await listing(spec, monkeypatch) == alone
+    assert not helpers[1].declined and helpers[1].answered >= len(demo.logs) // 300
 
 
 async def test_hostile_texts_come_through_the_helper_unchanged(
