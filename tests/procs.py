@@ -32,3 +32,20 @@ def children_running(parent: int, command: bytes = WRITER) -> list[int]:
         if int(ppid) == parent and state != "Z" and command in line:
             found.append(int(entry))
     return found
+
+
+def marked(name: str, value: str) -> list[int]:
+    """The running processes with `name`=`value` in their environment (a test's mark: found
+    however they were started, also once their parent is gone)."""
+    found = []
+    wanted = f"{name}={value}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0") and running(int(entry)):
+            found.append(int(entry))
+    return found

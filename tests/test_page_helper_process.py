@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import procs
 from tests.helpers import demo_config, interruptible
 from tui.demo import DemoGateway
 
@@ -29,18 +30,8 @@ def slow_demo() -> Iterator[DemoGateway]:
 
 
 def marked(mark: str) -> list[int]:
-    """The processes still running with TOKENDECK_TEST_MARK=mark in their environment."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue
-        if f"TOKENDECK_TEST_MARK={mark}".encode() in environ.split(b"\0"):
-            found.append(int(entry))
-    return found
+    """The processes still running with this test's mark in their environment."""
+    return procs.marked("TOKENDECK_TEST_MARK", mark)
 
 
 def gone(mark: str) -> bool:
