@@ -19,6 +19,7 @@ import pytest
 
 from tests.gateway_helpers import make_gateway
 from tests.procs import WRITER, children_running
+from tests.store_helpers import damage_messages
 from tui import store
 from tui.base.i18n import current_language, set_language
 from tui.demo import DemoGateway
@@ -246,3 +247,16 @@ def test_the_child_exits_when_its_input_ends_without_a_request() -> None:
         cwd=Path(usage_writer.__file__).resolve().parents[2],
     )  # fmt: skip
     assert done.returncode == 0 and done.stdout == b"", done.stderr
+
+
+def test_a_writer_child_does_not_check_again_the_file_its_sync_checked(tmp_path: Path) -> None:
+    # a quick_check reads the whole file: seconds at a million rows, for every child started
+    made, first, second = (tmp_path / f"{name}.db" for name in ("made", "first", "second"))
+    damage_messages(made)  # a file a check refuses (this process has seen it whole)
+    first.write_bytes(made.read_bytes())
+    second.write_bytes(made.read_bytes())
+    with pytest.raises(store.StoreError) as checked:
+        store.open_db(first)
+    assert checked.value.problem is store.Problem.CORRUPT
+    with store.open_db(second, recover=False, checked=True) as db:  # as a writer child opens it
+        assert db.intact and db.damaged is None

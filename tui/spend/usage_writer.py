@@ -109,8 +109,8 @@ class ProcessWriter:
     async def start(cls, db: Database, profile: str) -> ProcessWriter | None:
         """A child storing `profile`'s rows in `db`'s file; None when none can be started or
         it cannot open the file (the thread goes on)."""
-        if not sys.executable or db.read_only or db.damaged is not None:
-            return None
+        if not sys.executable or db.read_only or not db.intact or db.damaged is not None:
+            return None  # (a child skips the check this process made of the file)
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", __name__,
@@ -330,7 +330,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
                 match request:
                     case ("open", path, profile, language):
                         set_language(language)
-                        db = open_db(Path(path), recover=False)
+                        db = open_db(Path(path), recover=False, checked=True)
                         db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                         result: Any = None
                     case ("store", pages) if db is not None:

@@ -105,11 +105,15 @@ def open_db(
     read_only: bool = False,
     busy_timeout: float = BUSY_TIMEOUT,
     recover: bool = True,
+    checked: bool = False,
 ) -> Database:
     """Open (creating and migrating if needed) the history database; StoreError if it cannot.
 
     Every connection waits up to `busy_timeout` seconds for another one's write to end (the
-    app, `status --refresh`, a sync from cron: each holds the write lock for milliseconds)."""
+    app, `status --refresh`, a sync from cron: each holds the write lock for milliseconds).
+    `checked`: the process that asked for this one (a sync's writer child) has checked the
+    file, so it is not checked again (a quick_check reads the whole file: seconds at a
+    million usage rows)."""
     path = path or data_dir() / FILENAME
     if not read_only:
         read_only = _prepare(path)
@@ -124,7 +128,7 @@ def open_db(
         db = Database(conn, path, read_only=read_only)
         _configure(db, busy_timeout)
         if not read_only:
-            _check_once(db)
+            _check_once(db, checked)
         if recover and not read_only:
             db.recovered = recover_interrupted(db)
     except BaseException:
@@ -236,13 +240,13 @@ def _stamped(path: Path) -> bool:
     return said == [str(n) for n in _signature(path)]
 
 
-def _check_once(db: Database) -> None:
+def _check_once(db: Database, checked: bool = False) -> None:
     """Refuse to write into a database with damaged pages (`logs sync`, `balance` and
     `status --refresh` would otherwise add rows beside them): checked once per process."""
     key = db.path.absolute()
     with _checked_lock:
         if key not in _checked:
-            if _stamped(db.path):
+            if checked or _stamped(db.path):
                 _checked[key] = None
             else:
                 _checked[key] = _quick_check(db)
