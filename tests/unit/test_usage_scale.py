@@ -238,14 +238,14 @@ async def test_a_sync_never_runs_far_ahead_of_its_store(
     source = Endless(60)
     ahead: list[int] = []  # at each store: pages made but not yet stored
     stored = [0]
-    real = usage_writer.store_columns
+    real = usage_writer.store_batch
 
-    def slow_store(db: store.Database, profile: str, pages: Any) -> list[int]:
+    def slow_store(db: store.Database, batch: Any) -> list[int]:
         ahead.append(source.made - stored[0])
-        stored[0] += len(pages)
-        return real(db, profile, pages)
+        stored[0] += len(batch.page_ids)
+        return real(db, batch)
 
-    monkeypatch.setattr(usage_writer, "store_columns", slow_store)
+    monkeypatch.setattr(usage_writer, "store_batch", slow_store)
     # stored by the thread (whose stores this test sees); a child process is fed the same way
     result = await usage_sync.sync_usage(source, db, P, process_after=10**9)  # type: ignore[arg-type]
     assert result.pages == 60 and store.count_usage(db, P) == 60 * 300

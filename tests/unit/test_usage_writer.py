@@ -27,7 +27,7 @@ from tui.gateway import Gateway, LogRow
 from tui.spend import usage_writer
 from tui.spend.usage_sync import SyncResult, sync_usage
 from tui.spend.usage_writer import ProcessWriter, store_request
-from tui.store.usage import page_columns
+from tui.store.usage import page_columns, prepare_batch
 
 NOW = 1_763_900_000.0
 ROWS = 12_000  # 40 pages
@@ -73,8 +73,8 @@ class Spy:
         start, submit = ProcessWriter.start, ProcessWriter.submit
         spy = self
 
-        async def watched_start(db: store.Database, profile: str) -> ProcessWriter | None:
-            writer = await start(db, profile)
+        async def watched_start(db: store.Database) -> ProcessWriter | None:
+            writer = await start(db)
             spy.started.append(writer)
             return writer
 
@@ -224,15 +224,17 @@ async def test_a_store_failure_in_the_child_is_the_one_this_process_would_raise(
         with pytest.raises(store.StoreError) as here:
             store.store_pages(db, P, [bad])
         async with asyncio.timeout(HANG_GUARD):
-            writer = await ProcessWriter.start(db, P)
+            writer = await ProcessWriter.start(db)
             assert writer is not None
             try:
                 with pytest.raises(store.StoreError) as there:
-                    await writer.submit(store_request([page_columns(bad)]))
+                    await writer.submit(store_request(prepare_batch(P, [page_columns(bad)])))
                 assert (there.value.message, there.value.problem) == (
                     here.value.message, here.value.problem,
                 )  # fmt: skip  # in the language this process speaks
-                again = store_request([page_columns([row(2)]), page_columns([row(2), row(3)])])
+                again = store_request(
+                    prepare_batch(P, [page_columns([row(2)]), page_columns([row(2), row(3)])])
+                )
                 assert await writer.submit(again) == [1, 1]  # it goes on
             finally:
                 await writer.aclose()

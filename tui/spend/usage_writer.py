@@ -35,7 +35,7 @@ from ..base.collector import collector_paused
 from ..base.i18n import current_language, set_language
 from ..base.tasks import ended
 from ..store import Database, Problem, StoreError, open_db
-from ..store.usage import Columns, LogRowLike, page_columns, store_columns
+from ..store.usage import Batch, LogRowLike, page_columns, prepare_batch, store_batch
 
 WRITER_CACHE_KIB = 4096  # the writer's page cache: a batch's index pages (16 MiB was no faster)
 PROCESS_AFTER = 10_000  # rows given to the thread before a child process takes over
@@ -50,31 +50,29 @@ class ThreadWriter:
     and parsing of the next pages, and the event loop stays free. A read-only or damaged cache
     is written, and so refused, through the caller's connection."""
 
-    def __init__(self, db: Database, profile: str) -> None:
+    def __init__(self, db: Database) -> None:
         self._main = db
-        self._profile = profile
         self._db: Database | None = None
         self._thread: ThreadPoolExecutor | None = None
 
-    def submit(self, pages: Sequence[Columns]) -> asyncio.Future[list[int]]:
-        """Per page (as columns: store.page_columns), how many of its rows were new, once
-        stored (or StoreError)."""
+    def submit(self, batch: Batch) -> asyncio.Future[list[int]]:
+        """Per page, how many of its rows were new, once stored (or StoreError)."""
         if self._main.read_only or self._main.damaged is not None:
             done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
             try:
-                done.set_result(store_columns(self._main, self._profile, pages))
+                done.set_result(store_batch(self._main, batch))
             except StoreError as exc:
                 done.set_exception(exc)
             return done
         if self._thread is None:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="usage-sync")
-        return asyncio.wrap_future(self._thread.submit(self._store, pages))
+        return asyncio.wrap_future(self._thread.submit(self._store, batch))
 
-    def _store(self, pages: Sequence[Columns]) -> list[int]:
+    def _store(self, batch: Batch) -> list[int]:
         if self._db is None:
             self._db = open_db(self._main.path, recover=False)
             self._db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-        return store_columns(self._db, self._profile, pages)
+        return store_batch(self._db, batch)
 
     def _close(self) -> None:
         if self._db is not None:
@@ -106,9 +104,9 @@ class ProcessWriter:
         self._reader = asyncio.ensure_future(self._read_answers())
 
     @classmethod
-    async def start(cls, db: Database, profile: str) -> ProcessWriter | None:
-        """A child storing `profile`'s rows in `db`'s file; None when none can be started or
-        it cannot open the file (the thread goes on)."""
+    async def start(cls, db: Database) -> ProcessWriter | None:
+        """A child storing batches in `db`'s file; None when none can be started or it
+        cannot open the file (the thread goes on)."""
         if not sys.executable or db.read_only or not db.intact or db.damaged is not None:
             return None  # (a child skips the check this process made of the file)
         try:
@@ -124,7 +122,7 @@ class ProcessWriter:
         _widen(process)
         writer = cls(process)
         try:
-            await writer._ask(("open", str(db.path), profile, current_language()))
+            await writer._ask(("open", str(db.path), current_language()))
         except (WriterGone, StoreError):  # the thread goes on (and meets any real problem)
             await writer.aclose()
             return None
@@ -221,7 +219,7 @@ class SyncWriter:
     def __init__(self, db: Database, profile: str, *, process_after: int = PROCESS_AFTER) -> None:
         self._db = db
         self._profile = profile
-        self._thread = ThreadWriter(db, profile)
+        self._thread = ThreadWriter(db)
         self._process: ProcessWriter | None = None
         self._starting: asyncio.Future[ProcessWriter | None] | None = None
         self._process_after = process_after
@@ -244,14 +242,15 @@ class SyncWriter:
         if self._starting is not None and self._starting.done():
             starting, self._starting = self._starting, None
             self._process = None if starting.exception() else starting.result()
-        columns = [page_columns(page) for page in pages]
+        # made ready here: a child only stores (it has the longer part of the work)
+        batch = prepare_batch(self._profile, [page_columns(page) for page in pages])
         if self._process is not None:  # the request kept (~90 bytes a row), not the pages
-            return asyncio.ensure_future(self._or_thread(self._process, store_request(columns)))
+            return asyncio.ensure_future(self._or_thread(self._process, store_request(batch)))
         self._given += sum(map(len, pages))
         if self._given >= self._process_after and self._starting is None:
             self._process_after = sys.maxsize  # once
-            self._starting = asyncio.ensure_future(ProcessWriter.start(self._db, self._profile))
-        return self._thread.submit(columns)
+            self._starting = asyncio.ensure_future(ProcessWriter.start(self._db))
+        return self._thread.submit(batch)
 
     async def _or_thread(self, process: ProcessWriter, request: bytes) -> list[int]:
         try:
@@ -262,8 +261,8 @@ class SyncWriter:
             if self._process is process:  # the first of its batches to hear it
                 self._process = None
                 self._dropped.append(asyncio.ensure_future(process.aclose()))
-            _store, columns = pickle.loads(request)
-            return await self._thread.submit(columns)
+            _store, batch = pickle.loads(request)
+            return await self._thread.submit(Batch(*batch))
 
     async def aclose(self) -> None:
         """Wait until the batches given are stored (or refused), then let the thread and the
@@ -298,9 +297,9 @@ def _read(stream: IO[bytes]) -> Any:
     return None if len(payload) < size else pickle.loads(payload)
 
 
-def store_request(pages: Sequence[Columns]) -> bytes:
-    """The request that has a child store `pages` (given as columns)."""
-    return _pickled(("store", pages))
+def store_request(batch: Batch) -> bytes:
+    """The request that has a child store `batch`."""
+    return _pickled(("store", tuple(batch)))  # a plain tuple: no class to look up
 
 
 def _pickled(message: tuple[Any, ...]) -> bytes:
@@ -323,18 +322,17 @@ def _answer(stream: IO[bytes], answer: tuple[Any, ...]) -> None:
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The child's loop: open, then store batches until the input ends."""
     db: Database | None = None
-    profile = ""
     try:
         while (request := _read(requests)) is not None:
             try:
                 match request:
-                    case ("open", path, profile, language):
+                    case ("open", path, language):
                         set_language(language)
                         db = open_db(Path(path), recover=False, checked=True)
                         db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                         result: Any = None
-                    case ("store", pages) if db is not None:
-                        result = store_columns(db, profile, pages)
+                    case ("store", batch) if db is not None:
+                        result = store_batch(db, Batch(*batch))
                     case _:
                         raise ValueError(f"unknown request {request[0]!r}")
                 answer: tuple[Any, ...] = ("ok", result)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cache
 from itertools import chain
 from operator import add, attrgetter, itemgetter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .db import Database
 from .records import utc
@@ -256,20 +256,53 @@ def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]
 
 def store_columns(db: Database, profile: str, pages: Sequence[Columns]) -> list[int]:
     """store_pages for pages given as columns (page_columns)."""
+    return store_batch(db, prepare_batch(profile, pages))
+
+
+class Batch(NamedTuple):
+    """The rows of several pages made ready to store (prepare_batch): the work that needs no
+    database, done by the process that has the pages (a sync's writer child is sent this,
+    and only stores it)."""
+
+    profile: str
+    chunks: list[list[Any]]  # _upsert's parameters: the profile, then rows in id order
+    page_ids: list[Sequence[int]]  # each page's ids (how many of them are new)
+    texts: dict[str, str]  # per searched field, its values' characters, lower case
+
+
+def prepare_batch(profile: str, pages: Sequence[Columns]) -> Batch:
+    """The rows of `pages` (as columns) in id order, as the statements take them."""
     values: list[tuple[Any, ...]] = []
     for columns in pages:
         values.extend(zip(*columns, strict=True))
-    if not values:
-        return [0] * len(pages)
     # in key order, as SQLite's b-tree takes them best (pages come newest first: one reversed
     # run, which the sort turns round in one pass); the later of two rows with one id wins
     values.sort(key=_first)
-    span = (profile, values[0][0], values[-1][0])
+    chunks = [
+        [profile, *chain.from_iterable(values[at : at + CHUNK])]
+        for at in range(0, len(values), CHUNK)
+    ]
+    texts = {
+        name: "".join(set(chain.from_iterable(c[at] for c in pages if c))).lower()  # once each
+        for name, at in _FIELD_AT.items()
+    }
+    return Batch(profile, chunks, [columns[0] if columns else () for columns in pages], texts)
+
+
+def store_batch(db: Database, batch: Batch) -> list[int]:
+    """Insert or refresh a batch's rows in one transaction, with their day and quarter-hour
+    totals and the alphabets of their searched fields; per page, how many of its rows were
+    not stored before (nor on an earlier page)."""
+    profile, chunks, page_ids, texts = batch
+    if not chunks:
+        return [0] * len(page_ids)
+    span = (profile, chunks[0][1], chunks[-1][-_WIDTH])  # the first and the last row's ids
     with db.write() as conn:
         known = {found[0] for found in conn.execute(_IDS_IN_SPAN, span)}
         quarters: Quarters = {}
         if known:  # rows stored before among these ids: totals worked out here, row by row
-            latest = {v[0]: v for v in values}  # a row on two pages: the later one is stored
+            rows = [c[at : at + _WIDTH] for c in chunks for at in range(1, len(c), _WIDTH)]
+            latest = {row[0]: row for row in rows}  # a row on two pages: the later one is stored
             _add_quarters(quarters, map(_TOTALLED, latest.values()), 1)
             if replaced := sorted(known.intersection(latest)):
                 old = conn.execute(
@@ -278,18 +311,17 @@ def store_columns(db: Database, profile: str, pages: Sequence[Columns]) -> list[
                     (profile, json.dumps(replaced)),
                 )
                 _add_quarters(quarters, old, -1)
-        for at in range(0, len(values), CHUNK):
-            chunk = values[at : at + CHUNK]
-            conn.execute(_upsert(len(chunk)), [profile, *chain.from_iterable(chunk)])
+        for chunk in chunks:
+            conn.execute(_upsert(len(chunk) // _WIDTH), chunk)
         if not known:  # all new (a first sync's every batch): SQLite adds up the rows just
             # written (in the app's thread, without holding Python's lock)
             for quarter, model, *sums in conn.execute(_QUARTERS_IN_SPAN, span):
                 quarters[quarter, model] = sums
         _write_buckets(conn, profile, quarters)
-        _widen_alphabets(conn, profile, pages)
+        _widen_alphabets(conn, profile, texts)
     new = []
-    for columns in pages:
-        fresh = set(columns[0] if columns else ()) - known
+    for ids in page_ids:
+        fresh = set(ids) - known
         known |= fresh
         new.append(len(fresh))
     return new
@@ -300,14 +332,13 @@ _TOTALLED = itemgetter(2, 6, 3, 4, 5)  # time, model, prompt, completion, credit
 _FIELD_AT = {"model": 6, "reqid": 8, "ip": 9, "note": 10}  # places in ROW_FIELDS
 
 
-def _widen_alphabets(conn: sqlite3.Connection, profile: str, pages: Sequence[Columns]) -> None:
-    """Add the characters of the rows' searched fields to the profile's alphabets."""
+def _widen_alphabets(conn: sqlite3.Connection, profile: str, texts: dict[str, str]) -> None:
+    """Add the characters of `texts` (per searched field) to the profile's alphabets."""
     known = dict(
         conn.execute("SELECT field, chars FROM usage_alphabets WHERE profile = ?", (profile,))
     )
-    for name, at in _FIELD_AT.items():
+    for name, text in texts.items():
         have = known.get(name, "")
-        text = "".join(set(chain.from_iterable(c[at] for c in pages if c))).lower()  # once each
         # nothing new: deleting the known characters leaves nothing (~6x faster than a set of
         # the text's characters, for 10,000 request ids)
         ascii_ = text.isascii() and have.isascii()
