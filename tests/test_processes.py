@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import interruptible
 from tests.procs import children_running, running
 from tui.demo import DemoGateway
 
@@ -216,6 +217,7 @@ def syncing_with_a_writer_child(
     sync = subprocess.Popen(
         [sys.executable, "-m", "tui", "logs", "sync", "--json"], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        preexec_fn=interruptible,  # Ctrl-C as in a terminal, also in tests run in the background
     )  # fmt: skip
     deadline = time.monotonic() + 60  # bounds a hang only
     while not (writers := children_running(sync.pid)):
