@@ -29,7 +29,6 @@ it has started (pages asked before are fetched here).
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import pickle
 import signal
@@ -39,8 +38,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
-from pathlib import Path
 
+from ..base.children import module_env, widen_pipe
 from .adapters.openai_hk import OpenAiHk
 from .client import Gateway
 from .keepalive import KeptAliveTransport
@@ -57,7 +56,6 @@ _BACKLOG = 7  # answers awaited from the helper (of 8 in flight) past which a pa
 _CHECK_SECONDS = 1.0  # how often the two processes' CPU is looked at
 _CORES = 1.2  # cores the two use together below which the helper is given up
 _GRACE = 10.0  # seconds the helper may take beyond the request deadline to answer
-_PIPE_SIZE = 1 << 20  # a pipe of 1 MB, not 64 KB: pages go through in one write each
 
 Fetch = Callable[[int, int], Awaitable[list[LogRow]]]
 
@@ -109,9 +107,7 @@ class PageHelper:
             spec = pickle.dumps(replace(gw.spec, retry=replace(gw.spec.retry, attempts=1)))
         except (pickle.PicklingError, TypeError, AttributeError):
             return None
-        root = str(Path(__file__).resolve().parent.parent.parent)  # where `tui` is found
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+        env = module_env()  # this copy of `tui` first on the helper's import path
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tui.gateway.pagehelper", stdin=asyncio.subprocess.PIPE,
@@ -214,9 +210,6 @@ class PageHelper:
             await self._reader
 
 
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-
-
 def _cpu_seconds(pid: int) -> float | None:
     """The CPU seconds process `pid` has used (Linux's /proc); None when not known."""
     try:
@@ -266,8 +259,7 @@ def _encoded(read: Texts | list[LogRow]) -> tuple[int, bytes]:
 
 
 async def _serve() -> None:
-    with suppress(OSError):  # Linux: a pipe to the parent of 1 MB, not 64 KB (fewer writes)
-        fcntl.fcntl(sys.stdout.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
+    widen_pipe(sys.stdout.fileno())  # Linux: a pipe to the parent of 1 MB, not 64 KB
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 20)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)

@@ -19,7 +19,6 @@ stores the batches it was given (each transaction commits whole or not at all) a
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import io
 import os
 import pickle
@@ -29,10 +28,10 @@ import sys
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
+from ..base.children import module_env, widen_pipe
 from ..base.collector import collector_paused
 from ..base.i18n import current_language, set_language
 from ..base.tasks import ended
@@ -41,7 +40,6 @@ from ..store.usage import Batch, LogRowLike, page_columns, prepare_batch, store_
 
 WRITER_CACHE_KIB = 4096  # the writer's page cache: a batch's index pages (16 MiB was no faster)
 PROCESS_AFTER = 10_000  # rows given to the thread before a child process takes over
-PIPE_BYTES = 1 << 20  # what the pipe to a child holds (Linux allows 1 MiB to anyone)
 EXIT_WAIT = 10.0  # seconds a child may take to finish its batch and exit once told to
 _LENGTH = struct.Struct(">Q")
 
@@ -116,7 +114,7 @@ class ProcessWriter:
                 sys.executable, "-m", __name__,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,  # never onto the app's screen
-                env=_child_env(),
+                env=module_env(),
                 start_new_session=True,  # the terminal's Ctrl-C and hang-up are this process's
             )  # fmt: skip
         except OSError:
@@ -192,24 +190,13 @@ class ProcessWriter:
             await self._reader
 
 
-def _child_env() -> dict[str, str]:
-    """This environment, with this copy of tokendeck first on the child's import path."""
-    env = dict(os.environ)
-    here = str(Path(__file__).resolve().parents[2])  # the folder holding the tui package
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (here, env.get("PYTHONPATH"))))
-    return env
-
-
 def _widen(process: asyncio.subprocess.Process) -> None:
-    """Let the pipe to the child hold a whole batch (Linux: 1 MiB, not 64 KiB), so a batch is
-    handed over at once while the child stores the one before, not in sixteen pieces each
-    waiting for this process's event loop to be free."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if set_size is None or process.stdin is None:
-        return
-    pipe = process.stdin.get_extra_info("pipe")
-    with suppress(OSError, ValueError, AttributeError):
-        fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
+    """Let the pipe to the child hold a whole batch, so a batch is handed over at once while
+    the child stores the one before, not in sixteen pieces each waiting for this process's
+    event loop to be free."""
+    pipe = process.stdin.get_extra_info("pipe") if process.stdin is not None else None
+    if pipe is not None:
+        widen_pipe(pipe.fileno())
 
 
 class SyncWriter:
