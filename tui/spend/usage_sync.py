@@ -173,7 +173,7 @@ async def _sync(
             if batch:
                 tops = [max(map(_row_id, page), default=None) for page in batch]
                 storing.append((tops, writer.submit(batch)))
-                del batch  # a child has its own copy by now: the pages go
+                del batch  # the writer has the batch made from them: the pages go
             while storing and (finished or len(storing) >= STORING or storing[0][1].done()):
                 done, counts = storing.popleft()
                 stored(done, await counts)

@@ -217,11 +217,6 @@ class SyncWriter:
         self._closed = False
         self._last: asyncio.Future[list[int]] | None = None  # the batch given last
 
-    @property
-    def in_process(self) -> bool:
-        """Whether batches now go to a child process."""
-        return self._process is not None
-
     def submit(self, pages: Sequence[Sequence[LogRowLike]]) -> asyncio.Future[list[int]]:
         """Per page, how many of its rows were new, once stored (or StoreError)."""
         self._last = self._submit(pages)

@@ -252,12 +252,7 @@ def store_usage(db: Database, profile: str, rows: Sequence[LogRowLike]) -> int:
 def store_pages(db: Database, profile: str, pages: Sequence[Sequence[LogRowLike]]) -> list[int]:
     """Insert or refresh the rows of several pages in one transaction, with their quarter-hour
     totals; per page, how many of its rows were not stored before (nor on an earlier page)."""
-    return store_columns(db, profile, [page_columns(page) for page in pages])
-
-
-def store_columns(db: Database, profile: str, pages: Sequence[Columns]) -> list[int]:
-    """store_pages for pages given as columns (page_columns)."""
-    return store_batch(db, prepare_batch(profile, pages))
+    return store_batch(db, prepare_batch(profile, [page_columns(page) for page in pages]))
 
 
 class Batch(NamedTuple):
